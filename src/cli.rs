@@ -1,0 +1,513 @@
+//! The command line: `serve`, `demo`, `mission`, `user` and `import`.
+//!
+//! Errors are one line on stderr and exit code 1; usage mistakes are clap's, exit code 2.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::credentials::hash_password;
+use crate::domain::account::{NewPassword, Username, parse_display_name, parse_phone};
+use crate::domain::geography::{ImportScheme, StationColumns, level_label, plan_import};
+use crate::domain::mission::NewMission;
+use crate::domain::role::Role;
+use crate::domain::sign_in::SessionPolicy;
+use crate::store::audit::COMMAND_LINE;
+use crate::store::users::NewMember;
+use crate::store::{OpenMode, Store, missions, regions, users};
+use crate::web::{AppState, Config};
+use crate::{demo, server};
+
+#[derive(Parser)]
+#[command(
+    name = "fieldreport",
+    version,
+    about = "Field-report collector for election observation missions"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web application on an existing database.
+    Serve(ServeArgs),
+    /// Create the demo mission (if the database has none), print its accounts, and serve it.
+    Demo(DemoArgs),
+    /// Create and list missions.
+    #[command(subcommand)]
+    Mission(MissionCommand),
+    /// Add, list and disable users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Import a mission's geography.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Args)]
+struct Database {
+    /// The SQLite database file.
+    #[arg(long, env = "FIELDREPORT_DB", default_value = "fieldreport.db")]
+    db: PathBuf,
+}
+
+#[derive(Args)]
+struct ServerOptions {
+    /// Address and port to listen on.
+    #[arg(long, env = "FIELDREPORT_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Mark cookies Secure and send HSTS; set when users reach the server over HTTPS.
+    #[arg(long, env = "FIELDREPORT_SECURE_COOKIES")]
+    secure_cookies: bool,
+    /// Trust the last X-Forwarded-For entry as the client address (behind a reverse proxy).
+    #[arg(long, env = "FIELDREPORT_TRUST_FORWARDED_FOR")]
+    trust_forwarded_for: bool,
+    /// Hours a session may stay unused before it ends.
+    #[arg(long, env = "FIELDREPORT_SESSION_IDLE_HOURS", default_value_t = 24)]
+    session_idle_hours: u32,
+    /// Days after sign-in when a session ends however it is used.
+    #[arg(long, env = "FIELDREPORT_SESSION_DAYS", default_value_t = 7)]
+    session_days: u32,
+}
+
+impl ServerOptions {
+    fn config(&self) -> Config {
+        Config {
+            sessions: SessionPolicy {
+                idle_secs: i64::from(self.session_idle_hours) * 3600,
+                absolute_secs: i64::from(self.session_days) * 24 * 3600,
+            },
+            secure_cookies: self.secure_cookies,
+            trust_forwarded_for: self.trust_forwarded_for,
+            ..Config::default()
+        }
+    }
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    database: Database,
+    #[command(flatten)]
+    server: ServerOptions,
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    /// The demo's SQLite database file, created if missing.
+    #[arg(long, default_value = "fieldreport-demo.db")]
+    db: PathBuf,
+    #[command(flatten)]
+    server: ServerOptions,
+}
+
+#[derive(Subcommand)]
+enum MissionCommand {
+    /// Create a mission (and the database file, if it does not exist).
+    Add {
+        #[command(flatten)]
+        database: Database,
+        /// Short name used in URLs and commands, e.g. kenya-2017.
+        #[arg(long)]
+        slug: String,
+        /// Full name, e.g. "Kenya 2017 General Election".
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        country: String,
+        /// Election day, YYYY-MM-DD.
+        #[arg(long)]
+        election_date: String,
+        /// IANA time zone in which the mission reads times, e.g. Africa/Nairobi.
+        #[arg(long)]
+        time_zone: String,
+    },
+    /// List the missions in the database.
+    List {
+        #[command(flatten)]
+        database: Database,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user to a mission. The password is read from standard input.
+    Add {
+        #[command(flatten)]
+        database: Database,
+        /// The mission's slug.
+        #[arg(long)]
+        mission: String,
+        /// observer, coordinator, lead or admin.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        username: String,
+        /// Full name shown to the team (defaults to the username).
+        #[arg(long)]
+        name: Option<String>,
+        /// Phone number, for coordinators to call.
+        #[arg(long)]
+        phone: Option<String>,
+        /// Generate a password and print it instead of reading one.
+        #[arg(long)]
+        generate_password: bool,
+    },
+    /// List users and their roles.
+    List {
+        #[command(flatten)]
+        database: Database,
+        /// Only this mission's users.
+        #[arg(long)]
+        mission: Option<String>,
+    },
+    /// Disable a user: they are signed out and cannot sign in again.
+    Disable {
+        #[command(flatten)]
+        database: Database,
+        #[arg(long)]
+        username: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import regions (and polling stations) from a CSV file. All or nothing; re-runnable.
+    Regions {
+        #[command(flatten)]
+        database: Database,
+        /// The mission's slug.
+        #[arg(long)]
+        mission: String,
+        /// The levels from the top, as level:code_column:name_column, comma-separated, e.g.
+        /// county:county_code:county,constituency:constituency_code:constituency
+        #[arg(long)]
+        levels: String,
+        /// Column with the registered voters of the deepest level (polling stations).
+        #[arg(long)]
+        voters: Option<String>,
+        /// Column with the latitude of the deepest level.
+        #[arg(long)]
+        latitude: Option<String>,
+        /// Column with the longitude of the deepest level.
+        #[arg(long)]
+        longitude: Option<String>,
+        /// The CSV file (UTF-8, with a header row).
+        file: PathBuf,
+    },
+}
+
+/// A command-line failure: printed as one line.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct CliError(String);
+
+fn fail(e: impl std::fmt::Display) -> CliError {
+    CliError(e.to_string())
+}
+
+/// Parses the command line, runs the command and returns the exit code.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    match execute(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fieldreport: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn execute(command: Command) -> Result<(), CliError> {
+    match command {
+        Command::Serve(args) => serve(&args.database.db, &args.server),
+        Command::Demo(args) => run_demo(&args.db, &args.server),
+        Command::Mission(command) => mission(command),
+        Command::User(command) => user(command),
+        Command::Import(ImportCommand::Regions {
+            database,
+            mission,
+            levels,
+            voters,
+            latitude,
+            longitude,
+            file,
+        }) => {
+            let stations = StationColumns {
+                registered_voters: voters,
+                latitude,
+                longitude,
+            };
+            import_regions(&database.db, &mission, &levels, stations, &file)
+        }
+    }
+}
+
+fn open(path: &Path, mode: OpenMode) -> Result<Store, CliError> {
+    Store::open(path, mode).map_err(|e| match mode {
+        OpenMode::MustExist => CliError(format!(
+            "{e} (create one with `fieldreport mission add` or run `fieldreport demo`)"
+        )),
+        OpenMode::CreateIfMissing => fail(e),
+    })
+}
+
+fn init_logging() {
+    use tracing_subscriber::filter::Targets;
+    use tracing_subscriber::prelude::*;
+    let filter: Targets = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|spec| spec.parse().ok())
+        .unwrap_or_else(|| Targets::new().with_default(tracing::Level::INFO));
+    let _ = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(std::io::stderr().is_terminal()),
+        )
+        .with(filter)
+        .try_init();
+}
+
+fn serve(db: &Path, options: &ServerOptions) -> Result<(), CliError> {
+    init_logging();
+    let store = open(db, OpenMode::MustExist)?;
+    serve_store(store, options)
+}
+
+fn serve_store(store: Store, options: &ServerOptions) -> Result<(), CliError> {
+    let runtime = tokio::runtime::Runtime::new().map_err(fail)?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(options.listen)
+            .await
+            .map_err(|e| CliError(format!("cannot listen on {}: {e}", options.listen)))?;
+        let address = listener.local_addr().map_err(fail)?;
+        println!(
+            "fieldreport is listening on http://{address}/ (database {})",
+            store.path().display()
+        );
+        let _ = std::io::stdout().flush();
+        let state = AppState::new(store, options.config());
+        server::serve(listener, state).await.map_err(fail)
+    })
+}
+
+fn run_demo(db: &Path, options: &ServerOptions) -> Result<(), CliError> {
+    init_logging();
+    let store = open(db, OpenMode::CreateIfMissing)?;
+    let demo = demo::ensure(&store).map_err(fail)?;
+    let verb = if demo.created { "created" } else { "found" };
+    println!(
+        "Demo mission \"Kenya 2017 General Election\" {verb} in {}.",
+        db.display()
+    );
+    println!(
+        "Sign in at http://{}/login as any of these (new passwords each time the demo starts):\n",
+        options.listen
+    );
+    println!(
+        "  {:<12} {:<12} {:<18} name",
+        "role", "username", "password"
+    );
+    for account in &demo.accounts {
+        println!(
+            "  {:<12} {:<12} {:<18} {}",
+            account.role.as_str(),
+            account.username,
+            account.password,
+            account.name
+        );
+    }
+    println!();
+    serve_store(store, options)
+}
+
+fn mission(command: MissionCommand) -> Result<(), CliError> {
+    match command {
+        MissionCommand::Add {
+            database,
+            slug,
+            name,
+            country,
+            election_date,
+            time_zone,
+        } => {
+            let new = NewMission::parse(&slug, &name, &country, &election_date, &time_zone)
+                .map_err(fail)?;
+            let store = open(&database.db, OpenMode::CreateIfMissing)?;
+            let mission = store
+                .write_blocking(move |conn| missions::create(conn, &new))
+                .map_err(fail)?;
+            println!("created mission {} ({})", mission.slug, mission.name);
+            Ok(())
+        }
+        MissionCommand::List { database } => {
+            let store = open(&database.db, OpenMode::MustExist)?;
+            for m in store.read_blocking(missions::all).map_err(fail)? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    m.slug, m.name, m.country, m.election_date, m.time_zone
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+fn user(command: UserCommand) -> Result<(), CliError> {
+    match command {
+        UserCommand::Add {
+            database,
+            mission,
+            role,
+            username,
+            name,
+            phone,
+            generate_password,
+        } => {
+            let role: Role = role.parse().map_err(fail)?;
+            let username = Username::parse(&username).map_err(fail)?;
+            let display_name =
+                parse_display_name(name.as_deref().unwrap_or(username.as_str())).map_err(fail)?;
+            let phone = parse_phone(phone.as_deref().unwrap_or_default()).map_err(fail)?;
+            let store = open(&database.db, OpenMode::MustExist)?;
+            let slug = mission.clone();
+            let mission = store
+                .read_blocking(move |conn| missions::by_slug(conn, &slug))
+                .map_err(fail)?;
+            let password = if generate_password {
+                crate::credentials::generate_password().map_err(fail)?
+            } else {
+                read_password()?
+            };
+            let new = NewMember {
+                mission_id: mission.id,
+                username: username.clone(),
+                display_name,
+                phone,
+                role,
+                password_hash: hash_password(&password).map_err(fail)?,
+            };
+            store
+                .write_blocking(move |conn| users::create(conn, &new, COMMAND_LINE))
+                .map_err(fail)?;
+            println!("added {username} to {} as {role}", mission.slug);
+            if generate_password {
+                println!("password: {}", password.expose());
+            }
+            Ok(())
+        }
+        UserCommand::List { database, mission } => {
+            let store = open(&database.db, OpenMode::MustExist)?;
+            if let Some(slug) = mission.clone() {
+                store
+                    .read_blocking(move |conn| missions::by_slug(conn, &slug))
+                    .map_err(fail)?;
+            }
+            let rows = store
+                .read_blocking(move |conn| users::list(conn, mission.as_deref()))
+                .map_err(fail)?;
+            println!(
+                "{:<16} {:<24} {:<12} {:<8} name",
+                "mission", "username", "role", "status"
+            );
+            for row in rows {
+                let status = if row.disabled { "disabled" } else { "active" };
+                println!(
+                    "{:<16} {:<24} {:<12} {:<8} {}",
+                    row.mission,
+                    row.username,
+                    row.role.as_str(),
+                    status,
+                    row.display_name
+                );
+            }
+            Ok(())
+        }
+        UserCommand::Disable { database, username } => {
+            let username = Username::parse(&username).map_err(fail)?;
+            let store = open(&database.db, OpenMode::MustExist)?;
+            let name = username.to_string();
+            store
+                .write_blocking(move |conn| users::disable_by_username(conn, &name, COMMAND_LINE))
+                .map_err(fail)?;
+            println!("disabled {username}; their sessions have ended");
+            Ok(())
+        }
+    }
+}
+
+/// Reads a password from the first line of standard input.
+fn read_password() -> Result<NewPassword, CliError> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Password for the new user (shown as you type; or use --generate-password): ");
+        let _ = std::io::stderr().flush();
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| CliError(format!("cannot read the password: {e}")))?;
+    let password = line.trim_end_matches(['\n', '\r']);
+    if password.is_empty() {
+        return Err(CliError(
+            "no password on standard input (or use --generate-password)".into(),
+        ));
+    }
+    NewPassword::parse(password).map_err(fail)
+}
+
+fn import_regions(
+    db: &Path,
+    slug: &str,
+    levels: &str,
+    stations: StationColumns,
+    file: &Path,
+) -> Result<(), CliError> {
+    let scheme =
+        ImportScheme::parse(levels, stations).map_err(|e| CliError(format!("--levels: {e}")))?;
+    let store = open(db, OpenMode::MustExist)?;
+    let slug_owned = slug.to_owned();
+    let mission = store
+        .read_blocking(move |conn| missions::by_slug(conn, &slug_owned))
+        .map_err(fail)?;
+    let reader = std::fs::File::open(file)
+        .map_err(|e| CliError(format!("cannot open {}: {e}", file.display())))?;
+    let plan = plan_import(&scheme, std::io::BufReader::new(reader))
+        .map_err(|e| CliError(format!("{}: {e}; nothing was imported", file.display())))?;
+    let file_name = file.display().to_string();
+    let outcomes = store
+        .write_blocking(move |conn| regions::import(conn, mission.id, &plan))
+        .map_err(|e| CliError(format!("{file_name}: {e}; nothing was imported")))?;
+    for o in outcomes {
+        println!(
+            "{}: {} added, {} already present{}",
+            level_label(&o.level),
+            o.added,
+            o.unchanged,
+            if o.updated > 0 {
+                format!(", {} updated", o.updated)
+            } else {
+                String::new()
+            }
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

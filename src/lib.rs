@@ -1,0 +1,15 @@
+//! fieldreport: a field-report collector for election observation missions.
+//!
+//! Observers file structured reports from their phones; the core team reviews them and
+//! the mission leads turn them into findings. One binary, one SQLite file, server-rendered
+//! HTML. See `DESIGN.md` in the shared folder for the architecture.
+
+pub mod cli;
+pub mod credentials;
+pub mod demo;
+pub mod domain;
+pub mod server;
+pub mod store;
+pub mod web;
+
+pub use web::{AppState, Config, app};

@@ -1,0 +1,166 @@
+//! Storage: one SQLite file, every SQL statement of fieldreport, and the threads that run them.
+//!
+//! Writes go to one writer thread that owns the only write connection and commits every
+//! job waiting at that moment in one transaction (group commit). Reads use a small pool
+//! of read-only connections on blocking threads. Nothing here runs on a tokio worker.
+
+mod connection;
+mod migrations;
+mod readers;
+mod writer;
+
+pub mod audit;
+pub mod missions;
+pub mod regions;
+pub mod sessions;
+pub mod sign_in_failures;
+pub mod users;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rusqlite::Connection;
+
+pub use migrations::latest_version;
+use readers::Readers;
+use writer::Writer;
+
+/// A storage failure, worded for the person who will read it.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The request names something that is not there.
+    #[error("{0}")]
+    NotFound(String),
+    /// The request clashes with what is stored (a taken username, a region code in use).
+    #[error("{0}")]
+    Conflict(String),
+    /// The request or the file is refused as a whole, with the reason.
+    #[error("{0}")]
+    Rejected(String),
+    #[error("cannot open database {path}: {reason}")]
+    Open { path: PathBuf, reason: String },
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The writer thread is gone: the server is shutting down or crashed.
+    #[error("the database writer has stopped")]
+    WriterGone,
+    #[error("a database task failed: {0}")]
+    Task(String),
+}
+
+/// Whether `Store::open` may create a new database file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    /// Create the file if it does not exist (demo, `mission add`).
+    CreateIfMissing,
+    /// The file must exist: a typo in a path must not start an empty mission.
+    MustExist,
+}
+
+/// The handle every part of fieldreport uses to reach the database. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Writer,
+    readers: Readers,
+}
+
+/// Read connections kept open. Reads are short; two cores gain nothing from more.
+const READERS: usize = 4;
+
+impl Store {
+    /// Opens (or creates) the database, applies migrations and starts the writer thread.
+    pub fn open(path: &Path, mode: OpenMode) -> Result<Store, StoreError> {
+        if mode == OpenMode::MustExist && !path.is_file() {
+            return Err(StoreError::Open {
+                path: path.to_owned(),
+                reason: "no such file".to_owned(),
+            });
+        }
+        let mut conn = connection::open_writer(path)?;
+        migrations::apply(&mut conn)?;
+        let writer = Writer::start(conn)?;
+        let readers = Readers::new(path.to_owned(), READERS);
+        Ok(Store {
+            inner: Arc::new(Inner {
+                path: path.to_owned(),
+                writer,
+                readers,
+            }),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs `f` on a read connection on a blocking thread.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.inner.readers.run(f).await
+    }
+
+    /// Runs `f` in the writer's next transaction and returns once it is committed to disk.
+    /// If `f` fails, its changes are rolled back and the rest of the batch is unaffected.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.inner
+            .writer
+            .submit(f)?
+            .await
+            .map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// [`Store::read`] for command-line code outside any async runtime.
+    pub fn read_blocking<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.inner.readers.run_blocking(f)
+    }
+
+    /// [`Store::write`] for command-line code outside any async runtime.
+    pub fn write_blocking<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.inner
+            .writer
+            .submit(f)?
+            .blocking_recv()
+            .map_err(|_| StoreError::WriterGone)?
+    }
+}
+
+/// The schema version of an open database.
+pub fn schema_version(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn.query_row("PRAGMA user_version", [], |row| row.get(0))?)
+}
+
+/// The current time in unix seconds.
+pub fn now() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
+/// Maps "no row" to a `NotFound` with a message, leaving other errors as they are.
+pub(crate) fn found<T>(
+    result: rusqlite::Result<T>,
+    what: impl FnOnce() -> String,
+) -> Result<T, StoreError> {
+    match result {
+        Err(rusqlite::Error::QueryReturnedNoRows) => Err(StoreError::NotFound(what())),
+        other => Ok(other?),
+    }
+}

@@ -1,0 +1,307 @@
+//! Accounts, their membership of missions, and observers' assignments.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::regions::{self, Region};
+use super::{StoreError, audit, found, now};
+use crate::domain::account::Username;
+use crate::domain::role::Role;
+
+/// Reads a role column; a value outside the four is a corrupt row.
+pub(crate) fn role_at(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Role> {
+    let text: String = row.get(index)?;
+    text.parse().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+/// A new member of a mission, with a password already hashed.
+#[derive(Debug, Clone)]
+pub struct NewMember {
+    pub mission_id: i64,
+    pub username: Username,
+    pub display_name: String,
+    pub phone: Option<String>,
+    pub role: Role,
+    pub password_hash: String,
+}
+
+/// Creates an account and its membership. A taken username is a `Conflict`.
+pub fn create(conn: &Connection, member: &NewMember, actor: &str) -> Result<i64, StoreError> {
+    let username = member.username.as_str();
+    let taken: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM users WHERE username = ?1)",
+        [username],
+        |r| r.get(0),
+    )?;
+    if taken {
+        return Err(StoreError::Conflict(format!(
+            "the username `{username}` is taken"
+        )));
+    }
+    let at = now();
+    conn.execute(
+        "INSERT INTO users (username, display_name, phone, password_hash, created_at, password_changed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+        params![username, member.display_name, member.phone, member.password_hash, at],
+    )?;
+    let user_id = conn.last_insert_rowid();
+    conn.execute(
+        "INSERT INTO memberships (user_id, mission_id, role) VALUES (?1, ?2, ?3)",
+        params![user_id, member.mission_id, member.role.as_str()],
+    )?;
+    audit::record(
+        conn,
+        Some(member.mission_id),
+        actor,
+        "user added",
+        &format!("{username} as {}", member.role),
+    )?;
+    Ok(user_id)
+}
+
+/// What sign-in needs to know about a username.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub user_id: i64,
+    pub password_hash: String,
+    pub disabled: bool,
+}
+
+/// The stored credentials of a username, if it exists.
+pub fn credentials(conn: &Connection, username: &str) -> Result<Option<Credentials>, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, password_hash, disabled_at IS NOT NULL FROM users WHERE username = ?1",
+        )?
+        .query_row([username], |row| {
+            Ok(Credentials {
+                user_id: row.get(0)?,
+                password_hash: row.get(1)?,
+                disabled: row.get(2)?,
+            })
+        })
+        .optional()?)
+}
+
+/// A member of a mission as the admin pages list them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub phone: Option<String>,
+    pub role: Role,
+    pub disabled: bool,
+    pub last_sign_in_at: Option<i64>,
+    pub assignments: i64,
+}
+
+const MEMBER_SELECT: &str = "
+    SELECT u.id, u.username, u.display_name, u.phone, m.role, u.disabled_at IS NOT NULL, u.last_sign_in_at,
+           (SELECT count(*) FROM assignments a WHERE a.user_id = u.id AND a.mission_id = m.mission_id)
+    FROM memberships m JOIN users u ON u.id = m.user_id";
+
+fn member_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Member> {
+    Ok(Member {
+        user_id: row.get(0)?,
+        username: row.get(1)?,
+        display_name: row.get(2)?,
+        phone: row.get(3)?,
+        role: role_at(row, 4)?,
+        disabled: row.get(5)?,
+        last_sign_in_at: row.get(6)?,
+        assignments: row.get(7)?,
+    })
+}
+
+/// Every member of a mission: by role, then username.
+pub fn members(conn: &Connection, mission_id: i64) -> Result<Vec<Member>, StoreError> {
+    let sql = format!(
+        "{MEMBER_SELECT} WHERE m.mission_id = ?1
+         ORDER BY CASE m.role WHEN 'admin' THEN 0 WHEN 'lead' THEN 1 WHEN 'coordinator' THEN 2 ELSE 3 END, u.username"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([mission_id], member_from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// One member of a mission; someone outside the mission is `NotFound`.
+pub fn member(conn: &Connection, mission_id: i64, user_id: i64) -> Result<Member, StoreError> {
+    let sql = format!("{MEMBER_SELECT} WHERE m.mission_id = ?1 AND u.id = ?2");
+    found(
+        conn.query_row(&sql, params![mission_id, user_id], member_from_row),
+        || "no such member of this mission".to_owned(),
+    )
+}
+
+/// Replaces a member's password and ends all their sessions.
+pub fn set_password(
+    conn: &Connection,
+    mission_id: i64,
+    user_id: i64,
+    password_hash: &str,
+    actor: &str,
+) -> Result<(), StoreError> {
+    let member = member(conn, mission_id, user_id)?;
+    conn.execute(
+        "UPDATE users SET password_hash = ?2, password_changed_at = ?3 WHERE id = ?1",
+        params![user_id, password_hash, now()],
+    )?;
+    super::sessions::end_all_for(conn, user_id)?;
+    audit::record(
+        conn,
+        Some(mission_id),
+        actor,
+        "password reset",
+        &member.username,
+    )
+}
+
+/// Disables or re-enables a member. Disabling ends all their sessions at once.
+pub fn set_disabled(
+    conn: &Connection,
+    mission_id: i64,
+    user_id: i64,
+    disabled: bool,
+    actor: &str,
+) -> Result<(), StoreError> {
+    let member = member(conn, mission_id, user_id)?;
+    let at = disabled.then(now);
+    conn.execute(
+        "UPDATE users SET disabled_at = ?2 WHERE id = ?1",
+        params![user_id, at],
+    )?;
+    if disabled {
+        super::sessions::end_all_for(conn, user_id)?;
+    }
+    let action = if disabled {
+        "user disabled"
+    } else {
+        "user enabled"
+    };
+    audit::record(conn, Some(mission_id), actor, action, &member.username)
+}
+
+/// Disables an account by username, across missions (the command line's `user disable`).
+pub fn disable_by_username(
+    conn: &Connection,
+    username: &str,
+    actor: &str,
+) -> Result<(), StoreError> {
+    let user_id: i64 = found(
+        conn.query_row(
+            "SELECT id FROM users WHERE username = ?1",
+            [username],
+            |r| r.get(0),
+        ),
+        || format!("no user `{username}`"),
+    )?;
+    conn.execute(
+        "UPDATE users SET disabled_at = coalesce(disabled_at, ?2) WHERE id = ?1",
+        params![user_id, now()],
+    )?;
+    super::sessions::end_all_for(conn, user_id)?;
+    let mut missions = conn.prepare("SELECT mission_id FROM memberships WHERE user_id = ?1")?;
+    let mission_ids: Vec<i64> = missions
+        .query_map([user_id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for mission_id in mission_ids {
+        audit::record(conn, Some(mission_id), actor, "user disabled", username)?;
+    }
+    Ok(())
+}
+
+/// A row of `fieldreport user list`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listing {
+    pub username: String,
+    pub display_name: String,
+    pub mission: String,
+    pub role: Role,
+    pub disabled: bool,
+}
+
+/// Every membership, optionally of one mission, by mission then username.
+pub fn list(conn: &Connection, mission_slug: Option<&str>) -> Result<Vec<Listing>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT u.username, u.display_name, mi.slug, m.role, u.disabled_at IS NOT NULL
+         FROM memberships m JOIN users u ON u.id = m.user_id JOIN missions mi ON mi.id = m.mission_id
+         WHERE ?1 IS NULL OR mi.slug = ?1
+         ORDER BY mi.slug, u.username",
+    )?;
+    let rows = stmt.query_map([mission_slug], |row| {
+        Ok(Listing {
+            username: row.get(0)?,
+            display_name: row.get(1)?,
+            mission: row.get(2)?,
+            role: role_at(row, 3)?,
+            disabled: row.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Gives an observer a region (at any level) of the mission to cover.
+pub fn assign(
+    conn: &Connection,
+    mission_id: i64,
+    user_id: i64,
+    region_id: i64,
+    actor: &str,
+) -> Result<(), StoreError> {
+    let member = member(conn, mission_id, user_id)?;
+    if member.role != Role::Observer {
+        return Err(StoreError::Rejected(format!(
+            "{} is a {}; only observers have assignments",
+            member.username, member.role
+        )));
+    }
+    let region = regions::by_id(conn, mission_id, region_id)?;
+    let added = conn.execute(
+        "INSERT INTO assignments (user_id, mission_id, region_id, assigned_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (user_id, region_id) DO NOTHING",
+        params![user_id, mission_id, region_id, now()],
+    )?;
+    if added > 0 {
+        let detail = format!("{} to {} ({})", member.username, region.name, region.code);
+        audit::record(conn, Some(mission_id), actor, "assignment added", &detail)?;
+    }
+    Ok(())
+}
+
+/// Takes a region off an observer's assignment.
+pub fn unassign(
+    conn: &Connection,
+    mission_id: i64,
+    user_id: i64,
+    region_id: i64,
+    actor: &str,
+) -> Result<(), StoreError> {
+    let member = member(conn, mission_id, user_id)?;
+    let region = regions::by_id(conn, mission_id, region_id)?;
+    let removed = conn.execute(
+        "DELETE FROM assignments WHERE user_id = ?1 AND mission_id = ?2 AND region_id = ?3",
+        params![user_id, mission_id, region_id],
+    )?;
+    if removed > 0 {
+        let detail = format!("{} from {} ({})", member.username, region.name, region.code);
+        audit::record(conn, Some(mission_id), actor, "assignment removed", &detail)?;
+    }
+    Ok(())
+}
+
+/// The regions assigned to a member, in tree order.
+pub fn assignments(
+    conn: &Connection,
+    mission_id: i64,
+    user_id: i64,
+) -> Result<Vec<Region>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT r.id, r.depth, r.code, r.name, r.path, r.registered_voters
+         FROM assignments a JOIN regions r ON r.id = a.region_id
+         WHERE a.mission_id = ?1 AND a.user_id = ?2 ORDER BY r.path",
+    )?;
+    let rows = stmt.query_map(params![mission_id, user_id], regions::from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

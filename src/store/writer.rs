@@ -1,0 +1,204 @@
+//! The writer thread: the only connection that writes, with group commit.
+//!
+//! Each job runs inside its own savepoint, so a job that fails is undone alone; then the
+//! whole batch commits at once. One `fsync` per batch instead of per job is what lets many
+//! observers file at the same moment on a small server. A job's caller hears back only
+//! after the commit, so an answer of "saved" means saved on disk.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::mpsc;
+use std::thread;
+
+use rusqlite::Connection;
+use tokio::sync::oneshot;
+
+use super::StoreError;
+
+/// Most jobs committed together; bounds how long the first job of a batch waits.
+const MAX_BATCH: usize = 512;
+
+/// A unit of work for the writer, type-erased so that jobs returning different types
+/// share one queue.
+trait Job: Send {
+    /// Runs the job's statements inside the open transaction.
+    fn run(&mut self, conn: &mut Connection);
+    /// Tells the caller the outcome, once the batch's commit is known.
+    fn finish(self: Box<Self>, commit: Result<(), &str>);
+}
+
+struct TypedJob<T, F> {
+    work: Option<F>,
+    outcome: Option<Result<T, StoreError>>,
+    reply: oneshot::Sender<Result<T, StoreError>>,
+}
+
+impl<T, F> Job for TypedJob<T, F>
+where
+    F: FnOnce(&Connection) -> Result<T, StoreError> + Send,
+    T: Send,
+{
+    fn run(&mut self, conn: &mut Connection) {
+        if let Some(work) = self.work.take() {
+            self.outcome = Some(run_in_savepoint(conn, work));
+        }
+    }
+
+    fn finish(self: Box<Self>, commit: Result<(), &str>) {
+        let result = match (commit, self.outcome) {
+            (Err(reason), _) => Err(StoreError::Task(format!(
+                "the write was not saved: {reason}"
+            ))),
+            (Ok(()), Some(outcome)) => outcome,
+            (Ok(()), None) => Err(StoreError::Task("the write never ran".to_owned())),
+        };
+        // The caller may have gone (a closed connection); the write stands regardless.
+        let _ = self.reply.send(result);
+    }
+}
+
+fn run_in_savepoint<T>(
+    conn: &mut Connection,
+    work: impl FnOnce(&Connection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let savepoint = conn.savepoint()?;
+    // A panicking job must not take the writer, and every later write, down with it.
+    match catch_unwind(AssertUnwindSafe(|| work(&savepoint))) {
+        Ok(Ok(value)) => {
+            savepoint.commit()?;
+            Ok(value)
+        }
+        // Dropping the savepoint rolls this job's changes back.
+        Ok(Err(error)) => Err(error),
+        Err(_) => Err(StoreError::Task("a write job panicked".to_owned())),
+    }
+}
+
+/// Handle to the writer thread. The thread ends when the last handle is dropped, after
+/// finishing the jobs already queued.
+pub struct Writer {
+    sender: mpsc::Sender<Box<dyn Job>>,
+}
+
+impl Writer {
+    pub fn start(conn: Connection) -> Result<Writer, StoreError> {
+        let (sender, receiver) = mpsc::channel();
+        thread::Builder::new()
+            .name("fieldreport-writer".to_owned())
+            .spawn(move || write_loop(conn, receiver))
+            .map_err(|e| StoreError::Task(format!("cannot start the writer thread: {e}")))?;
+        Ok(Writer { sender })
+    }
+
+    /// Queues `work`; the receiver resolves after the batch holding it has committed.
+    pub fn submit<T, F>(
+        &self,
+        work: F,
+    ) -> Result<oneshot::Receiver<Result<T, StoreError>>, StoreError>
+    where
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (reply, receiver) = oneshot::channel();
+        let job = TypedJob {
+            work: Some(work),
+            outcome: None,
+            reply,
+        };
+        self.sender
+            .send(Box::new(job))
+            .map_err(|_| StoreError::WriterGone)?;
+        Ok(receiver)
+    }
+}
+
+fn write_loop(mut conn: Connection, receiver: mpsc::Receiver<Box<dyn Job>>) {
+    while let Ok(first) = receiver.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match receiver.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let commit = run_batch(&mut conn, &mut batch);
+        if let Err(reason) = &commit {
+            tracing::error!(%reason, jobs = batch.len(), "write batch failed");
+        }
+        let commit = commit.as_ref().map(|_| ()).map_err(String::as_str);
+        for job in batch {
+            job.finish(commit);
+        }
+    }
+}
+
+fn run_batch(conn: &mut Connection, batch: &mut [Box<dyn Job>]) -> Result<(), String> {
+    // IMMEDIATE takes the write lock up front, so a command-line import running at the
+    // same time makes the batch wait (busy timeout) instead of failing half-way.
+    conn.execute_batch("BEGIN IMMEDIATE")
+        .map_err(|e| e.to_string())?;
+    for job in batch.iter_mut() {
+        job.run(conn);
+    }
+    if let Err(e) = conn.execute_batch("COMMIT") {
+        let _ = conn.execute_batch("ROLLBACK");
+        return Err(e.to_string());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn writer() -> (tempfile::TempDir, Writer) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let conn = super::super::connection::open_writer(&dir.path().join("w.db")).expect("open");
+        conn.execute_batch("CREATE TABLE t (v INTEGER UNIQUE)")
+            .expect("schema");
+        (dir, Writer::start(conn).expect("start"))
+    }
+
+    fn count(writer: &Writer) -> i64 {
+        writer
+            .submit(|c| Ok(c.query_row("SELECT count(*) FROM t", [], |r| r.get(0))?))
+            .expect("submit")
+            .blocking_recv()
+            .expect("reply")
+            .expect("count")
+    }
+
+    #[test]
+    fn a_failing_job_is_undone_alone() {
+        let (_dir, writer) = writer();
+        let ok1 = writer
+            .submit(|c| Ok(c.execute("INSERT INTO t VALUES (1)", [])?))
+            .expect("submit");
+        let bad = writer
+            .submit(|c| {
+                c.execute("INSERT INTO t VALUES (2)", [])?;
+                c.execute("INSERT INTO t VALUES (1)", [])?; // violates UNIQUE
+                Ok(())
+            })
+            .expect("submit");
+        let ok2 = writer
+            .submit(|c| Ok(c.execute("INSERT INTO t VALUES (3)", [])?))
+            .expect("submit");
+        assert!(ok1.blocking_recv().expect("reply").is_ok());
+        assert!(bad.blocking_recv().expect("reply").is_err());
+        assert!(ok2.blocking_recv().expect("reply").is_ok());
+        assert_eq!(count(&writer), 2, "rows 1 and 3, not 2");
+    }
+
+    #[test]
+    fn a_panicking_job_does_not_stop_the_writer() {
+        let (_dir, writer) = writer();
+        let boom = writer
+            .submit(|c| -> Result<(), StoreError> {
+                c.execute("INSERT INTO t VALUES (9)", [])?;
+                panic!("job bug")
+            })
+            .expect("submit");
+        assert!(boom.blocking_recv().expect("reply").is_err());
+        assert_eq!(count(&writer), 0);
+    }
+}

@@ -1,0 +1,71 @@
+//! Static files, embedded in the binary and served under content-hashed names, so that
+//! a phone keeps them for a year and still picks up a new version at once.
+
+use std::sync::LazyLock;
+
+use axum::Router;
+use axum::extract::Path;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use sha2::{Digest, Sha256};
+
+use super::{AppError, AppState};
+
+struct Asset {
+    /// The name served, with the content hash: `style.3f2a9c1d.css`.
+    hashed_name: String,
+    content_type: &'static str,
+    bytes: &'static [u8],
+}
+
+impl Asset {
+    fn new(stem: &str, extension: &str, content_type: &'static str, bytes: &'static [u8]) -> Asset {
+        let digest = Sha256::digest(bytes);
+        let hash: String = digest.iter().take(5).map(|b| format!("{b:02x}")).collect();
+        Asset {
+            hashed_name: format!("{stem}.{hash}.{extension}"),
+            content_type,
+            bytes,
+        }
+    }
+}
+
+static STYLESHEET: LazyLock<Asset> = LazyLock::new(|| {
+    Asset::new(
+        "style",
+        "css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../static/style.css"),
+    )
+});
+
+static STYLESHEET_URL: LazyLock<String> =
+    LazyLock::new(|| format!("/static/{}", STYLESHEET.hashed_name));
+
+/// The URL of the one stylesheet.
+pub fn stylesheet_url() -> &'static str {
+    &STYLESHEET_URL
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/static/{name}", get(serve))
+}
+
+async fn serve(Path(name): Path<String>) -> Result<Response, AppError> {
+    let asset = [&*STYLESHEET]
+        .into_iter()
+        .find(|asset| asset.hashed_name == name)
+        .ok_or(AppError::NotFound)?;
+    let headers = [
+        (
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(asset.content_type),
+        ),
+        (
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=31536000, immutable"),
+        ),
+    ];
+    Ok((headers, asset.bytes).into_response())
+}

@@ -1,0 +1,249 @@
+//! One error type for every handler, and the pages (or JSON under `/api/`) it becomes.
+
+use askama::Template;
+use axum::Json;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::view::{self, Layout};
+use crate::store::StoreError;
+
+/// Something a request could not do, in terms a user understands.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The request is malformed; the message says how.
+    #[error("{0}")]
+    BadRequest(String),
+    /// Signed in, but this role may not open this page.
+    #[error("forbidden")]
+    Forbidden,
+    /// Not there, or not theirs to know about.
+    #[error("not found")]
+    NotFound,
+    /// The request is well formed but cannot be done; the message says why.
+    #[error("{0}")]
+    Unprocessable(String),
+    /// A form came without its CSRF token or with a stale one.
+    #[error("form token missing or wrong")]
+    FormExpired,
+    /// A form was posted without a live session.
+    #[error("signed out")]
+    SignedOut,
+    /// Too many failed attempts; try again later.
+    #[error("too many attempts, retry in {minutes} min")]
+    TooManyAttempts { minutes: i64 },
+    /// A fault on our side. The detail is logged, never shown.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound(_) => AppError::NotFound,
+            StoreError::Conflict(message) | StoreError::Rejected(message) => {
+                AppError::Unprocessable(message)
+            }
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// The title and message of an error page, attached to the response so that the
+/// `render_pages` middleware can draw it as HTML or JSON.
+#[derive(Debug, Clone)]
+pub struct ErrorPage {
+    pub title: &'static str,
+    pub message: String,
+    /// Offer a sign-in link.
+    pub sign_in: bool,
+}
+
+impl ErrorPage {
+    fn new(title: &'static str, message: impl Into<String>) -> Self {
+        ErrorPage {
+            title,
+            message: message.into(),
+            sign_in: false,
+        }
+    }
+
+    /// The page for a status that no handler described (a router 404 or 405, a body
+    /// over the limit, an extractor that refused the input).
+    fn for_status(status: StatusCode, detail: Option<String>) -> Self {
+        match status {
+            StatusCode::NOT_FOUND => Self::new(
+                "Page not found",
+                "There is nothing at this address. Check the link, or go back to the start.",
+            ),
+            StatusCode::FORBIDDEN => Self::new(
+                "Not allowed",
+                "Your role in this mission does not give access to this page.",
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE => Self::new(
+                "Too much data",
+                "What you sent is larger than fieldreport accepts. Shorten the text and try again.",
+            ),
+            StatusCode::METHOD_NOT_ALLOWED => Self::new(
+                "Not allowed here",
+                "This address does not accept that kind of request.",
+            ),
+            StatusCode::TOO_MANY_REQUESTS => {
+                Self::new("Too many attempts", "Wait a few minutes and try again.")
+            }
+            s if s.is_client_error() => Self::new(
+                "Request not understood",
+                detail.unwrap_or_else(|| {
+                    "The request could not be read. Go back and try again.".to_owned()
+                }),
+            ),
+            _ => Self::new(
+                "Something went wrong",
+                "fieldreport hit a problem on its side. What you were doing may not have been saved: go back and try again in a moment.",
+            ),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, page) = match self {
+            AppError::BadRequest(message) => (
+                StatusCode::BAD_REQUEST,
+                ErrorPage::new("Request not understood", message),
+            ),
+            AppError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                ErrorPage::for_status(StatusCode::FORBIDDEN, None),
+            ),
+            AppError::NotFound => (
+                StatusCode::NOT_FOUND,
+                ErrorPage::for_status(StatusCode::NOT_FOUND, None),
+            ),
+            AppError::Unprocessable(message) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorPage::new("Cannot do that", message),
+            ),
+            AppError::FormExpired => (
+                StatusCode::FORBIDDEN,
+                ErrorPage::new(
+                    "This form has expired",
+                    "The page you sent it from is out of date. Go back, reload the page and send it again.",
+                ),
+            ),
+            AppError::SignedOut => (
+                StatusCode::FORBIDDEN,
+                ErrorPage {
+                    sign_in: true,
+                    ..ErrorPage::new(
+                        "You are signed out",
+                        "Your session has ended, so this was not saved. Sign in, then send it again.",
+                    )
+                },
+            ),
+            AppError::TooManyAttempts { minutes } => {
+                let page = ErrorPage::new(
+                    "Too many attempts",
+                    format!("Try again in {minutes} minute{}.", plural(minutes)),
+                );
+                let mut response = page.respond(StatusCode::TOO_MANY_REQUESTS);
+                if let Ok(value) = HeaderValue::from_str(&(minutes * 60).to_string()) {
+                    response.headers_mut().insert(header::RETRY_AFTER, value);
+                }
+                return response;
+            }
+            AppError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    ErrorPage::for_status(StatusCode::INTERNAL_SERVER_ERROR, None),
+                )
+            }
+        };
+        page.respond(status)
+    }
+}
+
+impl ErrorPage {
+    /// An empty response with this page attached, for `render_pages` to draw.
+    fn respond(self, status: StatusCode) -> Response {
+        let mut response = status.into_response();
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+/// `s` when `n` is not 1.
+pub fn plural(n: i64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// The router's fallback: a proper 404.
+pub async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorTemplate {
+    layout: Layout,
+    status: u16,
+    page: ErrorPage,
+}
+
+/// Turns every error status into a page: HTML for people, JSON under `/api/`. Responses
+/// that already carry a page of their own (a form shown again with its errors) pass.
+pub async fn render_pages(request: Request, next: Next) -> Response {
+    let api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    let status = response.status();
+    if !status.is_client_error() && !status.is_server_error() {
+        return response;
+    }
+    let described = response.extensions().get::<ErrorPage>().cloned();
+    if described.is_none() && has_own_page(&response) {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let page = match described {
+        Some(page) => page,
+        None => {
+            // Text from axum's extractors says what was wrong with the input; it is safe
+            // to show for client errors and is never shown for server errors.
+            let detail = axum::body::to_bytes(body, 4096)
+                .await
+                .ok()
+                .and_then(|b| String::from_utf8(b.to_vec()).ok())
+                .filter(|text| !text.trim().is_empty() && status.is_client_error());
+            ErrorPage::for_status(status, detail)
+        }
+    };
+    parts.headers.remove(header::CONTENT_TYPE);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let rendered = if api {
+        let json = serde_json::json!({
+            "error": { "status": status.as_u16(), "title": page.title, "message": page.message }
+        });
+        Json(json).into_response()
+    } else {
+        let template = ErrorTemplate {
+            layout: Layout::public(page.title),
+            status: status.as_u16(),
+            page,
+        };
+        view::page(status, &template)
+    };
+    let (rendered_parts, rendered_body) = rendered.into_parts();
+    parts.headers.extend(rendered_parts.headers);
+    Response::from_parts(parts, rendered_body)
+}
+
+fn has_own_page(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html") || v.starts_with("application/json"))
+}

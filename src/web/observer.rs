@@ -1,0 +1,93 @@
+//! The observer's home: where they are deployed and the polling stations there.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+
+use super::member::{Member, ObserverArea};
+use super::view::{Layout, level_name, ok, thousands, within};
+use super::{AppError, AppState};
+use crate::domain::geography::level_label;
+use crate::domain::role::Area;
+use crate::store::regions::{self, Region};
+use crate::store::users;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/m/{mission}/observer", get(home))
+}
+
+/// Stations are listed under an assignment only up to this many; a long-term observer
+/// covering a whole county sees the count instead of a list of hundreds.
+const STATIONS_LISTED: u32 = 40;
+
+#[derive(Template)]
+#[template(path = "observer/home.html")]
+struct ObserverHomeTemplate {
+    layout: Layout,
+    assignments: Vec<AssignmentView>,
+    station_label: String,
+}
+
+struct AssignmentView {
+    level: String,
+    name: String,
+    code: String,
+    /// The regions above, top first: "Nairobi › Westlands".
+    within: String,
+    station_count: String,
+    stations: Vec<Region>,
+}
+
+async fn home(
+    State(state): State<AppState>,
+    member: Member<ObserverArea>,
+) -> Result<Response, AppError> {
+    let (mission_id, user_id) = (member.mission_id(), member.user.user_id);
+    let (levels, views) = state
+        .store
+        .read(move |conn| {
+            let levels = regions::levels(conn, mission_id)?;
+            let mut views = Vec::new();
+            for region in users::assignments(conn, mission_id, user_id)? {
+                let trail = regions::trail(conn, region.id)?;
+                let count = regions::count_deepest_under(conn, mission_id, &region.path)?;
+                let stations = if count <= i64::from(STATIONS_LISTED) {
+                    regions::deepest_under(conn, mission_id, &region.path, STATIONS_LISTED)?
+                } else {
+                    Vec::new()
+                };
+                views.push((region, trail, count, stations));
+            }
+            Ok((levels, views))
+        })
+        .await?;
+    let assignments = views
+        .into_iter()
+        .map(|(region, trail, count, stations)| AssignmentView {
+            level: level_name(&levels, region.depth),
+            within: within(&trail, region.id),
+            name: region.name,
+            code: region.code,
+            station_count: thousands(count),
+            stations,
+        })
+        .collect();
+    let station_label = levels
+        .last()
+        .map_or_else(|| "polling station".to_owned(), |k| level_label(k));
+    let layout = Layout::in_mission(
+        "My assignment",
+        &member.user,
+        &member.mission.slug,
+        &member.mission.name,
+        member.role(),
+        Area::Observer,
+    );
+    Ok(ok(&ObserverHomeTemplate {
+        layout,
+        assignments,
+        station_label,
+    }))
+}

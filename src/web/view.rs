@@ -1,0 +1,179 @@
+//! What every page shares: the layout data, rendering, and how values are shown.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+use super::AppError;
+use super::assets;
+use super::session::CurrentUser;
+use crate::domain::geography::level_label;
+use crate::domain::role::{Area, Role};
+use crate::store::regions::Region;
+
+/// The frame around a page: title, stylesheet and, for signed-in users, the navigation.
+pub struct Layout {
+    pub title: String,
+    pub stylesheet: &'static str,
+    pub nav: Option<Nav>,
+}
+
+/// The header of a signed-in page.
+pub struct Nav {
+    pub display_name: String,
+    pub csrf_token: String,
+    pub mission_name: Option<String>,
+    pub links: Vec<NavLink>,
+}
+
+pub struct NavLink {
+    pub label: &'static str,
+    pub href: String,
+    pub current: bool,
+}
+
+impl Layout {
+    /// A page for someone not signed in (sign-in, errors).
+    pub fn public(title: impl Into<String>) -> Layout {
+        Layout {
+            title: title.into(),
+            stylesheet: assets::stylesheet_url(),
+            nav: None,
+        }
+    }
+
+    /// A page for a signed-in user outside any mission.
+    pub fn signed_in(title: impl Into<String>, user: &CurrentUser) -> Layout {
+        Layout {
+            title: title.into(),
+            stylesheet: assets::stylesheet_url(),
+            nav: Some(Nav {
+                display_name: user.display_name.clone(),
+                csrf_token: user.csrf_token.clone(),
+                mission_name: None,
+                links: Vec::new(),
+            }),
+        }
+    }
+
+    /// A page inside a mission, with links to the areas the member's role may enter.
+    pub fn in_mission(
+        title: impl Into<String>,
+        user: &CurrentUser,
+        mission_slug: &str,
+        mission_name: &str,
+        role: Role,
+        here: Area,
+    ) -> Layout {
+        let links = [
+            (Area::Observer, "My assignment"),
+            (Area::Overview, "Overview"),
+            (Area::Admin, "Mission setup"),
+        ]
+        .into_iter()
+        .filter(|(area, _)| role.may_enter(*area))
+        .map(|(area, label)| NavLink {
+            label,
+            href: area_path(mission_slug, area),
+            current: area == here,
+        })
+        .collect();
+        let mut layout = Layout::signed_in(title, user);
+        if let Some(nav) = layout.nav.as_mut() {
+            nav.mission_name = Some(mission_name.to_owned());
+            nav.links = links;
+        }
+        layout
+    }
+}
+
+/// Where an area of a mission lives.
+pub fn area_path(mission_slug: &str, area: Area) -> String {
+    format!("/m/{mission_slug}/{}", area.path_segment())
+}
+
+/// Renders a page with a status. A template that fails to render is a bug: logged, 500.
+pub fn page(status: StatusCode, template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => AppError::Internal(format!("template failed: {e}")).into_response(),
+    }
+}
+
+/// Renders a page with status 200.
+pub fn ok(template: &impl Template) -> Response {
+    page(StatusCode::OK, template)
+}
+
+/// A unix time in the mission's time zone, as `2017-08-08 17:05`. An unknown zone falls
+/// back to UTC, marked as such.
+pub fn local_time(unix_seconds: i64, time_zone: &str) -> String {
+    let Ok(at) = Timestamp::from_second(unix_seconds) else {
+        return "unknown".to_owned();
+    };
+    match TimeZone::get(time_zone) {
+        Ok(zone) => at
+            .to_zoned_datetime(zone)
+            .strftime("%Y-%m-%d %H:%M")
+            .to_string(),
+        Err(_) => at.strftime("%Y-%m-%d %H:%M UTC").to_string(),
+    }
+}
+
+/// The label of the level at `depth` (1 = top) among a mission's level keys.
+pub fn level_name(levels: &[String], depth: i64) -> String {
+    usize::try_from(depth - 1)
+        .ok()
+        .and_then(|i| levels.get(i))
+        .map_or_else(String::new, |key| level_label(key))
+}
+
+/// The names above a region in its trail, top first: "Nairobi › Westlands".
+pub fn within(trail: &[Region], region_id: i64) -> String {
+    trail
+        .iter()
+        .filter(|r| r.id != region_id)
+        .map(|r| r.name.as_str())
+        .collect::<Vec<_>>()
+        .join(" › ")
+}
+
+/// A count with thousands separators: 40,883.
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_times() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(40_883), "40,883");
+        assert_eq!(thousands(-1_234_567), "-1,234,567");
+        // 2017-08-08 14:00 UTC is 17:00 in Nairobi (UTC+3).
+        assert_eq!(
+            local_time(1_502_200_800, "Africa/Nairobi"),
+            "2017-08-08 17:00"
+        );
+        assert_eq!(
+            local_time(1_502_200_800, "Nowhere/City"),
+            "2017-08-08 14:00 UTC"
+        );
+    }
+}
