@@ -1,0 +1,348 @@
+//! Shared test harness: the real Router on a fresh SQLite file, and a small browser that
+//! keeps cookies and reads CSRF tokens from pages.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::connect_info::MockConnectInfo;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use fieldreport::credentials::hash_password;
+use fieldreport::domain::account::{NewPassword, Username};
+use fieldreport::domain::geography::{ImportScheme, StationColumns, plan_import};
+use fieldreport::domain::mission::NewMission;
+use fieldreport::domain::role::Role;
+use fieldreport::store::users::NewMember;
+use fieldreport::store::{OpenMode, Store, missions, regions, users};
+use fieldreport::{AppState, Config};
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+pub const MISSION: &str = "test-2017";
+pub const OTHER_MISSION: &str = "other-2019";
+
+/// A small geography: two counties, three constituencies, four wards, five stations.
+pub const GEOGRAPHY: &str = "\
+county_code,county,constituency_code,constituency,ward_code,ward,ps_code,ps_name,voters
+001,Mombasa,001,Changamwe,0001,Port Reitz,0001001,Port Reitz Primary,512
+001,Mombasa,001,Changamwe,0001,Port Reitz,0001002,Bomu Hall,300
+001,Mombasa,002,Jomvu,0006,Jomvu Kuu,0006001,Jomvu Kuu School,
+047,Nairobi,285,Westlands,1427,Parklands,1427001,Parklands Baptist,650
+047,Nairobi,285,Westlands,1428,Kangemi,1428001,Kangemi Hall,420
+";
+
+/// The password every test user gets: `password-<username>`.
+pub fn password_of(username: &str) -> String {
+    format!("password-{username}")
+}
+
+/// A fresh database with two missions and one user per role in the first.
+pub struct TestApp {
+    pub dir: TempDir,
+    pub store: Store,
+    pub router: Router,
+    pub mission_id: i64,
+    pub other_mission_id: i64,
+}
+
+/// The users of every `TestApp`: (username, role, mission slug).
+pub const USERS: [(&str, Role, &str); 6] = [
+    ("admin", Role::Admin, MISSION),
+    ("lead", Role::Lead, MISSION),
+    ("coordinator", Role::Coordinator, MISSION),
+    ("observer", Role::Observer, MISSION),
+    ("observer2", Role::Observer, MISSION),
+    ("outsider", Role::Admin, OTHER_MISSION),
+];
+
+impl TestApp {
+    pub async fn new() -> TestApp {
+        TestApp::with_config(Config::default()).await
+    }
+
+    pub async fn with_config(config: Config) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(&dir.path().join("test.db"), OpenMode::CreateIfMissing)
+            .expect("open store");
+        let (mission_id, other_mission_id) = store
+            .write(|conn| {
+                let m = NewMission::parse(
+                    MISSION,
+                    "Test Election 2017",
+                    "Kenya",
+                    "2017-08-08",
+                    "Africa/Nairobi",
+                )
+                .expect("valid mission");
+                let o = NewMission::parse(
+                    OTHER_MISSION,
+                    "Other Election",
+                    "Kenya",
+                    "2019-01-01",
+                    "UTC",
+                )
+                .expect("valid mission");
+                Ok((
+                    missions::create(conn, &m)?.id,
+                    missions::create(conn, &o)?.id,
+                ))
+            })
+            .await
+            .expect("missions");
+        let scheme = ImportScheme::parse(
+            "county:county_code:county,constituency:constituency_code:constituency,ward:ward_code:ward,polling_station:ps_code:ps_name",
+            StationColumns { registered_voters: Some("voters".into()), ..Default::default() },
+        )
+        .expect("scheme");
+        let plan = plan_import(&scheme, GEOGRAPHY.as_bytes()).expect("plan");
+        store
+            .write(move |conn| regions::import(conn, mission_id, &plan))
+            .await
+            .expect("geography");
+        for (username, role, slug) in USERS {
+            let id = if slug == MISSION {
+                mission_id
+            } else {
+                other_mission_id
+            };
+            add_user(&store, id, username, role).await;
+        }
+        let state = AppState::new(store.clone(), config);
+        let router =
+            fieldreport::app(state).layer(MockConnectInfo(SocketAddr::from(([10, 0, 0, 1], 4000))));
+        TestApp {
+            dir,
+            store,
+            router,
+            mission_id,
+            other_mission_id,
+        }
+    }
+
+    /// A browser with no cookies.
+    pub fn browser(&self) -> Browser {
+        Browser {
+            router: self.router.clone(),
+            cookies: BTreeMap::new(),
+            address: None,
+        }
+    }
+
+    /// A browser signed in as `username` (with the standard test password).
+    pub async fn signed_in(&self, username: &str) -> Browser {
+        let mut browser = self.browser();
+        let response = browser.sign_in(username, &password_of(username)).await;
+        assert_eq!(
+            response.status,
+            StatusCode::SEE_OTHER,
+            "sign-in of {username}: {}",
+            response.body
+        );
+        browser
+    }
+
+    /// The id of a user.
+    pub async fn user_id(&self, username: &str) -> i64 {
+        let name = username.to_owned();
+        self.store
+            .read(move |conn| {
+                Ok(users::credentials(conn, &name)?
+                    .expect("user exists")
+                    .user_id)
+            })
+            .await
+            .expect("read")
+    }
+
+    /// The id of a region of the test mission by level depth and code.
+    pub async fn region_id(&self, depth: i64, code: &str) -> i64 {
+        let (mission, code) = (self.mission_id, code.to_owned());
+        self.store
+            .read(move |conn| Ok(regions::by_code(conn, mission, depth, &code)?.id))
+            .await
+            .expect("region")
+    }
+
+    /// Changes the database behind the app's back: simulates time passing.
+    pub async fn execute(&self, sql: &'static str) {
+        self.store
+            .write(move |conn| Ok(conn.execute_batch(sql)?))
+            .await
+            .expect("execute");
+    }
+
+    /// Runs a query that returns one integer, for checks on what is stored.
+    pub async fn count(&self, sql: &'static str) -> i64 {
+        self.store
+            .read(move |conn| Ok(conn.query_row(sql, [], |r| r.get(0))?))
+            .await
+            .expect("count")
+    }
+}
+
+pub async fn add_user(store: &Store, mission_id: i64, username: &str, role: Role) -> i64 {
+    let password = NewPassword::parse(&password_of(username)).expect("valid password");
+    let member = NewMember {
+        mission_id,
+        username: Username::parse(username).expect("valid username"),
+        display_name: format!("{username} name"),
+        phone: None,
+        role,
+        password_hash: hash_password(&password).expect("hash"),
+    };
+    store
+        .write(move |conn| users::create(conn, &member, "test"))
+        .await
+        .expect("create user")
+}
+
+/// What a request got back.
+#[derive(Debug)]
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    pub fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// The first hidden `_csrf` value on the page.
+    pub fn csrf(&self) -> String {
+        hidden_value(&self.body, "_csrf")
+            .unwrap_or_else(|| panic!("no CSRF token on page:\n{}", self.body))
+    }
+
+    pub fn contains(&self, text: &str) -> bool {
+        self.body.contains(text)
+    }
+}
+
+/// The value of the first `<input ... name="NAME" value="...">` in some HTML.
+pub fn hidden_value(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_owned())
+}
+
+/// A cookie-keeping client of the Router.
+#[derive(Clone)]
+pub struct Browser {
+    router: Router,
+    pub cookies: BTreeMap<String, String>,
+    /// Sent as X-Forwarded-For, for apps configured to trust it.
+    pub address: Option<String>,
+}
+
+impl Browser {
+    pub async fn get(&mut self, path: &str) -> Page {
+        self.send(Method::GET, path, None).await
+    }
+
+    /// Posts a form as given: no CSRF token is added.
+    pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let body = serde_urlencoded::to_string(fields).expect("encode form");
+        self.send(Method::POST, path, Some(body.into_bytes())).await
+    }
+
+    /// Posts a form with the CSRF token a page would carry: the session's, found by
+    /// opening `token_page` first.
+    pub async fn post(&mut self, path: &str, token_page: &str, fields: &[(&str, &str)]) -> Page {
+        let csrf = self.get(token_page).await.csrf();
+        let mut all = vec![("_csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all).await
+    }
+
+    /// Fills in and sends the sign-in form.
+    pub async fn sign_in(&mut self, username: &str, password: &str) -> Page {
+        let form = self.get("/login").await;
+        let csrf = form.csrf();
+        self.post_raw(
+            "/login",
+            &[
+                ("_csrf", &csrf),
+                ("username", username),
+                ("password", password),
+            ],
+        )
+        .await
+    }
+
+    pub async fn send(&mut self, method: Method, path: &str, body: Option<Vec<u8>>) -> Page {
+        let mut request = Request::builder().method(method).uri(path);
+        if !self.cookies.is_empty() {
+            let cookie = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            request = request.header(header::COOKIE, cookie);
+        }
+        if let Some(address) = &self.address {
+            request = request.header("x-forwarded-for", address);
+        }
+        let body = match body {
+            Some(bytes) => {
+                request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+                Body::from(bytes)
+            }
+            None => Body::empty(),
+        };
+        let response = self
+            .router
+            .clone()
+            .oneshot(request.body(body).expect("request"))
+            .await
+            .expect("infallible");
+        self.keep_cookies(response.headers());
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        Page {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    fn keep_cookies(&mut self, headers: &HeaderMap) {
+        for value in headers.get_all(header::SET_COOKIE) {
+            let Ok(text) = value.to_str() else { continue };
+            let Some((pair, attributes)) = text.split_once(';').or(Some((text, ""))) else {
+                continue;
+            };
+            let Some((name, value)) = pair.split_once('=') else {
+                continue;
+            };
+            if value.is_empty() || attributes.contains("Max-Age=0") {
+                self.cookies.remove(name.trim());
+            } else {
+                self.cookies
+                    .insert(name.trim().to_owned(), value.to_owned());
+            }
+        }
+    }
+
+    pub fn session_cookie(&self) -> Option<String> {
+        self.cookies.get(fieldreport::web::SESSION_COOKIE).cloned()
+    }
+}

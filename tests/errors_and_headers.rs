@@ -1,0 +1,134 @@
+//! Friendly error pages (JSON under /api/), security headers, body limits and assets.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::{MISSION, TestApp};
+use fieldreport::Config;
+
+#[tokio::test]
+async fn unknown_pages_are_a_friendly_404() {
+    let app = TestApp::new().await;
+    let page = app.browser().get("/no/such/page").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.header("content-type").starts_with("text/html"));
+    assert!(page.contains("Page not found") && page.contains("href=\"/\""));
+    assert!(
+        page.contains("/static/style."),
+        "the error page uses the site's layout"
+    );
+}
+
+#[tokio::test]
+async fn api_errors_are_json() {
+    let app = TestApp::new().await;
+    let page = app.browser().get("/api/nothing-here").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.header("content-type").starts_with("application/json"));
+    let json: serde_json::Value = serde_json::from_str(&page.body).expect("json");
+    assert_eq!(json["error"]["status"], 404);
+    assert_eq!(json["error"]["title"], "Page not found");
+    let health: serde_json::Value =
+        serde_json::from_str(&app.browser().get("/api/health").await.body).expect("json");
+    assert_eq!(
+        health["schema_version"],
+        fieldreport::store::latest_version()
+    );
+}
+
+#[tokio::test]
+async fn wrong_method_and_forbidden_pages_explain_themselves() {
+    let app = TestApp::new().await;
+    let mut observer = app.signed_in("observer").await;
+    let page = observer.send(Method::GET, "/logout", None).await;
+    assert_eq!(page.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(
+        page.contains("does not accept that kind of request"),
+        "{}",
+        page.body
+    );
+    let page = observer.get(&format!("/m/{MISSION}/admin")).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(page.contains("Your role in this mission does not give access"));
+}
+
+#[tokio::test]
+async fn bodies_over_the_limit_get_413_and_change_nothing() {
+    let app = TestApp::with_config(Config {
+        body_limit: 4096,
+        ..Default::default()
+    })
+    .await;
+    let mut admin = app.signed_in("admin").await;
+    let token = admin.get(&format!("/m/{MISSION}/admin")).await.csrf();
+    let huge = "x".repeat(10_000);
+    let page = admin
+        .post_raw(
+            &format!("/m/{MISSION}/admin/users"),
+            &[
+                ("_csrf", &token),
+                ("username", "big"),
+                ("display_name", &huge),
+                ("role", "observer"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(page.contains("Too much data"));
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE username = 'big'")
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = TestApp::new().await;
+    let mut lead = app.signed_in("lead").await;
+    let overview = lead.get(&format!("/m/{MISSION}/overview")).await;
+    let login = app.browser().get("/login").await;
+    let missing = app.browser().get("/nope").await;
+    let stylesheet_url = {
+        let start = login.body.find("/static/style.").expect("stylesheet link");
+        let end = start + login.body[start..].find('"').expect("end");
+        login.body[start..end].to_owned()
+    };
+    let css = app.browser().get(&stylesheet_url).await;
+    for page in [&overview, &login, &missing, &css] {
+        let csp = page.header("content-security-policy");
+        assert!(
+            csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"),
+            "{csp}"
+        );
+        assert!(!csp.contains("unsafe-inline"));
+        assert_eq!(page.header("x-content-type-options"), "nosniff");
+        assert_eq!(page.header("referrer-policy"), "same-origin");
+    }
+    assert_eq!(
+        overview.header("cache-control"),
+        "no-store",
+        "pages with personal data are not cached"
+    );
+    assert!(
+        !overview.body.contains("<script>") && !overview.body.contains("style=\""),
+        "no inline script or style"
+    );
+
+    assert_eq!(css.status, StatusCode::OK);
+    assert!(css.header("content-type").starts_with("text/css"));
+    assert_eq!(
+        css.header("cache-control"),
+        "public, max-age=31536000, immutable"
+    );
+    assert!(
+        css.body.len() < 10_000,
+        "one small stylesheet: {} bytes",
+        css.body.len()
+    );
+    assert_eq!(
+        app.browser().get("/static/style.css").await.status,
+        StatusCode::NOT_FOUND,
+        "only hashed names"
+    );
+}

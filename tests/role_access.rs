@@ -1,0 +1,248 @@
+//! Who may open what: every mission route against every role, signed out, and a member of
+//! another mission.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::{Browser, MISSION, TestApp};
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Who {
+    SignedOut,
+    Observer,
+    Coordinator,
+    Lead,
+    Admin,
+    /// An admin of another mission.
+    Outsider,
+}
+
+const EVERYONE: [Who; 6] = [
+    Who::SignedOut,
+    Who::Observer,
+    Who::Coordinator,
+    Who::Lead,
+    Who::Admin,
+    Who::Outsider,
+];
+
+impl Who {
+    fn username(self) -> Option<&'static str> {
+        match self {
+            Who::SignedOut => None,
+            Who::Observer => Some("observer"),
+            Who::Coordinator => Some("coordinator"),
+            Who::Lead => Some("lead"),
+            Who::Admin => Some("admin"),
+            Who::Outsider => Some("outsider"),
+        }
+    }
+}
+
+struct Route {
+    method: Method,
+    path: String,
+    fields: Vec<(&'static str, String)>,
+    allowed: &'static [Who],
+}
+
+async fn routes(app: &TestApp) -> Vec<Route> {
+    let m = MISSION;
+    let observer2 = app.user_id("observer2").await;
+    let ward = app.region_id(3, "0001").await;
+    let get = |path: String, allowed| Route {
+        method: Method::GET,
+        path,
+        fields: vec![],
+        allowed,
+    };
+    let post = |path: String, fields: Vec<(&'static str, String)>, allowed| Route {
+        method: Method::POST,
+        path,
+        fields,
+        allowed,
+    };
+    const ADMIN: &[Who] = &[Who::Admin];
+    vec![
+        get(format!("/m/{m}/observer"), &[Who::Observer]),
+        get(
+            format!("/m/{m}/overview"),
+            &[Who::Coordinator, Who::Lead, Who::Admin],
+        ),
+        get(format!("/m/{m}/admin"), ADMIN),
+        get(format!("/m/{m}/admin/users/{observer2}"), ADMIN),
+        get(format!("/m/{m}/admin/users/{observer2}?q=Port"), ADMIN),
+        post(
+            format!("/m/{m}/admin/users"),
+            vec![
+                ("username", "added-by-test".into()),
+                ("display_name", "Added".into()),
+                ("role", "observer".into()),
+                ("password", "a long password".into()),
+            ],
+            ADMIN,
+        ),
+        post(
+            format!("/m/{m}/admin/users/{observer2}/assignments"),
+            vec![("region_id", ward.to_string())],
+            ADMIN,
+        ),
+        post(
+            format!("/m/{m}/admin/users/{observer2}/assignments/{ward}/remove"),
+            vec![],
+            ADMIN,
+        ),
+        post(
+            format!("/m/{m}/admin/users/{observer2}/password"),
+            vec![("password", "a new long password".into())],
+            ADMIN,
+        ),
+        post(
+            format!("/m/{m}/admin/users/{observer2}/disable"),
+            vec![],
+            ADMIN,
+        ),
+        post(
+            format!("/m/{m}/admin/users/{observer2}/enable"),
+            vec![],
+            ADMIN,
+        ),
+    ]
+}
+
+async fn browser_for(app: &TestApp, who: Who) -> Browser {
+    match who.username() {
+        None => app.browser(),
+        Some(name) => app.signed_in(name).await,
+    }
+}
+
+/// A page the user can open to read a CSRF token from.
+fn token_page(who: Who) -> String {
+    match who {
+        Who::SignedOut => "/login".into(),
+        Who::Observer => format!("/m/{MISSION}/observer"),
+        Who::Outsider => format!("/m/{}/admin", common::OTHER_MISSION),
+        _ => format!("/m/{MISSION}/overview"),
+    }
+}
+
+#[tokio::test]
+async fn every_route_checks_role_and_mission() {
+    let app = TestApp::new().await;
+    let mut checked = 0;
+    for route in routes(&app).await {
+        for who in EVERYONE {
+            let mut browser = browser_for(&app, who).await;
+            let response = if route.method == Method::GET {
+                browser.get(&route.path).await
+            } else {
+                let fields: Vec<(&str, &str)> =
+                    route.fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                browser.post(&route.path, &token_page(who), &fields).await
+            };
+            let status = response.status;
+            let context = format!(
+                "{:?} {} as {who:?}: {status}\n{}",
+                route.method, route.path, response.body
+            );
+            match who {
+                Who::SignedOut if route.method == Method::GET => {
+                    assert_eq!(status, StatusCode::SEE_OTHER, "{context}");
+                    assert!(response.location().starts_with("/login?next="), "{context}");
+                }
+                Who::SignedOut => assert_eq!(status, StatusCode::FORBIDDEN, "{context}"),
+                Who::Outsider => assert_eq!(
+                    status,
+                    StatusCode::NOT_FOUND,
+                    "missions are not advertised: {context}"
+                ),
+                _ if route.allowed.contains(&who) => {
+                    assert!(status.is_success() || status.is_redirection(), "{context}");
+                }
+                _ => {
+                    assert_eq!(status, StatusCode::FORBIDDEN, "{context}");
+                    assert!(response.contains("Not allowed"), "{context}");
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 11 * EVERYONE.len());
+}
+
+#[tokio::test]
+async fn refused_admin_actions_change_nothing() {
+    let app = TestApp::new().await;
+    let observer2 = app.user_id("observer2").await;
+    let before = app.count("SELECT count(*) FROM audit_log").await;
+    for who in [Who::Observer, Who::Coordinator, Who::Lead, Who::Outsider] {
+        let mut browser = browser_for(&app, who).await;
+        let path = format!("/m/{MISSION}/admin/users/{observer2}/disable");
+        let response = browser.post(&path, &token_page(who), &[]).await;
+        assert!(
+            matches!(
+                response.status,
+                StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+            ),
+            "{who:?}"
+        );
+    }
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE disabled_at IS NOT NULL")
+            .await,
+        0
+    );
+    assert_eq!(app.count("SELECT count(*) FROM audit_log").await, before);
+}
+
+#[tokio::test]
+async fn start_page_and_mission_link_lead_home() {
+    let app = TestApp::new().await;
+    let mut observer = app.signed_in("observer").await;
+    assert_eq!(
+        observer.get("/").await.location(),
+        format!("/m/{MISSION}/observer")
+    );
+    assert_eq!(
+        observer.get(&format!("/m/{MISSION}")).await.location(),
+        format!("/m/{MISSION}/observer")
+    );
+    assert_eq!(
+        observer.get("/m/no-such-mission").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        observer.get("/m/no-such-mission/overview").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let mut outsider = app.signed_in("outsider").await;
+    assert_eq!(
+        outsider.get(&format!("/m/{MISSION}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn navigation_offers_only_what_the_role_may_open() {
+    let app = TestApp::new().await;
+    let admin_page = app
+        .signed_in("admin")
+        .await
+        .get(&format!("/m/{MISSION}/admin"))
+        .await;
+    assert!(admin_page.contains("Mission setup") && admin_page.contains("Overview"));
+    assert!(!admin_page.contains(">My assignment<"));
+    let lead_page = app
+        .signed_in("lead")
+        .await
+        .get(&format!("/m/{MISSION}/overview"))
+        .await;
+    assert!(!lead_page.contains("Mission setup"));
+    let observer_page = app
+        .signed_in("observer")
+        .await
+        .get(&format!("/m/{MISSION}/observer"))
+        .await;
+    assert!(!observer_page.contains(">Overview<") && !observer_page.contains("Mission setup"));
+}
