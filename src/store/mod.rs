@@ -23,6 +23,7 @@ use rusqlite::Connection;
 
 pub use migrations::latest_version;
 use readers::Readers;
+pub use writer::WriteStats;
 use writer::Writer;
 
 /// A storage failure, worded for the person who will read it.
@@ -120,6 +121,12 @@ impl Store {
             .submit(f)?
             .await
             .map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// How many write jobs and commits the writer has done: with group commit, jobs
+    /// outnumber commits under load.
+    pub fn write_stats(&self) -> WriteStats {
+        self.inner.writer.stats()
     }
 
     /// [`Store::read`] for command-line code outside any async runtime.

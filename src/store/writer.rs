@@ -6,6 +6,8 @@
 //! after the commit, so an answer of "saved" means saved on disk.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::thread;
 
@@ -77,16 +79,40 @@ fn run_in_savepoint<T>(
 /// finishing the jobs already queued.
 pub struct Writer {
     sender: mpsc::Sender<Box<dyn Job>>,
+    stats: Arc<Counters>,
+}
+
+#[derive(Default)]
+struct Counters {
+    batches: AtomicU64,
+    jobs: AtomicU64,
+}
+
+/// How much group commit is saving: jobs run and transactions committed so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteStats {
+    pub batches: u64,
+    pub jobs: u64,
 }
 
 impl Writer {
     pub fn start(conn: Connection) -> Result<Writer, StoreError> {
         let (sender, receiver) = mpsc::channel();
+        let stats = Arc::new(Counters::default());
+        let counters = Arc::clone(&stats);
         thread::Builder::new()
             .name("fieldreport-writer".to_owned())
-            .spawn(move || write_loop(conn, receiver))
+            .spawn(move || write_loop(conn, receiver, &counters))
             .map_err(|e| StoreError::Task(format!("cannot start the writer thread: {e}")))?;
-        Ok(Writer { sender })
+        Ok(Writer { sender, stats })
+    }
+
+    /// Committed batches and the jobs they held.
+    pub fn stats(&self) -> WriteStats {
+        WriteStats {
+            batches: self.stats.batches.load(Ordering::Relaxed),
+            jobs: self.stats.jobs.load(Ordering::Relaxed),
+        }
     }
 
     /// Queues `work`; the receiver resolves after the batch holding it has committed.
@@ -111,7 +137,7 @@ impl Writer {
     }
 }
 
-fn write_loop(mut conn: Connection, receiver: mpsc::Receiver<Box<dyn Job>>) {
+fn write_loop(mut conn: Connection, receiver: mpsc::Receiver<Box<dyn Job>>, counters: &Counters) {
     while let Ok(first) = receiver.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -121,8 +147,14 @@ fn write_loop(mut conn: Connection, receiver: mpsc::Receiver<Box<dyn Job>>) {
             }
         }
         let commit = run_batch(&mut conn, &mut batch);
-        if let Err(reason) = &commit {
-            tracing::error!(%reason, jobs = batch.len(), "write batch failed");
+        match &commit {
+            Ok(()) => {
+                counters.batches.fetch_add(1, Ordering::Relaxed);
+                counters
+                    .jobs
+                    .fetch_add(batch.len() as u64, Ordering::Relaxed);
+            }
+            Err(reason) => tracing::error!(%reason, jobs = batch.len(), "write batch failed"),
         }
         let commit = commit.as_ref().map(|_| ()).map_err(String::as_str);
         for job in batch {
@@ -187,6 +219,42 @@ mod tests {
         assert!(bad.blocking_recv().expect("reply").is_err());
         assert!(ok2.blocking_recv().expect("reply").is_ok());
         assert_eq!(count(&writer), 2, "rows 1 and 3, not 2");
+    }
+
+    #[test]
+    fn jobs_waiting_together_commit_in_one_transaction() {
+        let (_dir, writer) = writer();
+        let (started_tx, started_rx) = mpsc::channel();
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let first = writer
+            .submit(move |c| {
+                started_tx.send(()).expect("test is waiting");
+                release_rx.recv().expect("test releases");
+                Ok(c.execute("INSERT INTO t VALUES (0)", [])?)
+            })
+            .expect("submit");
+        started_rx.recv().expect("first job started");
+        // These queue up while the writer is busy with the first job.
+        let rest: Vec<_> = (1..=50)
+            .map(|i| {
+                writer
+                    .submit(move |c| Ok(c.execute("INSERT INTO t VALUES (?1)", [i])?))
+                    .expect("submit")
+            })
+            .collect();
+        release_tx.send(()).expect("writer waits");
+        assert!(first.blocking_recv().expect("reply").is_ok());
+        for reply in rest {
+            assert!(reply.blocking_recv().expect("reply").is_ok());
+        }
+        assert_eq!(
+            writer.stats(),
+            WriteStats {
+                batches: 2,
+                jobs: 51
+            }
+        );
+        assert_eq!(count(&writer), 51);
     }
 
     #[test]

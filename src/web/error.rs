@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::Json;
 use axum::extract::Request;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -31,9 +31,6 @@ pub enum AppError {
     /// A form was posted without a live session.
     #[error("signed out")]
     SignedOut,
-    /// Too many failed attempts; try again later.
-    #[error("too many attempts, retry in {minutes} min")]
-    TooManyAttempts { minutes: i64 },
     /// A fault on our side. The detail is logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -143,17 +140,6 @@ impl IntoResponse for AppError {
                     )
                 },
             ),
-            AppError::TooManyAttempts { minutes } => {
-                let page = ErrorPage::new(
-                    "Too many attempts",
-                    format!("Try again in {minutes} minute{}.", plural(minutes)),
-                );
-                let mut response = page.respond(StatusCode::TOO_MANY_REQUESTS);
-                if let Ok(value) = HeaderValue::from_str(&(minutes * 60).to_string()) {
-                    response.headers_mut().insert(header::RETRY_AFTER, value);
-                }
-                return response;
-            }
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 (
@@ -246,4 +232,64 @@ fn has_own_page(response: &Response) -> bool {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html") || v.starts_with("application/json"))
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::Router;
+    use axum::body::Body;
+    use axum::http::Request;
+    use axum::middleware::from_fn;
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    async fn fails() -> Result<(), AppError> {
+        Err(AppError::Internal(
+            "disk I/O error at /var/secret.db".into(),
+        ))
+    }
+
+    async fn fetch(path: &str) -> (StatusCode, String, String) {
+        let app = Router::new()
+            .route("/broken", get(fails))
+            .route("/api/broken", get(fails))
+            .layer(from_fn(render_pages));
+        let request = Request::get(path).body(Body::empty()).expect("request");
+        let response = app.oneshot(request).await.expect("infallible");
+        let status = response.status();
+        let content_type = response.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap_or("")
+            .to_owned();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        (
+            status,
+            content_type,
+            String::from_utf8_lossy(&body).into_owned(),
+        )
+    }
+
+    #[tokio::test]
+    async fn internal_errors_are_a_friendly_page_that_leaks_nothing() {
+        let (status, content_type, body) = fetch("/broken").await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(content_type.starts_with("text/html"));
+        assert!(body.contains("Something went wrong") && body.contains("try again"));
+        assert!(
+            !body.contains("secret") && !body.contains("disk I/O"),
+            "{body}"
+        );
+
+        let (status, content_type, body) = fetch("/api/broken").await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(content_type.starts_with("application/json"));
+        assert!(
+            body.contains("\"status\":500") && !body.contains("secret"),
+            "{body}"
+        );
+    }
 }
