@@ -246,3 +246,40 @@ async fn navigation_offers_only_what_the_role_may_open() {
         .await;
     assert!(!observer_page.contains(">Overview<") && !observer_page.contains("Mission setup"));
 }
+
+#[tokio::test]
+async fn overview_and_setup_count_the_geography_and_the_team() {
+    let app = TestApp::new().await;
+    let observer2 = app.user_id("observer2").await;
+    let ward = app.region_id(3, "0001").await;
+    let mission = app.mission_id;
+    app.store
+        .write(move |conn| {
+            fieldreport::store::users::assign(conn, mission, observer2, ward, "test")
+        })
+        .await
+        .expect("assign");
+    for (who, path) in [("lead", "overview"), ("admin", "admin")] {
+        let page = app
+            .signed_in(who)
+            .await
+            .get(&format!("/m/{MISSION}/{path}"))
+            .await;
+        let text = page.body.split_whitespace().collect::<Vec<_>>().join(" ");
+        for row in [
+            "<th scope=\"row\">counties</th><td>2</td>",
+            "<th scope=\"row\">constituencies</th><td>3</td>",
+            "<th scope=\"row\">wards</th><td>4</td>",
+            "<th scope=\"row\">polling stations</th><td>5</td>",
+        ] {
+            assert!(text.contains(row), "{who}: {row}");
+        }
+    }
+    let overview = app
+        .signed_in("lead")
+        .await
+        .get(&format!("/m/{MISSION}/overview"))
+        .await;
+    assert!(overview.contains("1 of 2 observers have an assignment."));
+    assert!(overview.contains("Africa/Nairobi"));
+}

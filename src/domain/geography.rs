@@ -119,6 +119,23 @@ pub fn level_label(key: &str) -> String {
     key.replace('_', " ")
 }
 
+/// A level key as a plural heading: `county` -> `counties`, `polling_station` ->
+/// `polling stations`.
+pub fn level_plural(key: &str) -> String {
+    let label = level_label(key);
+    let consonant_y = label.ends_with('y') && !label.ends_with(['a', 'e', 'o', 'u']) && {
+        let before = label.chars().rev().nth(1);
+        before.is_some_and(|c| !"aeiou".contains(c))
+    };
+    if consonant_y {
+        format!("{}ies", &label[..label.len() - 1])
+    } else if label.ends_with(['s', 'x']) || label.ends_with("ch") || label.ends_with("sh") {
+        format!("{label}es")
+    } else {
+        format!("{label}s")
+    }
+}
+
 /// A region code: unique within its level, and a segment of the materialized path, so it
 /// cannot hold `/` or spaces.
 pub fn check_region_code(code: &str) -> Result<(), String> {
@@ -463,6 +480,32 @@ mod tests {
 
     fn plan(body: &str) -> Result<RegionPlan, ImportError> {
         plan_import(&three_levels(), format!("{HEADER}{body}").as_bytes())
+    }
+
+    #[test]
+    fn plurals_of_levels() {
+        let plurals = [
+            "county",
+            "constituency",
+            "ward",
+            "polling_station",
+            "commune",
+            "parish",
+            "subway",
+        ]
+        .map(level_plural);
+        assert_eq!(
+            plurals,
+            [
+                "counties",
+                "constituencies",
+                "wards",
+                "polling stations",
+                "communes",
+                "parishes",
+                "subways"
+            ]
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ use super::view::{Layout, level_name, local_time, ok, page, thousands, within};
 use super::{AppError, AppState};
 use crate::credentials::{generate_password, hash_password};
 use crate::domain::account::{NewPassword, Username, parse_display_name, parse_phone};
-use crate::domain::geography::level_label;
+use crate::domain::geography::level_plural;
 use crate::domain::role::{Area, Role};
 use crate::store::missions::{self, Mission};
 use crate::store::regions::{self, Region};
@@ -197,7 +197,7 @@ async fn home_template(
         csrf_token: member.user.csrf_token.clone(),
         geography: counts
             .into_iter()
-            .map(|(level, n)| (level_label(&level), thousands(n)))
+            .map(|(level, n)| (level_plural(&level), thousands(n)))
             .collect(),
         mission,
         members,

@@ -9,7 +9,7 @@ use axum::routing::get;
 use super::member::{Member, ObserverArea};
 use super::view::{Layout, level_name, ok, thousands, within};
 use super::{AppError, AppState};
-use crate::domain::geography::level_label;
+use crate::domain::geography::level_plural;
 use crate::domain::role::Area;
 use crate::store::regions::{self, Region};
 use crate::store::users;
@@ -27,7 +27,7 @@ const STATIONS_LISTED: u32 = 40;
 struct ObserverHomeTemplate {
     layout: Layout,
     assignments: Vec<AssignmentView>,
-    station_label: String,
+    stations_label: String,
 }
 
 struct AssignmentView {
@@ -74,9 +74,9 @@ async fn home(
             stations,
         })
         .collect();
-    let station_label = levels
+    let stations_label = levels
         .last()
-        .map_or_else(|| "polling station".to_owned(), |k| level_label(k));
+        .map_or_else(|| "polling stations".to_owned(), |k| level_plural(k));
     let layout = Layout::in_mission(
         "My assignment",
         &member.user,
@@ -88,6 +88,6 @@ async fn home(
     Ok(ok(&ObserverHomeTemplate {
         layout,
         assignments,
-        station_label,
+        stations_label,
     }))
 }

@@ -9,7 +9,7 @@ use axum::routing::get;
 use super::member::{Member, OverviewArea};
 use super::view::{Layout, ok, thousands};
 use super::{AppError, AppState};
-use crate::domain::geography::level_label;
+use crate::domain::geography::level_plural;
 use crate::domain::role::Area;
 use crate::store::missions::{self, Mission, Team};
 use crate::store::regions;
@@ -62,7 +62,7 @@ async fn home(
         layout,
         geography: counts
             .into_iter()
-            .map(|(level, n)| (level_label(&level), thousands(n)))
+            .map(|(level, n)| (level_plural(&level), thousands(n)))
             .collect(),
         team: team
             .by_role
