@@ -2,7 +2,10 @@
 //! database or a web server.
 
 pub mod account;
+pub mod answers;
+pub mod form;
 pub mod geography;
 pub mod mission;
+pub mod report;
 pub mod role;
 pub mod sign_in;

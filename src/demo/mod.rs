@@ -328,9 +328,31 @@ fn create_mission(
     Ok(mission)
 }
 
+/// The demo mission's forms: opening, voting, closing-and-counting, incident.
+pub const FORMS: [&str; 4] = [
+    include_str!("forms/opening.toml"),
+    include_str!("forms/voting.toml"),
+    include_str!("forms/closing.toml"),
+    include_str!("forms/incident.toml"),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::form::FormDefinition;
+
+    #[test]
+    fn demo_forms_are_valid() {
+        let keys: Vec<String> = FORMS
+            .iter()
+            .map(|text| {
+                FormDefinition::from_toml(text)
+                    .map(|f| f.key)
+                    .expect("valid demo form")
+            })
+            .collect();
+        assert_eq!(keys, ["opening", "voting", "closing", "incident"]);
+    }
 
     #[test]
     fn demo_geography_has_kenyas_shape() {

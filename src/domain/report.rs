@@ -1,0 +1,173 @@
+//! Rules for a report as a whole: when it was observed, its human reference, amendments.
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+use super::answers::parse_local_minute;
+
+/// How far ahead of the server's clock an observation may be dated: a phone's clock is
+/// often a few minutes off.
+const FUTURE_SLACK_SECS: i64 = 10 * 60;
+/// How far back: a mission runs for weeks, not years.
+const PAST_LIMIT_SECS: i64 = 366 * 24 * 3600;
+
+/// Reads when an observation was made, typed in the mission's time zone, as unix seconds.
+pub fn parse_observed_at(raw: &str, time_zone: &str, now: i64) -> Result<i64, String> {
+    let local = parse_local_minute(raw)
+        .ok_or("Enter the date and time you observed this, like 2017-08-08 14:30.")?;
+    let zone =
+        TimeZone::get(time_zone).map_err(|_| "The mission's time zone is unknown.".to_owned())?;
+    let at = zone
+        .to_timestamp(local)
+        .map_err(|_| "That time does not exist in the mission's time zone.".to_owned())?
+        .as_second();
+    if at > now + FUTURE_SLACK_SECS {
+        return Err("This time is in the future. Check the date and time.".to_owned());
+    }
+    if at < now - PAST_LIMIT_SECS {
+        return Err("This time is more than a year ago. Check the date.".to_owned());
+    }
+    Ok(at)
+}
+
+/// `now` as a `datetime-local` value in the mission's time zone: the default of a form.
+pub fn local_input_value(unix_seconds: i64, time_zone: &str) -> String {
+    let Ok(at) = Timestamp::from_second(unix_seconds) else {
+        return String::new();
+    };
+    let zone = TimeZone::get(time_zone).unwrap_or(TimeZone::UTC);
+    at.to_zoned_datetime(zone)
+        .strftime("%Y-%m-%dT%H:%M")
+        .to_string()
+}
+
+/// Crockford's base32 without look-alikes (no I, L, O, U): easy to read out on a phone.
+const REFERENCE_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+/// Characters after the prefix: 32^6, about a billion, keeps random references from
+/// colliding often even at a million reports (the store retries when they do).
+pub const REFERENCE_LENGTH: usize = 6;
+
+/// A short reference such as `KE-7Q4M9X`, from the mission's prefix and random bytes.
+pub fn reference(prefix: &str, random: [u8; REFERENCE_LENGTH]) -> String {
+    let code: String = random
+        .iter()
+        .map(|b| char::from(REFERENCE_ALPHABET[usize::from(*b) % 32]))
+        .collect();
+    format!("{prefix}-{code}")
+}
+
+/// The reference prefix of a mission: the first two letters of its slug, upper-case
+/// (`kenya-2017` -> `KE`).
+pub fn reference_prefix(slug: &str) -> String {
+    let letters: String = slug
+        .chars()
+        .filter(char::is_ascii_alphabetic)
+        .take(2)
+        .collect();
+    if letters.len() == 2 {
+        letters.to_ascii_uppercase()
+    } else {
+        "FR".to_owned()
+    }
+}
+
+/// What an observer adds to a report after filing it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AmendmentKind {
+    /// Something in the report was wrong.
+    Correction,
+    /// Something happened or was noticed afterwards.
+    Addition,
+}
+
+impl AmendmentKind {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "correction" => Some(AmendmentKind::Correction),
+            "addition" => Some(AmendmentKind::Addition),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AmendmentKind::Correction => "correction",
+            AmendmentKind::Addition => "addition",
+        }
+    }
+}
+
+/// Longest amendment text, in characters.
+pub const AMENDMENT_MAX: usize = 4000;
+
+/// Checks the text of an amendment.
+pub fn amendment_text(raw: &str) -> Result<String, String> {
+    let text = raw.trim().replace("\r\n", "\n");
+    if text.is_empty() {
+        return Err("Write what you are correcting or adding.".to_owned());
+    }
+    let count = text.chars().count();
+    if count > AMENDMENT_MAX {
+        return Err(format!(
+            "Shorten this to {AMENDMENT_MAX} characters (it has {count})."
+        ));
+    }
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // 2017-08-08 12:00 UTC
+    const NOON_UTC: i64 = 1_502_193_600;
+
+    #[test]
+    fn observed_at_is_read_in_the_mission_zone() {
+        // 14:30 in Nairobi is 11:30 UTC.
+        assert_eq!(
+            parse_observed_at("2017-08-08T14:30", "Africa/Nairobi", NOON_UTC),
+            Ok(NOON_UTC - 1800)
+        );
+        assert_eq!(
+            local_input_value(NOON_UTC, "Africa/Nairobi"),
+            "2017-08-08T15:00"
+        );
+    }
+
+    #[test]
+    fn observed_at_must_be_plausible() {
+        assert!(
+            parse_observed_at("2017-08-08T15:05", "Africa/Nairobi", NOON_UTC).is_ok(),
+            "a few minutes ahead"
+        );
+        let future = parse_observed_at("2017-08-08T16:00", "Africa/Nairobi", NOON_UTC);
+        assert!(future.is_err_and(|e| e.contains("future")));
+        let old = parse_observed_at("2015-08-08T16:00", "Africa/Nairobi", NOON_UTC);
+        assert!(old.is_err_and(|e| e.contains("year")));
+        assert!(parse_observed_at("yesterday", "Africa/Nairobi", NOON_UTC).is_err());
+    }
+
+    #[test]
+    fn references_are_short_and_readable() {
+        assert_eq!(reference("KE", [0, 1, 31, 32, 255, 100]), "KE-01Z0Z4");
+        assert_eq!(reference_prefix("kenya-2017"), "KE");
+        assert_eq!(reference_prefix("2019-x"), "FR");
+        assert!(!REFERENCE_ALPHABET.iter().any(|c| b"ILOU".contains(c)));
+    }
+
+    #[test]
+    fn amendments_have_text() {
+        assert!(amendment_text("   ").is_err());
+        assert_eq!(
+            amendment_text(" Count was 312\r\nnot 321 "),
+            Ok("Count was 312\nnot 321".into())
+        );
+        assert!(amendment_text(&"x".repeat(AMENDMENT_MAX + 1)).is_err());
+        assert_eq!(
+            AmendmentKind::parse("addition"),
+            Some(AmendmentKind::Addition)
+        );
+        assert_eq!(AmendmentKind::parse("rewrite"), None);
+    }
+}
