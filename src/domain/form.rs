@@ -202,7 +202,7 @@ fn toml_message(error: &toml::de::Error) -> String {
     let first = lines.next().unwrap_or_default();
     let place = first.strip_prefix("TOML parse error at ").unwrap_or(first);
     let what = lines
-        .last()
+        .next_back()
         .map(|l| l.trim_start_matches(['|', '^', ' ']))
         .unwrap_or_default();
     if what.is_empty() {
