@@ -161,6 +161,23 @@ async fn polling_stations_import_under_existing_wards_with_voters_and_coordinate
         counts(&store, mission).await[3],
         ("polling_station".to_owned(), 2)
     );
+
+    // Blank columns in a later file leave stored figures alone.
+    let blanks = stations.replace(",512,-4.03,39.60", ",600,,");
+    import(&store, mission, &levels, extras(), blanks.into_bytes())
+        .await
+        .expect("blanks");
+    let located: (Option<i64>, Option<f64>, Option<f64>) = store
+        .read(move |conn| {
+            Ok(conn.query_row(
+                "SELECT registered_voters, latitude, longitude FROM regions WHERE mission_id = ?1 AND code = '001001000100101'",
+                [mission],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?)
+        })
+        .await
+        .expect("read");
+    assert_eq!(located, (Some(600), Some(-4.03), Some(39.60)));
 }
 
 #[tokio::test]

@@ -93,7 +93,9 @@ pub fn import(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
     let mut update_extras = conn.prepare_cached(
-        "UPDATE regions SET registered_voters = ?2, latitude = ?3, longitude = ?4 WHERE id = ?1",
+        "UPDATE regions SET registered_voters = coalesce(?2, registered_voters),
+             latitude = coalesce(?3, latitude), longitude = coalesce(?4, longitude)
+         WHERE id = ?1",
     )?;
     for region in &plan.regions {
         let level = level_label(&plan.levels[region.depth - 1]);

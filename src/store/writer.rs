@@ -5,6 +5,7 @@
 //! observers file at the same moment on a small server. A job's caller hears back only
 //! after the commit, so an answer of "saved" means saved on disk.
 
+use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -139,43 +140,68 @@ impl Writer {
 
 fn write_loop(mut conn: Connection, receiver: mpsc::Receiver<Box<dyn Job>>, counters: &Counters) {
     while let Ok(first) = receiver.recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
+        let mut waiting = VecDeque::from([first]);
+        while waiting.len() < MAX_BATCH {
             match receiver.try_recv() {
-                Ok(job) => batch.push(job),
+                Ok(job) => waiting.push_back(job),
                 Err(_) => break,
             }
         }
-        let commit = run_batch(&mut conn, &mut batch);
-        match &commit {
-            Ok(()) => {
-                counters.batches.fetch_add(1, Ordering::Relaxed);
-                counters
-                    .jobs
-                    .fetch_add(batch.len() as u64, Ordering::Relaxed);
-            }
-            Err(reason) => tracing::error!(%reason, jobs = batch.len(), "write batch failed"),
-        }
-        let commit = commit.as_ref().map(|_| ()).map_err(String::as_str);
-        for job in batch {
-            job.finish(commit);
+        while !waiting.is_empty() {
+            run_transaction(&mut conn, &mut waiting, counters);
         }
     }
 }
 
-fn run_batch(conn: &mut Connection, batch: &mut [Box<dyn Job>]) -> Result<(), String> {
+/// Runs waiting jobs in one transaction and tells each its outcome. Usually that takes
+/// every job; if SQLite aborts the whole transaction part-way (disk full, I/O error), the
+/// jobs run so far are reported lost and the rest are left for a fresh transaction,
+/// because running them outside a transaction would save each one alone.
+fn run_transaction(
+    conn: &mut Connection,
+    waiting: &mut VecDeque<Box<dyn Job>>,
+    counters: &Counters,
+) {
     // IMMEDIATE takes the write lock up front, so a command-line import running at the
     // same time makes the batch wait (busy timeout) instead of failing half-way.
-    conn.execute_batch("BEGIN IMMEDIATE")
-        .map_err(|e| e.to_string())?;
-    for job in batch.iter_mut() {
+    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        let reason = e.to_string();
+        tracing::error!(%reason, jobs = waiting.len(), "cannot start a write transaction");
+        for job in waiting.drain(..) {
+            job.finish(Err(&reason));
+        }
+        return;
+    }
+    let mut ran = Vec::with_capacity(waiting.len());
+    while let Some(mut job) = waiting.pop_front() {
         job.run(conn);
+        ran.push(job);
+        if conn.is_autocommit() {
+            let reason = "the database aborted the transaction";
+            tracing::error!(jobs = ran.len(), "{reason}");
+            for job in ran {
+                job.finish(Err(reason));
+            }
+            return;
+        }
     }
-    if let Err(e) = conn.execute_batch("COMMIT") {
-        let _ = conn.execute_batch("ROLLBACK");
-        return Err(e.to_string());
+    let commit = conn.execute_batch("COMMIT").map_err(|e| e.to_string());
+    match &commit {
+        Ok(()) => {
+            counters.batches.fetch_add(1, Ordering::Relaxed);
+            counters.jobs.fetch_add(ran.len() as u64, Ordering::Relaxed);
+        }
+        Err(reason) => {
+            tracing::error!(%reason, jobs = ran.len(), "write batch failed");
+            if !conn.is_autocommit() {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+        }
     }
-    Ok(())
+    let commit = commit.as_ref().map(|_| ()).map_err(String::as_str);
+    for job in ran {
+        job.finish(commit);
+    }
 }
 
 #[cfg(test)]
@@ -255,6 +281,69 @@ mod tests {
             }
         );
         assert_eq!(count(&writer), 51);
+    }
+
+    #[test]
+    fn a_job_that_aborts_the_transaction_loses_only_what_ran_with_it() {
+        let (_dir, writer) = writer();
+        writer
+            .submit(|c| {
+                c.execute_batch("CREATE TABLE blobs (b BLOB)")?;
+                let pages: i64 = c.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+                // Cap the file a few pages above its size, so a big insert fills the disk.
+                c.execute_batch(&format!("PRAGMA max_page_count = {}", pages + 8))?;
+                Ok(())
+            })
+            .expect("submit")
+            .blocking_recv()
+            .expect("reply")
+            .expect("setup");
+        let (started_tx, started_rx) = mpsc::channel();
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let hold = writer
+            .submit(move |_| {
+                started_tx.send(()).expect("test waits");
+                release_rx.recv().expect("test releases");
+                Ok(())
+            })
+            .expect("submit");
+        started_rx.recv().expect("writer busy");
+        let before = writer
+            .submit(|c| Ok(c.execute("INSERT INTO t VALUES (1)", [])?))
+            .expect("submit");
+        let full = writer
+            .submit(|c| Ok(c.execute("INSERT INTO blobs VALUES (zeroblob(1000000))", [])?))
+            .expect("submit");
+        let after = writer
+            .submit(|c| Ok(c.execute("INSERT INTO t VALUES (3)", [])?))
+            .expect("submit");
+        release_tx.send(()).expect("release");
+        let _ = hold.blocking_recv();
+        let before = before.blocking_recv().expect("reply");
+        let full = full.blocking_recv().expect("reply");
+        let after = after.blocking_recv().expect("reply");
+        assert!(full.is_err(), "the disk is full");
+        let stored = |v: i64| {
+            writer
+                .submit(move |c| {
+                    Ok(
+                        c.query_row("SELECT count(*) FROM t WHERE v = ?1", [v], |r| {
+                            r.get::<_, i64>(0)
+                        })?,
+                    )
+                })
+                .expect("submit")
+                .blocking_recv()
+                .expect("reply")
+                .expect("count")
+        };
+        // Whatever SQLite did, every caller was told the truth.
+        assert_eq!(before.is_ok(), stored(1) == 1, "row 1: {before:?}");
+        assert_eq!(after.is_ok(), stored(3) == 1, "row 3: {after:?}");
+        assert!(
+            after.is_ok(),
+            "a job after the failure runs in a transaction of its own"
+        );
     }
 
     #[test]
