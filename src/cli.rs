@@ -14,8 +14,8 @@ use crate::domain::account::{NewPassword, Username, parse_display_name, parse_ph
 use crate::domain::geography::{ImportScheme, StationColumns, level_label, plan_import};
 use crate::domain::mission::NewMission;
 use crate::domain::role::Role;
-use crate::domain::sign_in::SessionPolicy;
-use crate::store::audit::COMMAND_LINE;
+use crate::domain::sign_in::{SessionPolicy, ThrottleLimits};
+use crate::store::audit::Actor;
 use crate::store::users::NewMember;
 use crate::store::{OpenMode, Store, missions, regions, users};
 use crate::web::{AppState, Config};
@@ -68,11 +68,18 @@ struct ServerOptions {
     #[arg(long, env = "FIELDREPORT_TRUST_FORWARDED_FOR")]
     trust_forwarded_for: bool,
     /// Hours a session may stay unused before it ends.
-    #[arg(long, env = "FIELDREPORT_SESSION_IDLE_HOURS", default_value_t = 24)]
+    #[arg(long, env = "FIELDREPORT_SESSION_IDLE_HOURS", default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..=720))]
     session_idle_hours: u32,
     /// Days after sign-in when a session ends however it is used.
-    #[arg(long, env = "FIELDREPORT_SESSION_DAYS", default_value_t = 7)]
+    #[arg(long, env = "FIELDREPORT_SESSION_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=90))]
     session_days: u32,
+    /// Failed sign-ins within 15 minutes that lock an account.
+    #[arg(long, env = "FIELDREPORT_ACCOUNT_FAILURE_LIMIT", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    account_failure_limit: u32,
+    /// Failed sign-ins within 15 minutes that lock an address (an IPv6 /64). Raise it when
+    /// many observers share one address: a training-room network, a carrier's NAT.
+    #[arg(long, env = "FIELDREPORT_ADDRESS_FAILURE_LIMIT", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100000))]
+    address_failure_limit: u32,
 }
 
 impl ServerOptions {
@@ -84,6 +91,10 @@ impl ServerOptions {
             },
             secure_cookies: self.secure_cookies,
             trust_forwarded_for: self.trust_forwarded_for,
+            sign_in_limits: ThrottleLimits {
+                per_account: self.account_failure_limit as usize,
+                per_address: self.address_failure_limit as usize,
+            },
             ..Config::default()
         }
     }
@@ -99,7 +110,8 @@ struct ServeArgs {
 
 #[derive(Args)]
 struct DemoArgs {
-    /// The demo's SQLite database file, created if missing.
+    /// The demo's SQLite database file, created if missing. Deliberately not read from
+    /// FIELDREPORT_DB: the demo must never add itself to a real mission's database.
     #[arg(long, default_value = "fieldreport-demo.db")]
     db: PathBuf,
     #[command(flatten)]
@@ -277,22 +289,29 @@ fn init_logging() {
 fn serve(db: &Path, options: &ServerOptions) -> Result<(), CliError> {
     init_logging();
     let store = open(db, OpenMode::MustExist)?;
-    serve_store(store, options)
+    serve_store(store, options, |_| {})
 }
 
-fn serve_store(store: Store, options: &ServerOptions) -> Result<(), CliError> {
+/// Binds the address, says where it listens (after `before_serving` has printed what it
+/// has to say), and serves until stopped.
+fn serve_store(
+    store: Store,
+    options: &ServerOptions,
+    before_serving: impl FnOnce(SocketAddr),
+) -> Result<(), CliError> {
+    let state = AppState::new(store.clone(), options.config()).map_err(fail)?;
     let runtime = tokio::runtime::Runtime::new().map_err(fail)?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(options.listen)
             .await
             .map_err(|e| CliError(format!("cannot listen on {}: {e}", options.listen)))?;
         let address = listener.local_addr().map_err(fail)?;
+        before_serving(address);
         println!(
             "fieldreport is listening on http://{address}/ (database {})",
             store.path().display()
         );
         let _ = std::io::stdout().flush();
-        let state = AppState::new(store, options.config());
         server::serve(listener, state).await.map_err(fail)
     })
 }
@@ -302,29 +321,29 @@ fn run_demo(db: &Path, options: &ServerOptions) -> Result<(), CliError> {
     let store = open(db, OpenMode::CreateIfMissing)?;
     let demo = demo::ensure(&store).map_err(fail)?;
     let verb = if demo.created { "created" } else { "found" };
-    println!(
-        "Demo mission \"Kenya 2017 General Election\" {verb} in {}.",
-        db.display()
-    );
-    println!(
-        "Sign in at http://{}/login as any of these (new passwords each time the demo starts):\n",
-        options.listen
-    );
-    println!(
-        "  {:<12} {:<12} {:<18} name",
-        "role", "username", "password"
-    );
-    for account in &demo.accounts {
+    serve_store(store, options, |address| {
         println!(
-            "  {:<12} {:<12} {:<18} {}",
-            account.role.as_str(),
-            account.username,
-            account.password,
-            account.name
+            "Demo mission \"Kenya 2017 General Election\" {verb} in {}.",
+            db.display()
         );
-    }
-    println!();
-    serve_store(store, options)
+        println!(
+            "Sign in at http://{address}/login as any of these (new passwords each time the demo starts):\n"
+        );
+        println!(
+            "  {:<12} {:<12} {:<18} name",
+            "role", "username", "password"
+        );
+        for account in &demo.accounts {
+            println!(
+                "  {:<12} {:<12} {:<18} {}",
+                account.role.as_str(),
+                account.username,
+                account.password,
+                account.name
+            );
+        }
+        println!();
+    })
 }
 
 fn mission(command: MissionCommand) -> Result<(), CliError> {
@@ -394,7 +413,7 @@ fn user(command: UserCommand) -> Result<(), CliError> {
                 password_hash: hash_password(&password).map_err(fail)?,
             };
             store
-                .write_blocking(move |conn| users::create(conn, &new, COMMAND_LINE))
+                .write_blocking(move |conn| users::create(conn, &new, &Actor::command_line()))
                 .map_err(fail)?;
             println!("added {username} to {} as {role}", mission.slug);
             if generate_password {
@@ -434,7 +453,9 @@ fn user(command: UserCommand) -> Result<(), CliError> {
             let store = open(&database.db, OpenMode::MustExist)?;
             let name = username.to_string();
             store
-                .write_blocking(move |conn| users::disable_by_username(conn, &name, COMMAND_LINE))
+                .write_blocking(move |conn| {
+                    users::disable_by_username(conn, &name, &Actor::command_line())
+                })
                 .map_err(fail)?;
             println!("disabled {username}; their sessions have ended");
             Ok(())

@@ -327,3 +327,46 @@ async fn only_observers_get_regions_and_only_of_their_mission() {
         Some(64)
     );
 }
+
+#[tokio::test]
+async fn an_admin_cannot_change_an_account_that_also_works_elsewhere() {
+    let app = TestApp::new().await;
+    let shared = app.user_id("observer2").await;
+    let other = app.other_mission_id;
+    app.store
+        .write(move |conn| {
+            conn.execute(
+                "INSERT INTO memberships (user_id, mission_id, role) VALUES (?1, ?2, 'admin')",
+                [shared, other],
+            )?;
+            Ok(())
+        })
+        .await
+        .expect("second membership");
+    let mut admin = app.signed_in("admin").await;
+    let page = format!("/m/{MISSION}/admin/users/{shared}");
+    for action in ["password", "disable"] {
+        let response = admin
+            .post(&format!("{page}/{action}"), &page, &[("password", "")])
+            .await;
+        assert_eq!(
+            response.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{action}"
+        );
+        assert!(
+            response.contains("also works on another mission"),
+            "{action}: {}",
+            response.body
+        );
+    }
+    let still = app
+        .browser()
+        .sign_in("observer2", &password_of("observer2"))
+        .await;
+    assert_eq!(
+        still.status,
+        StatusCode::SEE_OTHER,
+        "password and access unchanged"
+    );
+}

@@ -4,6 +4,8 @@ mod common;
 
 use axum::http::StatusCode;
 use common::{MISSION, TestApp, password_of};
+use fieldreport::store::audit::Actor;
+use fieldreport::store::users;
 
 #[tokio::test]
 async fn admin_forms_without_or_with_a_wrong_token_change_nothing() {
@@ -11,6 +13,17 @@ async fn admin_forms_without_or_with_a_wrong_token_change_nothing() {
     let mut admin = app.signed_in("admin").await;
     let observer = app.user_id("observer").await;
     let region = app.region_id(3, "0001").await;
+    // observer2 is disabled and assigned, so that enabling and unassigning would show.
+    let observer2 = app.user_id("observer2").await;
+    let mission = app.mission_id;
+    app.store
+        .write(move |conn| {
+            let actor = Actor::command_line();
+            users::assign(conn, mission, observer2, region, &actor)?;
+            users::set_disabled(conn, mission, observer2, true, &actor)
+        })
+        .await
+        .expect("setup");
     let users_before = app.count("SELECT count(*) FROM users").await;
     let region_text = region.to_string();
     let posts: Vec<(String, Vec<(&str, &str)>)> = vec![
@@ -34,6 +47,14 @@ async fn admin_forms_without_or_with_a_wrong_token_change_nothing() {
         (
             format!("/m/{MISSION}/admin/users/{observer}/assignments"),
             vec![("region_id", region_text.as_str())],
+        ),
+        (
+            format!("/m/{MISSION}/admin/users/{observer2}/enable"),
+            vec![],
+        ),
+        (
+            format!("/m/{MISSION}/admin/users/{observer2}/assignments/{region}/remove"),
+            vec![],
         ),
     ];
     let real_token = admin.get(&format!("/m/{MISSION}/admin")).await.csrf();
@@ -77,12 +98,18 @@ async fn admin_forms_without_or_with_a_wrong_token_change_nothing() {
         users_before,
         "no user added"
     );
+    let disabled = app
+        .count("SELECT count(*) FROM users WHERE disabled_at IS NOT NULL")
+        .await;
     assert_eq!(
-        app.count("SELECT count(*) FROM users WHERE disabled_at IS NOT NULL")
-            .await,
-        0
+        disabled, 1,
+        "observer disabled by no one, observer2 still disabled"
     );
-    assert_eq!(app.count("SELECT count(*) FROM assignments").await, 0);
+    assert_eq!(
+        app.count("SELECT count(*) FROM assignments").await,
+        1,
+        "observer2's only"
+    );
     let mut observer_browser = app.browser();
     let still = observer_browser
         .sign_in("observer", &password_of("observer"))
@@ -147,4 +174,24 @@ async fn a_post_after_the_session_ended_says_so() {
     assert_eq!(response.status, StatusCode::FORBIDDEN);
     assert!(response.contains("You are signed out"), "{}", response.body);
     assert!(response.contains("href=\"/login\""));
+}
+
+#[tokio::test]
+async fn a_planted_sign_in_cookie_is_useless_without_the_server_key() {
+    let app = TestApp::new().await;
+    let mut browser = app.browser();
+    let nonce = "ab".repeat(32);
+    browser.cookies.insert("fr_sign_in".into(), nonce.clone());
+    let response = browser
+        .post_raw(
+            "/login",
+            &[
+                ("_csrf", &nonce),
+                ("username", "lead"),
+                ("password", &password_of("lead")),
+            ],
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.count("SELECT count(*) FROM sessions").await, 0);
 }

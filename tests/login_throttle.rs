@@ -128,3 +128,43 @@ async fn the_lock_lifts_when_failures_age_out_and_success_clears_the_account() {
         0
     );
 }
+
+#[tokio::test]
+async fn wrong_passwords_sent_all_at_once_are_all_counted() {
+    let app = TestApp::new().await;
+    let attempts = (0..30).map(|_| {
+        let mut browser = app.browser();
+        async move { browser.sign_in("lead", "wrong password").await.status }
+    });
+    let statuses = futures_join_all(attempts).await;
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNPROCESSABLE_ENTITY)
+        .count();
+    let throttled = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(
+        (refused, throttled),
+        (5, 25),
+        "only five passwords were tried: {statuses:?}"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM login_failures WHERE subject = 'user:lead'")
+            .await,
+        5
+    );
+}
+
+/// Runs futures concurrently on the test's runtime.
+async fn futures_join_all<F: std::future::Future<Output = StatusCode> + Send + 'static>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<StatusCode> {
+    let handles: Vec<_> = futures.map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for handle in handles {
+        out.push(handle.await.expect("task"));
+    }
+    out
+}

@@ -5,6 +5,7 @@ mod common;
 
 use axum::http::{Method, StatusCode};
 use common::{Browser, MISSION, TestApp};
+use fieldreport::store::audit::Actor;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Who {
@@ -255,7 +256,13 @@ async fn overview_and_setup_count_the_geography_and_the_team() {
     let mission = app.mission_id;
     app.store
         .write(move |conn| {
-            fieldreport::store::users::assign(conn, mission, observer2, ward, "test")
+            fieldreport::store::users::assign(
+                conn,
+                mission,
+                observer2,
+                ward,
+                &Actor::command_line(),
+            )
         })
         .await
         .expect("assign");

@@ -78,6 +78,37 @@ fn hidden(html: &str, name: &str) -> String {
     html[start..start + html[start..].find('"').expect("end")].to_owned()
 }
 
+/// Opens the sign-in form and sends it, as a browser would.
+async fn sign_in(
+    client: &reqwest::Client,
+    base: &str,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    let form = client
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .expect("login page");
+    assert_eq!(form.status(), 200);
+    let nonce = cookie_value(&form, "fr_sign_in").expect("form cookie");
+    let csrf = hidden(&form.text().await.expect("html"), "_csrf");
+    let body = serde_urlencoded::to_string([
+        ("_csrf", csrf.as_str()),
+        ("username", username),
+        ("password", password),
+    ])
+    .expect("encode");
+    client
+        .post(format!("{base}/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", format!("fr_sign_in={nonce}"))
+        .body(body)
+        .send()
+        .await
+        .expect("sign in")
+}
+
 #[tokio::test]
 async fn demo_serves_on_loopback_and_every_printed_account_signs_in() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -94,28 +125,7 @@ async fn demo_serves_on_loopback_and_every_printed_account_signs_in() {
         .expect("client");
 
     for (role, username, password) in &accounts {
-        let form = client
-            .get(format!("{base}/login"))
-            .send()
-            .await
-            .expect("login page");
-        assert_eq!(form.status(), 200);
-        let login_cookie = cookie_value(&form, "fr_login_csrf").expect("form cookie");
-        let csrf = hidden(&form.text().await.expect("html"), "_csrf");
-        let body = serde_urlencoded::to_string([
-            ("_csrf", csrf.as_str()),
-            ("username", username),
-            ("password", password),
-        ])
-        .expect("encode");
-        let response = client
-            .post(format!("{base}/login"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("cookie", format!("fr_login_csrf={login_cookie}"))
-            .body(body)
-            .send()
-            .await
-            .expect("sign in");
+        let response = sign_in(&client, &base, username, password).await;
         assert_eq!(response.status(), 303, "{username}");
         let home = response.headers()["location"]
             .to_str()
@@ -151,6 +161,16 @@ async fn demo_serves_on_loopback_and_every_printed_account_signs_in() {
     let (_server, base, again) = start_demo(&db);
     assert_eq!(again.len(), 9);
     assert_ne!(again[0].2, accounts[0].2, "fresh passwords");
+    let (_, username, old_password) = &accounts[0];
+    let refused = sign_in(&client, &base, username, old_password).await;
+    assert_eq!(refused.status(), 422, "old passwords are gone");
+    let (_, username, new_password) = &again[0];
+    assert_eq!(
+        sign_in(&client, &base, username, new_password)
+            .await
+            .status(),
+        303
+    );
     let health: serde_json::Value = client
         .get(format!("{base}/api/health"))
         .send()

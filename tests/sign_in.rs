@@ -71,7 +71,7 @@ async fn secure_flag_when_configured() {
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .any(|v| v.starts_with("fr_session=") && v.contains("; Secure"));
+        .any(|v| v.starts_with("__Host-fr_session=") && v.contains("; Secure"));
     assert!(secure);
     assert!(
         response
@@ -87,7 +87,13 @@ async fn wrong_password_unknown_user_and_disabled_account_fail_alike() {
     let mission = app.mission_id;
     app.store
         .write(move |conn| {
-            fieldreport::store::users::set_disabled(conn, mission, admin, true, "test")
+            fieldreport::store::users::set_disabled(
+                conn,
+                mission,
+                admin,
+                true,
+                &fieldreport::store::audit::Actor::command_line(),
+            )
         })
         .await
         .expect("disable");
@@ -210,6 +216,21 @@ async fn idle_and_old_sessions_expire() {
         StatusCode::SEE_OTHER,
         "older than a week"
     );
+}
+
+#[tokio::test]
+async fn a_session_in_use_stays_alive_past_the_idle_limit() {
+    let app = TestApp::new().await;
+    let home = format!("/m/{MISSION}/overview");
+    let mut lead = app.signed_in("lead").await;
+    // Used 23 hours after the last use: still alive, and the use is recorded...
+    app.execute("UPDATE sessions SET last_seen_at = last_seen_at - 23 * 3600")
+        .await;
+    assert_eq!(lead.get(&home).await.status, StatusCode::OK);
+    // ...so that two hours later (25 h after sign-in) it is only 2 h idle.
+    app.execute("UPDATE sessions SET last_seen_at = last_seen_at - 2 * 3600, created_at = created_at - 25 * 3600")
+        .await;
+    assert_eq!(lead.get(&home).await.status, StatusCode::OK);
 }
 
 #[tokio::test]

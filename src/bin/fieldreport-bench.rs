@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use fieldreport::domain::geography::{ImportScheme, RegionPlan, StationColumns, plan_import};
 use fieldreport::domain::mission::NewMission;
-use fieldreport::store::{OpenMode, Store, StoreError, missions, regions};
+use fieldreport::store::{OpenMode, Store, missions, regions};
 
 const KENYA_LEVELS: &str =
     "county:county_code:county,constituency:constituency_code:constituency,ward:ward_code:ward";
@@ -38,7 +38,13 @@ fn parse_args() -> Result<Options, String> {
         let value = args.next().ok_or(format!("{flag} needs a value"))?;
         match flag.as_str() {
             "--file" => options.file = PathBuf::from(value),
-            "--runs" => options.runs = value.parse().map_err(|_| "--runs takes a number")?,
+            "--runs" => {
+                options.runs = value
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or("--runs takes a number above 0")?
+            }
             "--stations" => {
                 options.stations = value.parse().map_err(|_| "--stations takes a number")?
             }
@@ -186,22 +192,7 @@ fn timed_import(
 fn timed_bare_insert(store: &Store, mission: i64, plan: RegionPlan) -> Result<Duration, String> {
     let start = Instant::now();
     store
-        .write_blocking(move |conn| {
-            for (depth, name) in (1_i64..).zip(&plan.levels) {
-                conn.execute("INSERT INTO region_levels (mission_id, depth, name) VALUES (?1, ?2, ?3)", rusqlite::params![mission, depth, name])?;
-            }
-            let mut ids = std::collections::HashMap::new();
-            let mut insert = conn.prepare(
-                "INSERT INTO regions (mission_id, parent_id, depth, code, name, path, registered_voters) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?;
-            for region in &plan.regions {
-                let parent = region.parent_code.as_ref().map(|code| ids[&(region.depth - 1, code.clone())]);
-                let depth = i64::try_from(region.depth).map_err(|_| StoreError::Rejected("depth".into()))?;
-                insert.execute(rusqlite::params![mission, parent, depth, region.code, region.name, format!("/{}/{}/", region.depth, region.code), region.registered_voters])?;
-                ids.insert((region.depth, region.code.clone()), conn.last_insert_rowid());
-            }
-            Ok(())
-        })
+        .write_blocking(move |conn| regions::insert_unchecked(conn, mission, &plan))
         .map_err(|e| e.to_string())?;
     Ok(start.elapsed())
 }

@@ -6,7 +6,7 @@ use crate::domain::account::{NewPassword, Username};
 use crate::domain::geography::{PlannedRegion, RegionPlan};
 use crate::domain::mission::NewMission;
 use crate::domain::role::Role;
-use crate::store::audit::COMMAND_LINE;
+use crate::store::audit::Actor;
 use crate::store::users::NewMember;
 use crate::store::{Store, StoreError, missions, regions, users};
 
@@ -282,9 +282,21 @@ pub fn ensure(store: &Store) -> Result<Demo, StoreError> {
             let Some(credentials) = users::credentials(conn, user.username)? else {
                 continue;
             };
-            users::set_password(conn, mission.id, credentials.user_id, hash, COMMAND_LINE)?;
+            users::set_password(
+                conn,
+                mission.id,
+                credentials.user_id,
+                hash,
+                &Actor::command_line(),
+            )?;
             if credentials.disabled {
-                users::set_disabled(conn, mission.id, credentials.user_id, false, COMMAND_LINE)?;
+                users::set_disabled(
+                    conn,
+                    mission.id,
+                    credentials.user_id,
+                    false,
+                    &Actor::command_line(),
+                )?;
             }
         }
         Ok(())
@@ -319,10 +331,10 @@ fn create_mission(
             role: user.role,
             password_hash,
         };
-        let user_id = users::create(conn, &member, COMMAND_LINE)?;
+        let user_id = users::create(conn, &member, &Actor::command_line())?;
         for &(depth, code) in user.assignments {
             let region = regions::by_code(conn, mission.id, depth, code)?;
-            users::assign(conn, mission.id, user_id, region.id, COMMAND_LINE)?;
+            users::assign(conn, mission.id, user_id, region.id, &Actor::command_line())?;
         }
     }
     Ok(mission)

@@ -36,6 +36,13 @@ impl Username {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// What a sign-in form's username is looked up as: normalised like [`Username::parse`]
+    /// but never refused (a typo is just a name that does not exist), and bounded so that
+    /// throttle records stay small.
+    pub fn normalize_for_sign_in(raw: &str) -> String {
+        raw.trim().to_lowercase().chars().take(64).collect()
+    }
 }
 
 impl fmt::Display for Username {

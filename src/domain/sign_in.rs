@@ -1,6 +1,11 @@
 //! The rules of signing in: when a session is still good, when sign-in is throttled,
 //! and where a visitor may be sent back to afterwards.
 
+/// Last use is recorded at most every idle limit / 64 (and at least every 5 minutes):
+/// the idle limit is then honoured to within a few percent.
+const TOUCH_FRACTION: i64 = 64;
+const MAX_TOUCH_INTERVAL_SECS: i64 = 300;
+
 /// How long sessions last, in seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionPolicy {
@@ -28,7 +33,7 @@ impl SessionPolicy {
     /// request would put a database write on every page view; minutes of slack on a
     /// 24-hour idle limit cost nothing.
     pub fn needs_touch(&self, last_seen_at: i64, now: i64) -> bool {
-        now - last_seen_at >= 300
+        now - last_seen_at >= (self.idle_secs / TOUCH_FRACTION).min(MAX_TOUCH_INTERVAL_SECS)
     }
 }
 
@@ -38,10 +43,30 @@ impl Default for SessionPolicy {
     }
 }
 
-/// Failed sign-ins allowed within [`THROTTLE_WINDOW_SECS`] for one account or one address.
-pub const MAX_FAILURES: usize = 5;
-/// The window over which failures are counted.
+/// The window over which failed sign-ins are counted.
 pub const THROTTLE_WINDOW_SECS: i64 = 15 * 60;
+
+/// Failed sign-ins allowed within [`THROTTLE_WINDOW_SECS`] before further attempts wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThrottleLimits {
+    /// For one account, wherever the attempts come from.
+    pub per_account: usize,
+    /// From one network address (an IPv6 /64), whatever accounts they name.
+    pub per_address: usize,
+}
+
+impl ThrottleLimits {
+    pub const DEFAULT: ThrottleLimits = ThrottleLimits {
+        per_account: 5,
+        per_address: 5,
+    };
+}
+
+impl Default for ThrottleLimits {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
 
 /// Whether a sign-in attempt may go ahead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,19 +79,20 @@ pub enum Gate {
 }
 
 /// Decides from the recent failure times (unix seconds, any order) of one subject, an
-/// account or an address, whether another attempt is allowed at `now`.
-pub fn sign_in_gate(failures: &[i64], now: i64) -> Gate {
+/// account or an address, whether another attempt is allowed at `now` when `limit`
+/// failures in the window lock it.
+pub fn sign_in_gate(failures: &[i64], now: i64, limit: usize) -> Gate {
     let mut recent: Vec<i64> = failures
         .iter()
         .copied()
         .filter(|&at| at > now - THROTTLE_WINDOW_SECS)
         .collect();
-    if recent.len() < MAX_FAILURES {
+    if limit == 0 || recent.len() < limit {
         return Gate::Open;
     }
-    // The lock lifts when enough failures age out to leave MAX_FAILURES - 1 in the window.
+    // The lock lifts when enough failures age out to leave limit - 1 in the window.
     recent.sort_unstable_by(|a, b| b.cmp(a));
-    let unlock_at = recent[MAX_FAILURES - 1] + THROTTLE_WINDOW_SECS;
+    let unlock_at = recent[limit - 1] + THROTTLE_WINDOW_SECS;
     let seconds = (unlock_at - now).max(1);
     Gate::Locked {
         minutes: (seconds + 59) / 60,
@@ -108,13 +134,22 @@ mod tests {
         assert!(!p.is_live(0, 0, 100), "idle");
         assert!(p.is_live(0, 950, 999));
         assert!(!p.is_live(0, 950, 1000), "absolute");
-        assert!(!p.needs_touch(0, 299));
-        assert!(p.needs_touch(0, 300));
+        assert!(!p.needs_touch(0, 0));
+        assert!(
+            p.needs_touch(0, 1),
+            "a 100 s idle limit is recorded every second or so"
+        );
+        let day = SessionPolicy::DEFAULT;
+        assert!(!day.needs_touch(0, 299) && day.needs_touch(0, 300));
     }
 
     #[test]
     fn four_failures_leave_the_gate_open() {
-        assert_eq!(sign_in_gate(&[10, 20, 30, 40], 50), Gate::Open);
+        assert_eq!(sign_in_gate(&[10, 20, 30, 40], 50, 5), Gate::Open);
+        assert_eq!(
+            sign_in_gate(&[10, 20, 30, 40], 50, 4),
+            Gate::Locked { minutes: 15 }
+        );
     }
 
     #[test]
@@ -122,13 +157,16 @@ mod tests {
         let now = 1_000;
         let failures = [now - 60, now - 50, now - 40, now - 30, now - 20];
         // The oldest of the five, 60 s ago, leaves the window in 14 minutes.
-        assert_eq!(sign_in_gate(&failures, now), Gate::Locked { minutes: 14 });
         assert_eq!(
-            sign_in_gate(&failures, now - 60 + THROTTLE_WINDOW_SECS),
+            sign_in_gate(&failures, now, 5),
+            Gate::Locked { minutes: 14 }
+        );
+        assert_eq!(
+            sign_in_gate(&failures, now - 60 + THROTTLE_WINDOW_SECS, 5),
             Gate::Open
         );
         assert_eq!(
-            sign_in_gate(&failures, now - 61 + THROTTLE_WINDOW_SECS),
+            sign_in_gate(&failures, now - 61 + THROTTLE_WINDOW_SECS, 5),
             Gate::Locked { minutes: 1 }
         );
     }
@@ -137,7 +175,7 @@ mod tests {
     fn old_failures_do_not_count() {
         let now = 100_000;
         let old = [now - THROTTLE_WINDOW_SECS; 10];
-        assert_eq!(sign_in_gate(&old, now), Gate::Open);
+        assert_eq!(sign_in_gate(&old, now, 5), Gate::Open);
     }
 
     #[test]

@@ -4,21 +4,42 @@ use rusqlite::{Connection, params};
 
 use super::{StoreError, now};
 
-/// Who did something: a signed-in user or the command line.
-pub const COMMAND_LINE: &str = "command line";
+/// Who does something: a signed-in user, or whoever runs the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    pub name: String,
+}
+
+impl Actor {
+    pub fn user(user_id: i64, username: &str) -> Actor {
+        Actor {
+            user_id: Some(user_id),
+            name: username.to_owned(),
+        }
+    }
+
+    /// The server's operator, at the command line: trusted with every mission.
+    pub fn command_line() -> Actor {
+        Actor {
+            user_id: None,
+            name: "command line".to_owned(),
+        }
+    }
+}
 
 /// Appends one entry.
 pub fn record(
     conn: &Connection,
     mission_id: Option<i64>,
-    actor: &str,
+    actor: &Actor,
     action: &str,
     detail: &str,
 ) -> Result<(), StoreError> {
     conn.prepare_cached(
         "INSERT INTO audit_log (at, mission_id, actor, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![now(), mission_id, actor, action, detail])?;
+    .execute(params![now(), mission_id, actor.name, action, detail])?;
     Ok(())
 }
 

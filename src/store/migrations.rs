@@ -8,7 +8,10 @@ use rusqlite::Connection;
 use super::StoreError;
 
 /// Migrations in order; never edit one that has shipped, add a new one.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_foundation.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_foundation.sql"),
+    include_str!("migrations/0002_server_keys.sql"),
+];
 
 /// Brings the database up to the newest schema. Refuses a database made by a newer
 /// fieldreport rather than guess at its shape.

@@ -2,7 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{StoreError, found, now};
+use super::{StoreError, now};
 use crate::domain::mission::NewMission;
 use crate::domain::role::Role;
 
@@ -61,10 +61,8 @@ pub fn find(conn: &Connection, slug: &str) -> Result<Option<Mission>, StoreError
 
 /// The mission with this slug, or a `NotFound` that says so.
 pub fn by_slug(conn: &Connection, slug: &str) -> Result<Mission, StoreError> {
-    let sql = format!("SELECT {COLUMNS} FROM missions WHERE slug = ?1");
-    found(conn.query_row(&sql, [slug], from_row), || {
-        format!("no mission `{slug}` in this database")
-    })
+    find(conn, slug)?
+        .ok_or_else(|| StoreError::NotFound(format!("no mission `{slug}` in this database")))
 }
 
 /// Every mission, by slug.
@@ -80,7 +78,6 @@ pub fn all(conn: &Connection) -> Result<Vec<Mission>, StoreError> {
 pub struct Team {
     /// Active (not disabled) members per role, in `Role::ALL` order.
     pub by_role: Vec<(Role, i64)>,
-    pub disabled: i64,
     pub observers_assigned: i64,
 }
 
@@ -95,12 +92,6 @@ pub fn team(conn: &Connection, mission_id: i64) -> Result<Team, StoreError> {
         let n: i64 = stmt.query_row(params![mission_id, role.as_str()], |r| r.get(0))?;
         by_role.push((role, n));
     }
-    let disabled = conn.query_row(
-        "SELECT count(*) FROM memberships m JOIN users u ON u.id = m.user_id
-         WHERE m.mission_id = ?1 AND u.disabled_at IS NOT NULL",
-        [mission_id],
-        |r| r.get(0),
-    )?;
     let observers_assigned = conn.query_row(
         "SELECT count(DISTINCT a.user_id) FROM assignments a
          JOIN memberships m ON m.user_id = a.user_id AND m.mission_id = a.mission_id
@@ -111,7 +102,6 @@ pub fn team(conn: &Connection, mission_id: i64) -> Result<Team, StoreError> {
     )?;
     Ok(Team {
         by_role,
-        disabled,
         observers_assigned,
     })
 }

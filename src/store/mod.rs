@@ -156,6 +156,18 @@ pub fn schema_version(conn: &Connection) -> Result<i64, StoreError> {
     Ok(conn.query_row("PRAGMA user_version", [], |row| row.get(0))?)
 }
 
+/// A secret key of this database, made by a migration (see `server_keys`).
+pub fn server_key(conn: &Connection, name: &str) -> Result<Vec<u8>, StoreError> {
+    found(
+        conn.query_row(
+            "SELECT key FROM server_keys WHERE name = ?1",
+            [name],
+            |row| row.get(0),
+        ),
+        || format!("no server key `{name}`"),
+    )
+}
+
 /// The current time in unix seconds.
 pub fn now() -> i64 {
     jiff::Timestamp::now().as_second()

@@ -253,6 +253,50 @@ fn extend_levels(
     Ok(())
 }
 
+/// Inserts a plan's regions with no lookups and no checks: the floor the import is
+/// measured against by the benchmark. Paths are made up; never use it for real data.
+#[doc(hidden)]
+pub fn insert_unchecked(
+    conn: &Connection,
+    mission_id: i64,
+    plan: &RegionPlan,
+) -> Result<(), StoreError> {
+    for (depth, name) in (1_i64..).zip(&plan.levels) {
+        conn.execute(
+            "INSERT INTO region_levels (mission_id, depth, name) VALUES (?1, ?2, ?3)",
+            params![mission_id, depth, name],
+        )?;
+    }
+    let mut ids: HashMap<(usize, &str), i64> = HashMap::new();
+    let mut insert = conn.prepare(
+        "INSERT INTO regions (mission_id, parent_id, depth, code, name, path, registered_voters)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for region in &plan.regions {
+        let parent = region
+            .parent_code
+            .as_deref()
+            .and_then(|code| ids.get(&(region.depth - 1, code)).copied());
+        let depth = i64::try_from(region.depth)
+            .map_err(|_| StoreError::Rejected("too many levels".into()))?;
+        let path = format!("/{depth}/{}/", region.code);
+        insert.execute(params![
+            mission_id,
+            parent,
+            depth,
+            region.code,
+            region.name,
+            path,
+            region.registered_voters
+        ])?;
+        ids.insert(
+            (region.depth, region.code.as_str()),
+            conn.last_insert_rowid(),
+        );
+    }
+    Ok(())
+}
+
 /// A region of the mission by id.
 pub fn by_id(conn: &Connection, mission_id: i64, region_id: i64) -> Result<Region, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM regions WHERE mission_id = ?1 AND id = ?2");

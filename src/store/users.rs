@@ -2,8 +2,9 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::audit::{self, Actor};
 use super::regions::{self, Region};
-use super::{StoreError, audit, found, now};
+use super::{StoreError, found, now};
 use crate::domain::account::Username;
 use crate::domain::role::Role;
 
@@ -27,7 +28,7 @@ pub struct NewMember {
 }
 
 /// Creates an account and its membership. A taken username is a `Conflict`.
-pub fn create(conn: &Connection, member: &NewMember, actor: &str) -> Result<i64, StoreError> {
+pub fn create(conn: &Connection, member: &NewMember, actor: &Actor) -> Result<i64, StoreError> {
     let username = member.username.as_str();
     let taken: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM users WHERE username = ?1)",
@@ -141,9 +142,10 @@ pub fn set_password(
     mission_id: i64,
     user_id: i64,
     password_hash: &str,
-    actor: &str,
+    actor: &Actor,
 ) -> Result<(), StoreError> {
     let member = member(conn, mission_id, user_id)?;
+    ensure_mission_may_change(conn, mission_id, &member, actor)?;
     conn.execute(
         "UPDATE users SET password_hash = ?2, password_changed_at = ?3 WHERE id = ?1",
         params![user_id, password_hash, now()],
@@ -158,15 +160,45 @@ pub fn set_password(
     )
 }
 
+/// Accounts are global but admins are admins of one mission: an admin may change the
+/// password or access of an account only if it belongs to their mission alone, or an
+/// admin of one mission could take over someone's account in another.
+fn ensure_mission_may_change(
+    conn: &Connection,
+    mission_id: i64,
+    member: &Member,
+    actor: &Actor,
+) -> Result<(), StoreError> {
+    if actor.user_id.is_none() {
+        return Ok(());
+    }
+    let elsewhere: i64 = conn
+        .prepare_cached("SELECT count(*) FROM memberships WHERE user_id = ?1 AND mission_id <> ?2")?
+        .query_row(params![member.user_id, mission_id], |r| r.get(0))?;
+    if elsewhere > 0 {
+        return Err(StoreError::Rejected(format!(
+            "{} also works on another mission, so only whoever runs the server can change this account",
+            member.username
+        )));
+    }
+    Ok(())
+}
+
 /// Disables or re-enables a member. Disabling ends all their sessions at once.
 pub fn set_disabled(
     conn: &Connection,
     mission_id: i64,
     user_id: i64,
     disabled: bool,
-    actor: &str,
+    actor: &Actor,
 ) -> Result<(), StoreError> {
     let member = member(conn, mission_id, user_id)?;
+    if disabled && actor.user_id == Some(user_id) {
+        return Err(StoreError::Rejected(
+            "You cannot disable your own account.".to_owned(),
+        ));
+    }
+    ensure_mission_may_change(conn, mission_id, &member, actor)?;
     let at = disabled.then(now);
     conn.execute(
         "UPDATE users SET disabled_at = ?2 WHERE id = ?1",
@@ -187,7 +219,7 @@ pub fn set_disabled(
 pub fn disable_by_username(
     conn: &Connection,
     username: &str,
-    actor: &str,
+    actor: &Actor,
 ) -> Result<(), StoreError> {
     let user_id: i64 = found(
         conn.query_row(
@@ -248,7 +280,7 @@ pub fn assign(
     mission_id: i64,
     user_id: i64,
     region_id: i64,
-    actor: &str,
+    actor: &Actor,
 ) -> Result<(), StoreError> {
     let member = member(conn, mission_id, user_id)?;
     if member.role != Role::Observer {
@@ -276,7 +308,7 @@ pub fn unassign(
     mission_id: i64,
     user_id: i64,
     region_id: i64,
-    actor: &str,
+    actor: &Actor,
 ) -> Result<(), StoreError> {
     let member = member(conn, mission_id, user_id)?;
     let region = regions::by_id(conn, mission_id, region_id)?;

@@ -15,28 +15,23 @@ use crate::credentials::{generate_password, hash_password};
 use crate::domain::account::{NewPassword, Username, parse_display_name, parse_phone};
 use crate::domain::geography::level_plural;
 use crate::domain::role::{Area, Role};
+use crate::store::StoreError;
+use crate::store::audit::{self, Actor};
 use crate::store::missions::{self, Mission};
 use crate::store::regions::{self, Region};
 use crate::store::users::{self, NewMember};
-use crate::store::{StoreError, audit};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/m/{mission}/admin", get(home))
-        .route("/m/{mission}/admin/users", post(add_user))
-        .route("/m/{mission}/admin/users/{user_id}", get(user_page))
+        .route("/admin", get(home))
+        .route("/admin/users", post(add_user))
+        .route("/admin/users/{user_id}", get(user_page))
+        .route("/admin/users/{user_id}/password", post(reset_password))
+        .route("/admin/users/{user_id}/disable", post(disable))
+        .route("/admin/users/{user_id}/enable", post(enable))
+        .route("/admin/users/{user_id}/assignments", post(assign))
         .route(
-            "/m/{mission}/admin/users/{user_id}/password",
-            post(reset_password),
-        )
-        .route("/m/{mission}/admin/users/{user_id}/disable", post(disable))
-        .route("/m/{mission}/admin/users/{user_id}/enable", post(enable))
-        .route(
-            "/m/{mission}/admin/users/{user_id}/assignments",
-            post(assign),
-        )
-        .route(
-            "/m/{mission}/admin/users/{user_id}/assignments/{region_id}/remove",
+            "/admin/users/{user_id}/assignments/{region_id}/remove",
             post(unassign),
         )
 }
@@ -53,15 +48,15 @@ fn layout(member: &Member<AdminArea>, title: impl Into<String>) -> Layout {
 }
 
 /// The person acting, as the audit log names them.
-fn actor(member: &Member<AdminArea>) -> String {
-    member.user.username.clone()
+fn actor(member: &Member<AdminArea>) -> Actor {
+    Actor::user(member.user.user_id, &member.user.username)
 }
 
-/// Hashes on a blocking thread: argon2 takes tens of milliseconds on purpose.
-async fn hash_in_background(password: NewPassword) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
+/// Hashes a new password with the server's bounded password workers.
+async fn hash_in_background(state: &AppState, password: NewPassword) -> Result<String, AppError> {
+    state
+        .password_work(move || hash_password(&password))
+        .await?
         .map_err(|e| AppError::Internal(e.to_string()))
 }
 
@@ -86,6 +81,8 @@ struct MemberRow {
     username: String,
     display_name: String,
     role: Role,
+    /// Only observers have assignments to count.
+    is_observer: bool,
     disabled: bool,
     assignments: i64,
     last_sign_in: String,
@@ -179,6 +176,7 @@ async fn home_template(
             username: m.username,
             display_name: m.display_name,
             role: m.role,
+            is_observer: m.role == Role::Observer,
             disabled: m.disabled,
             assignments: m.assignments,
         })
@@ -255,7 +253,7 @@ async fn add_user(
     };
     debug_assert!(!errors.any());
 
-    let password_hash = hash_in_background(password.clone()).await?;
+    let password_hash = hash_in_background(&state, password.clone()).await?;
     let new = NewMember {
         mission_id: member.mission_id(),
         username: username.clone(),
@@ -311,6 +309,7 @@ struct UserTemplate {
     admin_href: String,
     base_href: String,
     member: users::Member,
+    is_observer: bool,
     is_self: bool,
     assignments: Vec<RegionRow>,
     query: String,
@@ -388,6 +387,7 @@ async fn user_template(
         admin_href: format!("/m/{}/admin", member.mission.slug),
         base_href: format!("/m/{}/admin/users/{user_id}", member.mission.slug),
         is_self: target.user_id == member.user.user_id,
+        is_observer: target.role == Role::Observer,
         assignments: assigned.into_iter().map(row).collect(),
         results: found.into_iter().map(row).collect(),
         searched: !query.trim().is_empty(),
@@ -423,7 +423,7 @@ async fn reset_password(
     } else {
         generate_password().map_err(|e| AppError::Internal(e.to_string()))?
     };
-    let hash = hash_in_background(password.clone()).await?;
+    let hash = hash_in_background(&state, password.clone()).await?;
     let (mission_id, who) = (member.mission_id(), actor(&member));
     let target = state
         .store
@@ -449,11 +449,6 @@ async fn disable(
     member: Member<AdminArea>,
     Path((_, user_id)): Path<(String, i64)>,
 ) -> Result<Response, AppError> {
-    if user_id == member.user.user_id {
-        return Err(AppError::Unprocessable(
-            "You cannot disable your own account.".into(),
-        ));
-    }
     set_disabled(state, member, user_id, true).await
 }
 

@@ -2,20 +2,21 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::client::ClientAddress;
-use super::csrf::LOGIN_COOKIE;
+use super::csrf::sign_in_token;
 use super::error::plural;
-use super::session::{CurrentUser, SESSION_COOKIE, cookie, set_cookie};
+use super::session::{CurrentUser, cookie, set_cookie};
 use super::view::{Layout, area_path, page};
 use super::{AppError, AppState};
 use crate::credentials::{decoy_hash, random_token, token_digest, verify_password};
-use crate::domain::sign_in::{Gate, safe_next, sign_in_gate, stricter};
+use crate::domain::account::Username;
+use crate::domain::sign_in::{Gate, safe_next};
 use crate::store::sessions::{self, Membership};
 use crate::store::sign_in_failures::{self, account_subject, address_subject};
 use crate::store::{now, users};
@@ -43,13 +44,12 @@ struct LoginQuery {
     signed_out: Option<String>,
 }
 
-/// How long the sign-in form's token lasts: a page left open over lunch still works.
-const LOGIN_TOKEN_SECS: i64 = 12 * 3600;
+/// How long the sign-in form stays usable: a page left open over lunch still works.
+const SIGN_IN_FORM_SECS: i64 = 12 * 3600;
 
 async fn sign_in_page(
     State(state): State<AppState>,
     user: Option<CurrentUser>,
-    headers: HeaderMap,
     Query(query): Query<LoginQuery>,
 ) -> Result<Response, AppError> {
     let next = query
@@ -67,43 +67,34 @@ async fn sign_in_page(
         return Ok(Redirect::to(&destination).into_response());
     }
     let notice = query.signed_out.is_some().then_some("You are signed out.");
-    login_form(
-        &state,
-        &headers,
-        StatusCode::OK,
-        String::new(),
-        next,
-        None,
-        notice,
-    )
+    login_form(&state, StatusCode::OK, String::new(), next, None, notice)
 }
 
-/// The sign-in form, reusing the browser's sign-in token or issuing one.
+/// The sign-in form with a fresh nonce in its cookie and the matching token in the page.
 fn login_form(
     state: &AppState,
-    headers: &HeaderMap,
     status: StatusCode,
     username: String,
     next: String,
     error: Option<String>,
     notice: Option<&'static str>,
 ) -> Result<Response, AppError> {
-    let csrf_token = match cookie(headers, LOGIN_COOKIE) {
-        Some(token) if token.len() == 64 && token.chars().all(|c| c.is_ascii_hexdigit()) => {
-            token.to_owned()
-        }
-        _ => random_token().map_err(|e| AppError::Internal(e.to_string()))?,
-    };
+    let nonce = random_token().map_err(|e| AppError::Internal(e.to_string()))?;
     let template = LoginTemplate {
         layout: Layout::public("Sign in"),
-        csrf_token: csrf_token.clone(),
+        csrf_token: sign_in_token(&state.sign_in_key, &nonce),
         username,
         next,
         error,
         notice,
     };
     let mut response = page(status, &template);
-    let cookie = set_cookie(LOGIN_COOKIE, &csrf_token, LOGIN_TOKEN_SECS, &state.config);
+    let cookie = set_cookie(
+        state.config.sign_in_cookie(),
+        &nonce,
+        SIGN_IN_FORM_SECS,
+        &state.config,
+    );
     response.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(response)
 }
@@ -122,46 +113,39 @@ async fn sign_in(
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
-    let username: String = form
-        .username
-        .trim()
-        .to_lowercase()
-        .chars()
-        .take(64)
-        .collect();
+    let username = Username::normalize_for_sign_in(&form.username);
     let next = safe_next(&form.next).unwrap_or_default().to_owned();
     let account = account_subject(&username);
     let origin = address_subject(&address);
 
+    let limits = state.config.sign_in_limits;
     let (a, o) = (account.clone(), origin.clone());
-    let gate = state
+    let claim = state
         .store
-        .read(move |conn| {
-            let at = now();
-            let by_account = sign_in_gate(&sign_in_failures::recent(conn, &a, at)?, at);
-            let by_origin = sign_in_gate(&sign_in_failures::recent(conn, &o, at)?, at);
-            Ok(stricter(by_account, by_origin))
-        })
+        .write(move |conn| sign_in_failures::claim_attempt(conn, &a, &o, limits, now()))
         .await?;
-    if let Gate::Locked { minutes } = gate {
-        let message = format!(
-            "Too many failed sign-in attempts. Try again in {minutes} minute{}.",
-            plural(minutes)
-        );
-        let mut response = login_form(
-            &state,
-            &headers,
-            StatusCode::TOO_MANY_REQUESTS,
-            username,
-            next,
-            Some(message),
-            None,
-        )?;
-        if let Ok(value) = (minutes * 60).to_string().parse() {
-            response.headers_mut().insert(header::RETRY_AFTER, value);
+    let attempt = match claim {
+        Ok(attempt) => attempt,
+        Err(Gate::Locked { minutes }) => {
+            let message = format!(
+                "Too many failed sign-in attempts. Try again in {minutes} minute{}.",
+                plural(minutes)
+            );
+            let mut response = login_form(
+                &state,
+                StatusCode::TOO_MANY_REQUESTS,
+                username,
+                next,
+                Some(message),
+                None,
+            )?;
+            if let Ok(value) = HeaderValue::from_str(&(minutes * 60).to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            return Ok(response);
         }
-        return Ok(response);
-    }
+        Err(Gate::Open) => return Err(AppError::Internal("an open gate was refused".into())),
+    };
 
     let lookup = username.clone();
     let credentials = state
@@ -171,27 +155,22 @@ async fn sign_in(
     let password = form.password;
     // The hash is checked even for unknown or disabled accounts (against a decoy), so a
     // failure takes as long whatever the reason and reveals nothing about the account.
-    let user_id = tokio::task::spawn_blocking(move || {
-        let hash = credentials
-            .as_ref()
-            .map_or(decoy_hash(), |c| c.password_hash.as_str());
-        let matches = verify_password(&password, hash);
-        credentials
-            .filter(|c| matches && !c.disabled)
-            .map(|c| c.user_id)
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let user_id = state
+        .password_work(move || {
+            let hash = credentials
+                .as_ref()
+                .map_or(decoy_hash(), |c| c.password_hash.as_str());
+            let matches = verify_password(&password, hash);
+            credentials
+                .filter(|c| matches && !c.disabled)
+                .map(|c| c.user_id)
+        })
+        .await?;
 
     let Some(user_id) = user_id else {
-        state
-            .store
-            .write(move |conn| sign_in_failures::record(conn, &[&account, &origin], now()))
-            .await?;
         let error = Some("Wrong username or password.".to_owned());
         return login_form(
             &state,
-            &headers,
             StatusCode::UNPROCESSABLE_ENTITY,
             username,
             next,
@@ -203,12 +182,12 @@ async fn sign_in(
     let token = random_token().map_err(|e| AppError::Internal(e.to_string()))?;
     let csrf_token = random_token().map_err(|e| AppError::Internal(e.to_string()))?;
     let token_hash = token_digest(&token);
-    let replaced = cookie(&headers, SESSION_COOKIE).map(token_digest);
+    let replaced = cookie(&headers, state.config.session_cookie()).map(token_digest);
     let memberships = state
         .store
         .write(move |conn| {
+            sign_in_failures::succeeded(conn, &attempt, &account)?;
             sessions::start(conn, &token_hash, &csrf_token, user_id, replaced.as_deref())?;
-            sign_in_failures::clear(conn, &account)?;
             sessions::memberships(conn, user_id)
         })
         .await?;
@@ -220,17 +199,20 @@ async fn sign_in(
         next
     };
     let mut response = Redirect::to(&destination).into_response();
+    let config = &state.config;
     let cookies = response.headers_mut();
-    let session_cookie = set_cookie(
-        SESSION_COOKIE,
-        &token,
-        state.config.sessions.absolute_secs,
-        &state.config,
-    );
-    cookies.append(header::SET_COOKIE, session_cookie);
     cookies.append(
         header::SET_COOKIE,
-        set_cookie(LOGIN_COOKIE, "", 0, &state.config),
+        set_cookie(
+            config.session_cookie(),
+            &token,
+            config.sessions.absolute_secs,
+            config,
+        ),
+    );
+    cookies.append(
+        header::SET_COOKIE,
+        set_cookie(config.sign_in_cookie(), "", 0, config),
     );
     Ok(response)
 }
@@ -242,7 +224,7 @@ async fn sign_out(State(state): State<AppState>, user: CurrentUser) -> Result<Re
         .write(move |conn| sessions::end(conn, &token_hash))
         .await?;
     let mut response = Redirect::to("/login?signed_out=1").into_response();
-    let expired = set_cookie(SESSION_COOKIE, "", 0, &state.config);
+    let expired = set_cookie(state.config.session_cookie(), "", 0, &state.config);
     response.headers_mut().append(header::SET_COOKIE, expired);
     Ok(response)
 }

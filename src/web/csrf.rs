@@ -1,8 +1,9 @@
 //! CSRF protection for every state-changing request.
 //!
 //! A signed-in form carries the session's token in a hidden `_csrf` field (scripts may
-//! send it as `X-CSRF-Token`). The sign-in form, posted before any session exists, uses a
-//! token from a short-lived cookie of its own (double submit).
+//! send it as `X-CSRF-Token`). The sign-in form, posted before any session exists, carries
+//! an HMAC of a random nonce held in a cookie of its own: a nonce planted by someone else
+//! (from a sibling domain, say) is useless without the server's key.
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -10,16 +11,30 @@ use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+
 use super::session::{CurrentUser, cookie};
 use super::{AppError, AppState};
 use crate::credentials::tokens_match;
 
 /// The form field holding the token.
 pub const FIELD: &str = "_csrf";
-/// The cookie holding the sign-in form's token.
-pub const LOGIN_COOKIE: &str = "fr_login_csrf";
-/// The only path that accepts the sign-in cookie's token.
+/// The only path that accepts the sign-in form's token.
 const LOGIN_PATH: &str = "/login";
+
+/// The sign-in form's token for the nonce in its cookie: HMAC-SHA256 under the server's
+/// key, as hex.
+pub fn sign_in_token(key: &[u8], nonce: &str) -> String {
+    let mut mac =
+        <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(nonce.as_bytes());
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
 
 pub async fn check(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if matches!(
@@ -34,8 +49,9 @@ pub async fn check(State(state): State<AppState>, request: Request, next: Next) 
         .map(|u| u.csrf_token.clone());
     let is_login = request.uri().path() == LOGIN_PATH;
     let login_token = is_login
-        .then(|| cookie(request.headers(), LOGIN_COOKIE).map(str::to_owned))
-        .flatten();
+        .then(|| cookie(request.headers(), state.config.sign_in_cookie()))
+        .flatten()
+        .map(|nonce| sign_in_token(&state.sign_in_key, nonce));
     let header_token = request
         .headers()
         .get("x-csrf-token")

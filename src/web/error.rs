@@ -31,6 +31,9 @@ pub enum AppError {
     /// A form was posted without a live session.
     #[error("signed out")]
     SignedOut,
+    /// The server is overloaded; try again shortly.
+    #[error("busy")]
+    Busy,
     /// A fault on our side. The detail is logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -139,6 +142,13 @@ impl IntoResponse for AppError {
                         "Your session has ended, so this was not saved. Sign in, then send it again.",
                     )
                 },
+            ),
+            AppError::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorPage::new(
+                    "The server is busy",
+                    "Too many people are doing this at the same moment. Nothing was saved: wait a minute and try again.",
+                ),
             ),
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");

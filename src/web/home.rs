@@ -63,9 +63,10 @@ async fn mission_home(user: CurrentUser, Path(slug): Path<String>) -> Result<Red
     )))
 }
 
-/// For monitoring: answers once the database can be read.
+/// For monitoring: answers once the database can be read and the writer commits.
 async fn health(State(state): State<AppState>) -> Result<Json<serde_json::Value>, AppError> {
     let version: i64 = state.store.read(crate::store::schema_version).await?;
+    state.store.write(|_| Ok(())).await?;
     Ok(Json(
         serde_json::json!({ "status": "ok", "schema_version": version }),
     ))

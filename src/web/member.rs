@@ -6,8 +6,9 @@
 
 use std::marker::PhantomData;
 
-use axum::extract::{FromRequestParts, RawPathParams};
+use axum::extract::{FromRequestParts, RawPathParams, Request};
 use axum::http::request::Parts;
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::AppError;
@@ -55,6 +56,30 @@ impl<A> Member<A> {
     }
 }
 
+/// The mission slug of a request to a mission route.
+fn mission_slug(params: &RawPathParams) -> Option<&str> {
+    params
+        .iter()
+        .find(|(key, _)| *key == "mission")
+        .map(|(_, value)| value)
+}
+
+/// Lets only members of the mission in the path through (signed-out visitors are sent to
+/// sign in, others get 404): the guard on every `/m/{mission}/...` route.
+pub async fn require_membership(
+    user: CurrentUser,
+    params: RawPathParams,
+    request: Request,
+    next: Next,
+) -> Response {
+    let member =
+        mission_slug(&params).is_some_and(|slug| user.memberships.iter().any(|m| m.slug == slug));
+    if !member {
+        return AppError::NotFound.into_response();
+    }
+    next.run(request).await
+}
+
 impl<A: AreaMarker, S: Send + Sync> FromRequestParts<S> for Member<A> {
     type Rejection = Response;
 
@@ -63,10 +88,8 @@ impl<A: AreaMarker, S: Send + Sync> FromRequestParts<S> for Member<A> {
         let params = RawPathParams::from_request_parts(parts, state)
             .await
             .map_err(|_| AppError::NotFound.into_response())?;
-        let slug = params
-            .iter()
-            .find(|(key, _)| *key == "mission")
-            .map(|(_, value)| value.to_owned())
+        let slug = mission_slug(&params)
+            .map(str::to_owned)
             .ok_or_else(|| AppError::NotFound.into_response())?;
         let mission = user
             .memberships

@@ -22,15 +22,15 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
+use tokio::sync::Semaphore;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use crate::domain::sign_in::SessionPolicy;
-use crate::store::Store;
+use crate::domain::sign_in::{SessionPolicy, ThrottleLimits};
+use crate::store::{Store, StoreError};
 
 pub use error::AppError;
-pub use session::SESSION_COOKIE;
 
 /// How the web application behaves; set from the command line.
 #[derive(Debug, Clone)]
@@ -41,8 +41,31 @@ pub struct Config {
     /// Take the client address from the last `X-Forwarded-For` entry, for the sign-in
     /// throttle. Only behind a reverse proxy that sets it.
     pub trust_forwarded_for: bool,
+    /// Failed sign-ins that lock an account or an address for a while.
+    pub sign_in_limits: ThrottleLimits,
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
+}
+
+impl Config {
+    /// The session cookie's name. Over HTTPS the `__Host-` prefix makes browsers refuse
+    /// the cookie from a sibling domain or over plain HTTP.
+    pub fn session_cookie(&self) -> &'static str {
+        if self.secure_cookies {
+            "__Host-fr_session"
+        } else {
+            "fr_session"
+        }
+    }
+
+    /// The sign-in form's cookie name, prefixed likewise.
+    pub fn sign_in_cookie(&self) -> &'static str {
+        if self.secure_cookies {
+            "__Host-fr_sign_in"
+        } else {
+            "fr_sign_in"
+        }
+    }
 }
 
 impl Default for Config {
@@ -51,6 +74,7 @@ impl Default for Config {
             sessions: SessionPolicy::DEFAULT,
             secure_cookies: false,
             trust_forwarded_for: false,
+            sign_in_limits: ThrottleLimits::DEFAULT,
             // Reports are text: 256 KiB holds the longest incident account many times over.
             body_limit: 256 * 1024,
         }
@@ -62,25 +86,67 @@ impl Default for Config {
 pub struct AppState {
     pub store: Store,
     pub config: Arc<Config>,
+    /// The key the sign-in form's token is made with.
+    sign_in_key: Arc<[u8]>,
+    /// Argon2 runs at most this many at a time: each takes 19 MiB and a core for tens of
+    /// milliseconds, and a flood of sign-ins must not take the server's memory with it.
+    password_work: Arc<Semaphore>,
 }
 
+/// How long a sign-in waits for a free password check before the server says it is busy.
+const PASSWORD_WORK_WAIT: Duration = Duration::from_secs(10);
+
 impl AppState {
-    pub fn new(store: Store, config: Config) -> Self {
-        AppState {
+    /// Reads the server's keys from the database: call at start, before serving.
+    pub fn new(store: Store, config: Config) -> Result<Self, StoreError> {
+        let sign_in_key =
+            store.read_blocking(|conn| crate::store::server_key(conn, "sign_in_form"))?;
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Ok(AppState {
             store,
             config: Arc::new(config),
-        }
+            sign_in_key: sign_in_key.into(),
+            password_work: Arc::new(Semaphore::new(cores * 2)),
+        })
+    }
+
+    /// Runs password hashing or verification on a blocking thread, a bounded number at a
+    /// time; if none is free for a while the server is overloaded and says so.
+    pub async fn password_work<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let permit = tokio::time::timeout(
+            PASSWORD_WORK_WAIT,
+            Arc::clone(&self.password_work).acquire_owned(),
+        )
+        .await
+        .map_err(|_| AppError::Busy)?
+        .map_err(|_| AppError::Busy)?;
+        tokio::task::spawn_blocking(move || {
+            let result = work();
+            drop(permit);
+            result
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("password work failed: {e}")))
     }
 }
 
 /// The whole application, exactly as served: tests build this same Router.
 pub fn app(state: AppState) -> Router {
-    let routes = Router::new()
-        .merge(auth::routes())
-        .merge(home::routes())
+    // Every route under /m/{mission} is for members of that mission only: checked here
+    // once for all, and each handler's `Member<Area>` checks the role.
+    let mission = Router::new()
         .merge(observer::routes())
         .merge(overview::routes())
         .merge(admin::routes())
+        .route_layer(from_fn(member::require_membership));
+    let routes = Router::new()
+        .merge(auth::routes())
+        .merge(home::routes())
+        .nest("/m/{mission}", mission)
         .fallback(error::not_found);
 
     // A layer wraps the routes present when it is added; the last added runs first.

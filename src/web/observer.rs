@@ -15,7 +15,7 @@ use crate::store::regions::{self, Region};
 use crate::store::users;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/m/{mission}/observer", get(home))
+    Router::new().route("/observer", get(home))
 }
 
 /// Stations are listed under an assignment only up to this many; a long-term observer

@@ -15,7 +15,7 @@ use crate::store::missions::{self, Mission, Team};
 use crate::store::regions;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/m/{mission}/overview", get(home))
+    Router::new().route("/overview", get(home))
 }
 
 #[derive(Template)]

@@ -15,9 +15,6 @@ use crate::credentials::token_digest;
 use crate::store::now;
 use crate::store::sessions::{self, SessionUser};
 
-/// The session cookie's name.
-pub const SESSION_COOKIE: &str = "fr_session";
-
 /// The signed-in user of this request, with their missions and CSRF token.
 #[derive(Clone, Debug)]
 pub struct CurrentUser(Arc<SignedIn>);
@@ -72,7 +69,7 @@ pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, config: &Config) -
 /// Finds the session named by the cookie and puts its `CurrentUser` in the request.
 /// An unknown or expired token simply means signed out.
 pub async fn load(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    if let Some(token) = cookie(request.headers(), SESSION_COOKIE) {
+    if let Some(token) = cookie(request.headers(), state.config.session_cookie()) {
         let token_hash = token_digest(token);
         let policy = state.config.sessions;
         let lookup_hash = token_hash.clone();

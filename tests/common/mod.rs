@@ -109,7 +109,7 @@ impl TestApp {
             };
             add_user(&store, id, username, role).await;
         }
-        let state = AppState::new(store.clone(), config);
+        let state = AppState::new(store.clone(), config).expect("app state");
         let router =
             fieldreport::app(state).layer(MockConnectInfo(SocketAddr::from(([10, 0, 0, 1], 4000))));
         TestApp {
@@ -193,7 +193,13 @@ pub async fn add_user(store: &Store, mission_id: i64, username: &str, role: Role
         password_hash: hash_password(&password).expect("hash"),
     };
     store
-        .write(move |conn| users::create(conn, &member, "test"))
+        .write(move |conn| {
+            users::create(
+                conn,
+                &member,
+                &fieldreport::store::audit::Actor::command_line(),
+            )
+        })
         .await
         .expect("create user")
 }
@@ -343,6 +349,6 @@ impl Browser {
     }
 
     pub fn session_cookie(&self) -> Option<String> {
-        self.cookies.get(fieldreport::web::SESSION_COOKIE).cloned()
+        self.cookies.get("fr_session").cloned()
     }
 }
