@@ -13,7 +13,8 @@ use crate::domain::account::NewPassword;
 #[error("no randomness available: {0}")]
 pub struct NoRandomness(String);
 
-fn random_bytes<const N: usize>() -> Result<[u8; N], NoRandomness> {
+/// `N` bytes from the operating system's random source.
+pub fn random_bytes<const N: usize>() -> Result<[u8; N], NoRandomness> {
     let mut bytes = [0u8; N];
     getrandom::fill(&mut bytes).map_err(|e| NoRandomness(e.to_string()))?;
     Ok(bytes)

@@ -10,8 +10,10 @@ mod readers;
 mod writer;
 
 pub mod audit;
+pub mod forms;
 pub mod missions;
 pub mod regions;
+pub mod reports;
 pub mod sessions;
 pub mod sign_in_failures;
 pub mod users;

@@ -1,0 +1,348 @@
+//! Reports: filing (idempotent by submission id, hash-chained), reading, amending.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::{StoreError, found, now};
+use crate::credentials::random_bytes;
+use crate::domain::form::Severity;
+use crate::domain::report::{AmendmentKind, REFERENCE_LENGTH, reference};
+
+/// A report about to be filed: checked and assessed already.
+#[derive(Debug, Clone)]
+pub struct NewReport {
+    /// The submission UUID the form page carried.
+    pub id: String,
+    pub mission_id: i64,
+    pub reference_prefix: String,
+    pub form_id: i64,
+    pub observer_id: i64,
+    pub region_id: i64,
+    pub region_path: String,
+    pub observed_at: i64,
+    pub channel: &'static str,
+    pub severity: Option<Severity>,
+    pub problem_count: i64,
+    pub category: Option<String>,
+    pub answers: Value,
+}
+
+/// What the observer is told once a report is on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    pub id: String,
+    pub reference: String,
+    pub received_at: i64,
+    /// False when this submission id had been filed before: a resend, not a new report.
+    pub new: bool,
+}
+
+/// Files a report once. Sending the same submission id again (a double tap, a retry, an
+/// outbox resend) gets the first receipt and changes nothing; the same id from another
+/// observer or mission is `NotFound`, so nobody can read or overwrite a report through it.
+pub fn file(conn: &Connection, report: &NewReport) -> Result<Receipt, StoreError> {
+    if let Some(existing) =
+        existing_receipt(conn, &report.id, report.mission_id, report.observer_id)?
+    {
+        return Ok(existing);
+    }
+    let received_at = now();
+    let answers = report.answers.to_string();
+    let previous: Vec<u8> = conn
+        .prepare_cached(
+            "SELECT content_hash FROM reports WHERE mission_id = ?1 ORDER BY seq DESC LIMIT 1",
+        )?
+        .query_row([report.mission_id], |r| r.get(0))
+        .optional()?
+        .unwrap_or_else(|| vec![0; 32]);
+    let content_hash = chain_hash(&previous, report, received_at, &answers);
+    let reference = free_reference(conn, report)?;
+    conn.prepare_cached(
+        "INSERT INTO reports (id, mission_id, reference, form_id, observer_id, region_id, region_path,
+                              observed_at, received_at, channel, severity, problem_count, category,
+                              answers, content_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    )?
+    .execute(params![
+        report.id,
+        report.mission_id,
+        reference,
+        report.form_id,
+        report.observer_id,
+        report.region_id,
+        report.region_path,
+        report.observed_at,
+        received_at,
+        report.channel,
+        report.severity.map(Severity::rank),
+        report.problem_count,
+        report.category,
+        answers,
+        content_hash,
+    ])?;
+    record_event(
+        conn,
+        &report.id,
+        received_at,
+        Some(report.observer_id),
+        "filed",
+        "",
+    )?;
+    Ok(Receipt {
+        id: report.id.clone(),
+        reference,
+        received_at,
+        new: true,
+    })
+}
+
+/// The receipt of a report already filed with this id, if it is this observer's; an id
+/// that belongs to someone else is `NotFound`.
+fn existing_receipt(
+    conn: &Connection,
+    id: &str,
+    mission_id: i64,
+    observer_id: i64,
+) -> Result<Option<Receipt>, StoreError> {
+    let found: Option<(i64, i64, String, i64)> = conn
+        .prepare_cached(
+            "SELECT mission_id, observer_id, reference, received_at FROM reports WHERE id = ?1",
+        )?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .optional()?;
+    match found {
+        None => Ok(None),
+        Some((mission, observer, reference, received_at))
+            if mission == mission_id && observer == observer_id =>
+        {
+            Ok(Some(Receipt {
+                id: id.to_owned(),
+                reference,
+                received_at,
+                new: false,
+            }))
+        }
+        Some(_) => Err(StoreError::NotFound("no such report".to_owned())),
+    }
+}
+
+/// The receipt of one of this observer's reports.
+pub fn receipt(
+    conn: &Connection,
+    id: &str,
+    mission_id: i64,
+    observer_id: i64,
+) -> Result<Receipt, StoreError> {
+    existing_receipt(conn, id, mission_id, observer_id)?
+        .ok_or_else(|| StoreError::NotFound("no such report".to_owned()))
+}
+
+/// A reference not yet used in the mission. Random, so references say nothing about how
+/// many reports a mission has; with a billion codes a clash is rare, and retried.
+fn free_reference(conn: &Connection, report: &NewReport) -> Result<String, StoreError> {
+    let mut taken = conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM reports WHERE mission_id = ?1 AND reference = ?2)",
+    )?;
+    for _ in 0..16 {
+        let bytes =
+            random_bytes::<REFERENCE_LENGTH>().map_err(|e| StoreError::Task(e.to_string()))?;
+        let candidate = reference(&report.reference_prefix, bytes);
+        if !taken.query_row(params![report.mission_id, candidate], |r| {
+            r.get::<_, bool>(0)
+        })? {
+            return Ok(candidate);
+        }
+    }
+    Err(StoreError::Task(
+        "no free report reference after 16 tries".to_owned(),
+    ))
+}
+
+/// SHA-256 over the previous report's hash and this report's content: altering or removing
+/// a stored report breaks every hash after it.
+fn chain_hash(previous: &[u8], report: &NewReport, received_at: i64, answers: &str) -> Vec<u8> {
+    let mut hasher = Sha256::new();
+    hasher.update(previous);
+    for field in [
+        report.id.as_str(),
+        &report.mission_id.to_string(),
+        &report.form_id.to_string(),
+        &report.observer_id.to_string(),
+        &report.region_id.to_string(),
+        &report.observed_at.to_string(),
+        &received_at.to_string(),
+        answers,
+    ] {
+        hasher.update(field.as_bytes());
+        hasher.update([0x1f]);
+    }
+    hasher.finalize().to_vec()
+}
+
+fn record_event(
+    conn: &Connection,
+    report_id: &str,
+    at: i64,
+    actor: Option<i64>,
+    kind: &str,
+    text: &str,
+) -> Result<(), StoreError> {
+    conn.prepare_cached("INSERT INTO report_events (report_id, at, actor_id, kind, text) VALUES (?1, ?2, ?3, ?4, ?5)")?
+        .execute(params![report_id, at, actor, kind, text])?;
+    Ok(())
+}
+
+/// A line of "My reports".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportLine {
+    pub id: String,
+    pub reference: String,
+    pub form_title: String,
+    pub region_name: String,
+    pub region_code: String,
+    pub observed_at: i64,
+    pub received_at: i64,
+    pub status: String,
+    pub severity: Option<Severity>,
+    pub problem_count: i64,
+    pub amendments: i64,
+    /// Where the next page starts: (received_at, seq).
+    pub cursor: (i64, i64),
+}
+
+/// An observer's reports in a mission, newest first, `limit` at a time; `before` is the
+/// cursor of the last line of the previous page.
+pub fn of_observer(
+    conn: &Connection,
+    mission_id: i64,
+    observer_id: i64,
+    before: Option<(i64, i64)>,
+    limit: u32,
+) -> Result<Vec<ReportLine>, StoreError> {
+    let (before_at, before_seq) = before.unwrap_or((i64::MAX, i64::MAX));
+    let mut stmt = conn.prepare_cached(
+        "SELECT r.id, r.reference, f.title, g.name, g.code, r.observed_at, r.received_at, r.status,
+                r.severity, r.problem_count,
+                (SELECT count(*) FROM report_events e WHERE e.report_id = r.id AND e.kind <> 'filed'),
+                r.seq
+         FROM reports r JOIN forms f ON f.id = r.form_id JOIN regions g ON g.id = r.region_id
+         WHERE r.observer_id = ?1 AND r.mission_id = ?2 AND (r.received_at, r.seq) < (?3, ?4)
+         ORDER BY r.received_at DESC, r.seq DESC LIMIT ?5",
+    )?;
+    let rows = stmt.query_map(
+        params![observer_id, mission_id, before_at, before_seq, limit],
+        |row| {
+            let received_at: i64 = row.get(6)?;
+            Ok(ReportLine {
+                id: row.get(0)?,
+                reference: row.get(1)?,
+                form_title: row.get(2)?,
+                region_name: row.get(3)?,
+                region_code: row.get(4)?,
+                observed_at: row.get(5)?,
+                received_at,
+                status: row.get(7)?,
+                severity: row.get::<_, Option<i64>>(8)?.and_then(Severity::from_rank),
+                problem_count: row.get(9)?,
+                amendments: row.get(10)?,
+                cursor: (received_at, row.get(11)?),
+            })
+        },
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A report as filed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredReport {
+    pub id: String,
+    pub reference: String,
+    pub form_id: i64,
+    pub observer_id: i64,
+    pub region_id: i64,
+    pub observed_at: i64,
+    pub received_at: i64,
+    pub status: String,
+    pub severity: Option<Severity>,
+    pub problem_count: i64,
+    pub category: Option<String>,
+    pub answers: Value,
+}
+
+/// One of this observer's reports; anyone else's is `NotFound`, as if it did not exist.
+pub fn own(
+    conn: &Connection,
+    mission_id: i64,
+    observer_id: i64,
+    id: &str,
+) -> Result<StoredReport, StoreError> {
+    let (mut report, answers) = found(
+        conn.prepare_cached(
+            "SELECT id, reference, form_id, observer_id, region_id, observed_at, received_at, status,
+                    severity, problem_count, category, answers
+             FROM reports WHERE id = ?1 AND mission_id = ?2 AND observer_id = ?3",
+        )?
+        .query_row(params![id, mission_id, observer_id], |row| {
+            let report = StoredReport {
+                id: row.get(0)?,
+                reference: row.get(1)?,
+                form_id: row.get(2)?,
+                observer_id: row.get(3)?,
+                region_id: row.get(4)?,
+                observed_at: row.get(5)?,
+                received_at: row.get(6)?,
+                status: row.get(7)?,
+                severity: row.get::<_, Option<i64>>(8)?.and_then(Severity::from_rank),
+                problem_count: row.get(9)?,
+                category: row.get(10)?,
+                answers: Value::Null,
+            };
+            Ok((report, row.get::<_, String>(11)?))
+        }),
+        || "no such report".to_owned(),
+    )?;
+    report.answers = serde_json::from_str(&answers)
+        .map_err(|e| StoreError::Task(format!("stored answers of {id} are unreadable: {e}")))?;
+    Ok(report)
+}
+
+/// Something that happened to a report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub at: i64,
+    pub actor: Option<String>,
+    pub kind: String,
+    pub text: String,
+}
+
+/// A report's history, oldest first.
+pub fn history(conn: &Connection, report_id: &str) -> Result<Vec<Event>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT e.at, u.display_name, e.kind, e.text FROM report_events e LEFT JOIN users u ON u.id = e.actor_id
+         WHERE e.report_id = ?1 ORDER BY e.id",
+    )?;
+    let rows = stmt.query_map([report_id], |r| {
+        Ok(Event {
+            at: r.get(0)?,
+            actor: r.get(1)?,
+            kind: r.get(2)?,
+            text: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Adds an observer's correction or addition to their own report. The report itself is
+/// never changed: the amendment joins its history.
+pub fn amend(
+    conn: &Connection,
+    mission_id: i64,
+    observer_id: i64,
+    id: &str,
+    kind: AmendmentKind,
+    text: &str,
+) -> Result<(), StoreError> {
+    own(conn, mission_id, observer_id, id)?;
+    record_event(conn, id, now(), Some(observer_id), kind.as_str(), text)
+}
