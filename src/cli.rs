@@ -11,11 +11,13 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::credentials::hash_password;
 use crate::domain::account::{NewPassword, Username, parse_display_name, parse_phone};
+use crate::domain::form::FormDefinition;
 use crate::domain::geography::{ImportScheme, StationColumns, level_label, plan_import};
 use crate::domain::mission::NewMission;
 use crate::domain::role::Role;
 use crate::domain::sign_in::{SessionPolicy, ThrottleLimits};
 use crate::store::audit::Actor;
+use crate::store::forms::{self, Imported};
 use crate::store::users::NewMember;
 use crate::store::{OpenMode, Store, missions, regions, users};
 use crate::web::{AppState, Config};
@@ -212,6 +214,17 @@ enum ImportCommand {
         /// The CSV file (UTF-8, with a header row).
         file: PathBuf,
     },
+    /// Import a form definition: TOML, or JSON if the file name ends in .json. A changed
+    /// form becomes a new version; reports filed earlier keep theirs.
+    Form {
+        #[command(flatten)]
+        database: Database,
+        /// The mission's slug.
+        #[arg(long)]
+        mission: String,
+        /// The definition file.
+        file: PathBuf,
+    },
 }
 
 /// A command-line failure: printed as one line.
@@ -257,6 +270,11 @@ fn execute(command: Command) -> Result<(), CliError> {
             };
             import_regions(&database.db, &mission, &levels, stations, &file)
         }
+        Command::Import(ImportCommand::Form {
+            database,
+            mission,
+            file,
+        }) => import_form(&database.db, &mission, &file),
     }
 }
 
@@ -518,6 +536,38 @@ fn import_regions(
                 String::new()
             }
         );
+    }
+    Ok(())
+}
+
+fn import_form(db: &Path, slug: &str, file: &Path) -> Result<(), CliError> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| CliError(format!("cannot read {}: {e}", file.display())))?;
+    let is_json = file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let parsed = if is_json {
+        FormDefinition::from_json(&text)
+    } else {
+        FormDefinition::from_toml(&text)
+    };
+    let definition =
+        parsed.map_err(|e| CliError(format!("{}: {e}; nothing was imported", file.display())))?;
+    let store = open(db, OpenMode::MustExist)?;
+    let slug = slug.to_owned();
+    let key = definition.key.clone();
+    let outcome = store
+        .write_blocking(move |conn| {
+            let mission = missions::by_slug(conn, &slug)?;
+            forms::import(conn, mission.id, &definition, &Actor::command_line())
+        })
+        .map_err(fail)?;
+    match outcome {
+        Imported::Created { version } => println!("{key}: created (version {version})"),
+        Imported::Unchanged { version } => println!("{key}: unchanged (version {version})"),
+        Imported::NewVersion { version } => {
+            println!("{key}: new version {version}; reports filed earlier keep their version")
+        }
     }
     Ok(())
 }

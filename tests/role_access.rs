@@ -47,6 +47,11 @@ struct Route {
     allowed: &'static [Who],
 }
 
+/// Field names for the table are static; the few built at run time live for the test.
+fn leak(name: String) -> &'static str {
+    Box::leak(name.into_boxed_str())
+}
+
 async fn routes(app: &TestApp) -> Vec<Route> {
     let m = MISSION;
     let observer2 = app.user_id("observer2").await;
@@ -64,8 +69,59 @@ async fn routes(app: &TestApp) -> Vec<Route> {
         allowed,
     };
     const ADMIN: &[Who] = &[Who::Admin];
+    const OBSERVER: &[Who] = &[Who::Observer];
+    const FORMS: &[Who] = &[Who::Lead, Who::Admin];
+    let station = app.region_id(4, "0001001").await;
+    let voting = app.count("SELECT id FROM forms WHERE key = 'voting'").await;
+    // A report of the observer's own, for the routes that show one.
+    let mut observer = app.signed_in("observer").await;
+    let answers = [
+        ("arrival_time", "2017-08-08T09:15"),
+        ("observers_access", "yes"),
+        ("boxes_sealed", "yes"),
+        ("kit_working", "yes"),
+        ("ink_checked", "yes"),
+        ("ink_applied", "yes"),
+        ("secrecy_respected", "yes"),
+        ("intimidation", "no"),
+        ("voting_assessment", "good"),
+    ];
+    let (form, filed) = observer.file("voting", station, &answers).await;
+    let report = filed.location().trim_end_matches("/receipt").to_owned();
+    let mut filing: Vec<(&'static str, String)> = vec![
+        (
+            "submission_id",
+            "6f1c1a52-7d5e-4d0e-9a53-0c2c8f1f0b11".into(),
+        ),
+        ("form_id", voting.to_string()),
+        ("region_id", station.to_string()),
+        (
+            "observed_at",
+            common::hidden_value(&form.body, "observed_at").expect("default time"),
+        ),
+    ];
+    filing.extend(
+        answers
+            .iter()
+            .map(|(k, v)| (*k, (*v).to_owned()))
+            .map(|(k, v)| (leak(format!("q.{k}")), v)),
+    );
     vec![
-        get(format!("/m/{m}/observer"), &[Who::Observer]),
+        get(format!("/m/{m}/observer"), OBSERVER),
+        get(format!("/m/{m}/observer/file/voting"), OBSERVER),
+        get(format!("/m/{m}/observer/file/voting?q=Port&at=0"), OBSERVER),
+        get(format!("/m/{m}/observer/file/voting/{station}"), OBSERVER),
+        post(format!("/m/{m}/observer/file"), filing, OBSERVER),
+        get(format!("{report}/receipt"), OBSERVER),
+        get(format!("/m/{m}/observer/reports"), OBSERVER),
+        get(report.clone(), OBSERVER),
+        post(
+            format!("{report}/amendments"),
+            vec![("kind", "addition".into()), ("text", "More.".into())],
+            OBSERVER,
+        ),
+        get(format!("/m/{m}/forms"), FORMS),
+        get(format!("/m/{m}/forms/{voting}"), FORMS),
         get(
             format!("/m/{m}/overview"),
             &[Who::Coordinator, Who::Lead, Who::Admin],
@@ -169,7 +225,7 @@ async fn every_route_checks_role_and_mission() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 11 * EVERYONE.len());
+    assert_eq!(checked, 21 * EVERYONE.len());
 }
 
 #[tokio::test]
@@ -233,13 +289,19 @@ async fn navigation_offers_only_what_the_role_may_open() {
         .get(&format!("/m/{MISSION}/admin"))
         .await;
     assert!(admin_page.contains("Mission setup") && admin_page.contains("Overview"));
-    assert!(!admin_page.contains(">My assignment<"));
+    assert!(!admin_page.contains(">Home<") && admin_page.contains(">Forms<"));
     let lead_page = app
         .signed_in("lead")
         .await
         .get(&format!("/m/{MISSION}/overview"))
         .await;
-    assert!(!lead_page.contains("Mission setup"));
+    assert!(!lead_page.contains("Mission setup") && lead_page.contains(">Forms<"));
+    let coordinator_page = app
+        .signed_in("coordinator")
+        .await
+        .get(&format!("/m/{MISSION}/overview"))
+        .await;
+    assert!(!coordinator_page.contains(">Forms<"));
     let observer_page = app
         .signed_in("observer")
         .await

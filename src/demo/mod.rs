@@ -3,12 +3,13 @@
 
 use crate::credentials::{generate_password, hash_password};
 use crate::domain::account::{NewPassword, Username};
+use crate::domain::form::FormDefinition;
 use crate::domain::geography::{PlannedRegion, RegionPlan};
 use crate::domain::mission::NewMission;
 use crate::domain::role::Role;
 use crate::store::audit::Actor;
 use crate::store::users::NewMember;
-use crate::store::{Store, StoreError, missions, regions, users};
+use crate::store::{Store, StoreError, forms, missions, regions, users};
 
 /// The demo mission's slug.
 pub const SLUG: &str = "kenya-2017";
@@ -274,34 +275,50 @@ pub fn ensure(store: &Store) -> Result<Demo, StoreError> {
             name: user.name.into(),
         });
     }
+    let forms = FORMS
+        .iter()
+        .map(|text| {
+            FormDefinition::from_toml(text)
+                .map_err(|e| StoreError::Rejected(format!("demo form: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     store.write_blocking(move |conn| {
-        let Some(mission) = missions::find(conn, SLUG)? else {
-            return create_mission(conn, hashed).map(|_| ());
-        };
-        for (user, hash) in USERS.iter().zip(&hashed) {
-            let Some(credentials) = users::credentials(conn, user.username)? else {
-                continue;
-            };
-            users::set_password(
-                conn,
-                mission.id,
-                credentials.user_id,
-                hash,
-                &Actor::command_line(),
-            )?;
-            if credentials.disabled {
-                users::set_disabled(
-                    conn,
-                    mission.id,
-                    credentials.user_id,
-                    false,
-                    &Actor::command_line(),
-                )?;
+        let actor = Actor::command_line();
+        let mission = match missions::find(conn, SLUG)? {
+            None => create_mission(conn, hashed)?,
+            Some(mission) => {
+                reset_passwords(conn, mission.id, &hashed, &actor)?;
+                mission
             }
+        };
+        // A demo file made by an older fieldreport gets the current forms (as new versions
+        // if they changed); unchanged ones are left alone.
+        for form in &forms {
+            forms::import(conn, mission.id, form, &actor)?;
         }
         Ok(())
     })?;
     Ok(Demo { created, accounts })
+}
+
+/// Gives the demo accounts the passwords about to be printed, and re-enables any that
+/// were disabled while trying the demo.
+fn reset_passwords(
+    conn: &rusqlite::Connection,
+    mission_id: i64,
+    hashes: &[String],
+    actor: &Actor,
+) -> Result<(), StoreError> {
+    for (user, hash) in USERS.iter().zip(hashes) {
+        let Some(credentials) = users::credentials(conn, user.username)? else {
+            continue;
+        };
+        users::set_password(conn, mission_id, credentials.user_id, hash, actor)?;
+        if credentials.disabled {
+            users::set_disabled(conn, mission_id, credentials.user_id, false, actor)?;
+        }
+    }
+    Ok(())
 }
 
 fn hash(password: &NewPassword) -> Result<String, StoreError> {
@@ -351,7 +368,6 @@ pub const FORMS: [&str; 4] = [
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::form::FormDefinition;
 
     #[test]
     fn demo_forms_are_valid() {

@@ -19,6 +19,8 @@ pub enum Area {
     Observer,
     /// The mission overview read by coordinators and leads.
     Overview,
+    /// The mission's form definitions and their previews.
+    Forms,
     /// Mission setup: users, assignments, geography.
     Admin,
 }
@@ -44,6 +46,7 @@ impl Role {
         match area {
             Area::Observer => self == Role::Observer,
             Area::Overview => matches!(self, Role::Coordinator | Role::Lead | Role::Admin),
+            Area::Forms => matches!(self, Role::Lead | Role::Admin),
             Area::Admin => self == Role::Admin,
         }
     }
@@ -64,6 +67,7 @@ impl Area {
         match self {
             Area::Observer => "observer",
             Area::Overview => "overview",
+            Area::Forms => "forms",
             Area::Admin => "admin",
         }
     }
@@ -118,13 +122,13 @@ mod tests {
     fn access_table() {
         use Area::*;
         let table = [
-            (Role::Observer, [true, false, false]),
-            (Role::Coordinator, [false, true, false]),
-            (Role::Lead, [false, true, false]),
-            (Role::Admin, [false, true, true]),
+            (Role::Observer, [true, false, false, false]),
+            (Role::Coordinator, [false, true, false, false]),
+            (Role::Lead, [false, true, true, false]),
+            (Role::Admin, [false, true, true, true]),
         ];
         for (role, expected) in table {
-            let got = [Observer, Overview, Admin].map(|area| role.may_enter(area));
+            let got = [Observer, Overview, Forms, Admin].map(|area| role.may_enter(area));
             assert_eq!(got, expected, "{role}");
         }
     }

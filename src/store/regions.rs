@@ -336,6 +336,55 @@ pub fn trail(conn: &Connection, region_id: i64) -> Result<Vec<Region>, StoreErro
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// The regions directly under `parent` (the top level when `None`), by name.
+pub fn children(
+    conn: &Connection,
+    mission_id: i64,
+    parent: Option<i64>,
+    limit: u32,
+) -> Result<Vec<Region>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM regions
+         WHERE mission_id = ?1 AND parent_id IS ?2 ORDER BY name LIMIT ?3"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![mission_id, parent, limit], from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The depth of the mission's deepest level (its polling stations), 0 without geography.
+pub fn deepest_level(conn: &Connection, mission_id: i64) -> Result<i64, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT coalesce(max(depth), 0) FROM region_levels WHERE mission_id = ?1")?
+        .query_row([mission_id], |r| r.get(0))?)
+}
+
+/// Polling stations (regions of the deepest level) whose code is `query` or whose name
+/// contains it.
+pub fn search_stations(
+    conn: &Connection,
+    mission_id: i64,
+    query: &str,
+    limit: u32,
+) -> Result<Vec<Region>, StoreError> {
+    let depth = deepest_level(conn, mission_id)?;
+    Ok(search(conn, mission_id, query, limit * 4)?
+        .into_iter()
+        .filter(|r| r.depth == depth)
+        .take(limit as usize)
+        .collect())
+}
+
+/// Whether a polling station with this code is in the mission.
+pub fn station_exists(conn: &Connection, mission_id: i64, code: &str) -> Result<bool, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM regions WHERE mission_id = ?1 AND code = ?2
+                AND depth = (SELECT max(depth) FROM region_levels WHERE mission_id = ?1))",
+        )?
+        .query_row(params![mission_id, code], |r| r.get(0))?)
+}
+
 /// Regions whose code is `query` or whose name contains it, shallow levels first.
 pub fn search(
     conn: &Connection,

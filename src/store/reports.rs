@@ -42,8 +42,7 @@ pub struct Receipt {
 /// outbox resend) gets the first receipt and changes nothing; the same id from another
 /// observer or mission is `NotFound`, so nobody can read or overwrite a report through it.
 pub fn file(conn: &Connection, report: &NewReport) -> Result<Receipt, StoreError> {
-    if let Some(existing) =
-        existing_receipt(conn, &report.id, report.mission_id, report.observer_id)?
+    if let Some(existing) = filed_receipt(conn, &report.id, report.mission_id, report.observer_id)?
     {
         return Ok(existing);
     }
@@ -99,7 +98,7 @@ pub fn file(conn: &Connection, report: &NewReport) -> Result<Receipt, StoreError
 
 /// The receipt of a report already filed with this id, if it is this observer's; an id
 /// that belongs to someone else is `NotFound`.
-fn existing_receipt(
+pub fn filed_receipt(
     conn: &Connection,
     id: &str,
     mission_id: i64,
@@ -134,7 +133,7 @@ pub fn receipt(
     mission_id: i64,
     observer_id: i64,
 ) -> Result<Receipt, StoreError> {
-    existing_receipt(conn, id, mission_id, observer_id)?
+    filed_receipt(conn, id, mission_id, observer_id)?
         .ok_or_else(|| StoreError::NotFound("no such report".to_owned()))
 }
 
@@ -191,6 +190,17 @@ fn record_event(
     conn.prepare_cached("INSERT INTO report_events (report_id, at, actor_id, kind, text) VALUES (?1, ?2, ?3, ?4, ?5)")?
         .execute(params![report_id, at, actor, kind, text])?;
     Ok(())
+}
+
+/// How many reports an observer has filed in a mission.
+pub fn count_of_observer(
+    conn: &Connection,
+    mission_id: i64,
+    observer_id: i64,
+) -> Result<i64, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT count(*) FROM reports WHERE observer_id = ?1 AND mission_id = ?2")?
+        .query_row(params![observer_id, mission_id], |r| r.get(0))?)
 }
 
 /// A line of "My reports".

@@ -14,6 +14,8 @@ pub struct Membership {
     pub slug: String,
     pub name: String,
     pub role: Role,
+    /// The mission's time zone: every time shown to its members is in it.
+    pub time_zone: String,
 }
 
 /// The signed-in user behind a live session.
@@ -91,7 +93,7 @@ pub fn lookup(
 /// The missions a user belongs to, by name.
 pub fn memberships(conn: &Connection, user_id: i64) -> Result<Vec<Membership>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT mi.id, mi.slug, mi.name, m.role FROM memberships m JOIN missions mi ON mi.id = m.mission_id
+        "SELECT mi.id, mi.slug, mi.name, m.role, mi.time_zone FROM memberships m JOIN missions mi ON mi.id = m.mission_id
          WHERE m.user_id = ?1 ORDER BY mi.name",
     )?;
     let rows = stmt.query_map([user_id], |row| {
@@ -100,6 +102,7 @@ pub fn memberships(conn: &Connection, user_id: i64) -> Result<Vec<Membership>, S
             slug: row.get(1)?,
             name: row.get(2)?,
             role: role_at(row, 3)?,
+            time_zone: row.get(4)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

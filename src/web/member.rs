@@ -25,6 +25,8 @@ pub trait AreaMarker {
 pub struct ObserverArea;
 /// The coordinators' and leads' overview.
 pub struct OverviewArea;
+/// Form definitions.
+pub struct FormsArea;
 /// Mission setup.
 pub struct AdminArea;
 
@@ -33,6 +35,9 @@ impl AreaMarker for ObserverArea {
 }
 impl AreaMarker for OverviewArea {
     const AREA: Area = Area::Overview;
+}
+impl AreaMarker for FormsArea {
+    const AREA: Area = Area::Forms;
 }
 impl AreaMarker for AdminArea {
     const AREA: Area = Area::Admin;

@@ -9,9 +9,13 @@ mod auth;
 mod client;
 mod csrf;
 mod error;
+mod filing;
+mod form_view;
+mod forms;
 mod headers;
 mod home;
 mod member;
+mod my_reports;
 mod observer;
 mod overview;
 mod session;
@@ -140,6 +144,9 @@ pub fn app(state: AppState) -> Router {
     // once for all, and each handler's `Member<Area>` checks the role.
     let mission = Router::new()
         .merge(observer::routes())
+        .merge(filing::routes())
+        .merge(my_reports::routes())
+        .merge(forms::routes())
         .merge(overview::routes())
         .merge(admin::routes())
         .route_layer(from_fn(member::require_membership));

@@ -1,4 +1,4 @@
-//! The observer's home: where they are deployed and the polling stations there.
+//! The observer's home: the forms to file, and where they are deployed.
 
 use askama::Template;
 use axum::Router;
@@ -12,7 +12,7 @@ use super::{AppError, AppState};
 use crate::domain::geography::level_plural;
 use crate::domain::role::Area;
 use crate::store::regions::{self, Region};
-use crate::store::users;
+use crate::store::{forms, reports, users};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/observer", get(home))
@@ -26,8 +26,17 @@ const STATIONS_LISTED: u32 = 40;
 #[template(path = "observer/home.html")]
 struct ObserverHomeTemplate {
     layout: Layout,
+    forms: Vec<FormButton>,
+    reports_href: String,
+    report_count: i64,
     assignments: Vec<AssignmentView>,
     stations_label: String,
+}
+
+struct FormButton {
+    title: String,
+    kind: String,
+    href: String,
 }
 
 struct AssignmentView {
@@ -45,7 +54,7 @@ async fn home(
     member: Member<ObserverArea>,
 ) -> Result<Response, AppError> {
     let (mission_id, user_id) = (member.mission_id(), member.user.user_id);
-    let (levels, views) = state
+    let (levels, views, current_forms, report_count) = state
         .store
         .read(move |conn| {
             let levels = regions::levels(conn, mission_id)?;
@@ -60,7 +69,9 @@ async fn home(
                 };
                 views.push((region, trail, count, stations));
             }
-            Ok((levels, views))
+            let current_forms = forms::current(conn, mission_id)?;
+            let report_count = reports::count_of_observer(conn, mission_id, user_id)?;
+            Ok((levels, views, current_forms, report_count))
         })
         .await?;
     let assignments = views
@@ -74,19 +85,31 @@ async fn home(
             stations,
         })
         .collect();
+    let slug = &member.mission.slug;
+    let forms = current_forms
+        .into_iter()
+        .map(|f| FormButton {
+            href: format!("/m/{slug}/observer/file/{}", f.key),
+            title: f.title,
+            kind: f.kind,
+        })
+        .collect();
     let stations_label = levels
         .last()
         .map_or_else(|| "polling stations".to_owned(), |k| level_plural(k));
     let layout = Layout::in_mission(
-        "My assignment",
+        "Home",
         &member.user,
-        &member.mission.slug,
+        slug,
         &member.mission.name,
         member.role(),
         Area::Observer,
     );
     Ok(ok(&ObserverHomeTemplate {
         layout,
+        forms,
+        reports_href: format!("/m/{slug}/observer/reports"),
+        report_count,
         assignments,
         stations_label,
     }))

@@ -68,8 +68,9 @@ impl Layout {
         here: Area,
     ) -> Layout {
         let links = [
-            (Area::Observer, "My assignment"),
+            (Area::Observer, "Home"),
             (Area::Overview, "Overview"),
+            (Area::Forms, "Forms"),
             (Area::Admin, "Mission setup"),
         ]
         .into_iter()

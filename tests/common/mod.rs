@@ -11,11 +11,13 @@ use axum::extract::connect_info::MockConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use fieldreport::credentials::hash_password;
 use fieldreport::domain::account::{NewPassword, Username};
+use fieldreport::domain::form::FormDefinition;
 use fieldreport::domain::geography::{ImportScheme, StationColumns, plan_import};
 use fieldreport::domain::mission::NewMission;
 use fieldreport::domain::role::Role;
+use fieldreport::store::audit::Actor;
 use fieldreport::store::users::NewMember;
-use fieldreport::store::{OpenMode, Store, missions, regions, users};
+use fieldreport::store::{OpenMode, Store, forms, missions, regions, users};
 use fieldreport::{AppState, Config};
 use tempfile::TempDir;
 use tower::ServiceExt;
@@ -101,6 +103,19 @@ impl TestApp {
             .write(move |conn| regions::import(conn, mission_id, &plan))
             .await
             .expect("geography");
+        let demo_forms: Vec<FormDefinition> = fieldreport::demo::FORMS
+            .iter()
+            .map(|t| FormDefinition::from_toml(t).expect("demo form"))
+            .collect();
+        store
+            .write(move |conn| {
+                for form in &demo_forms {
+                    forms::import(conn, mission_id, form, &Actor::command_line())?;
+                }
+                Ok(())
+            })
+            .await
+            .expect("forms");
         for (username, role, slug) in USERS {
             let id = if slug == MISSION {
                 mission_id
@@ -171,6 +186,25 @@ impl TestApp {
             .write(move |conn| Ok(conn.execute_batch(sql)?))
             .await
             .expect("execute");
+    }
+
+    /// Assigns a region (by level depth and code) to an observer.
+    pub async fn assign(&self, username: &str, depth: i64, code: &str) {
+        let user = self.user_id(username).await;
+        let region = self.region_id(depth, code).await;
+        let mission = self.mission_id;
+        self.store
+            .write(move |conn| users::assign(conn, mission, user, region, &Actor::command_line()))
+            .await
+            .expect("assign");
+    }
+
+    /// Runs a query that returns one text value.
+    pub async fn text(&self, sql: &'static str) -> String {
+        self.store
+            .read(move |conn| Ok(conn.query_row(sql, [], |r| r.get(0))?))
+            .await
+            .expect("text")
     }
 
     /// Runs a query that returns one integer, for checks on what is stored.
@@ -348,7 +382,72 @@ impl Browser {
         }
     }
 
+    /// Opens a form for a region and sends it with these answers (question keys without
+    /// the `q.` prefix; repeat a key for several boxes). Returns the form page and the
+    /// response to sending it.
+    pub async fn file(
+        &mut self,
+        form_key: &str,
+        region_id: i64,
+        answers: &[(&str, &str)],
+    ) -> (Page, Page) {
+        let form = self
+            .get(&format!(
+                "/m/{MISSION}/observer/file/{form_key}/{region_id}"
+            ))
+            .await;
+        assert_eq!(form.status, StatusCode::OK, "form page: {}", form.body);
+        let response = self.send_form(&form, answers, &[]).await;
+        (form, response)
+    }
+
+    /// Sends a form page's form with these answers; `overrides` replace hidden fields.
+    pub async fn send_form(
+        &mut self,
+        form: &Page,
+        answers: &[(&str, &str)],
+        overrides: &[(&str, &str)],
+    ) -> Page {
+        let mut fields: Vec<(String, String)> = [
+            "_csrf",
+            "submission_id",
+            "form_id",
+            "region_id",
+            "observed_at",
+        ]
+        .iter()
+        .map(|name| {
+            (
+                (*name).to_owned(),
+                hidden_value(&form.body, name).unwrap_or_default(),
+            )
+        })
+        .collect();
+        for (name, value) in overrides {
+            fields.retain(|(n, _)| n != name);
+            fields.push(((*name).to_owned(), (*value).to_owned()));
+        }
+        fields.extend(
+            answers
+                .iter()
+                .map(|(k, v)| (format!("q.{k}"), (*v).to_owned())),
+        );
+        let pairs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        self.post_raw(&format!("/m/{MISSION}/observer/file"), &pairs)
+            .await
+    }
+
     pub fn session_cookie(&self) -> Option<String> {
         self.cookies.get("fr_session").cloned()
     }
+}
+
+/// The href of the first link whose text is `text`.
+pub fn hidden_href(html: &str, text: &str) -> Option<String> {
+    let end = html.find(&format!("\">{text}</a>"))?;
+    let start = html[..end].rfind("href=\"")? + 6;
+    Some(html[start..end].replace("&amp;", "&"))
 }

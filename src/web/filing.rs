@@ -1,0 +1,586 @@
+//! Filing a report: choose the place, fill in the form, send it, get a receipt.
+
+use std::cell::RefCell;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use rusqlite::Connection;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::form_view::{ANSWER_PREFIX, SectionView, sections};
+use super::member::{Member, ObserverArea};
+use super::view::{Layout, level_name, local_time, ok, page, within};
+use super::{AppError, AppState};
+use crate::domain::answers::{Answers, FieldErrors, RawAnswers, Refusal, assess};
+use crate::domain::form::{FormKind, Severity};
+use crate::domain::geography::level_plural;
+use crate::domain::report::{local_input_value, parse_observed_at, reference_prefix};
+use crate::domain::role::Area;
+use crate::store::forms::{self, StoredForm};
+use crate::store::regions::{self, Region};
+use crate::store::reports::{self, NewReport};
+use crate::store::{StoreError, now, users};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/observer/file", post(submit))
+        .route("/observer/file/{form_key}", get(pick_place))
+        .route("/observer/file/{form_key}/{region_id}", get(blank_form))
+        .route("/observer/reports/{id}/receipt", get(receipt))
+}
+
+fn layout(member: &Member<ObserverArea>, title: &str) -> Layout {
+    Layout::in_mission(
+        title,
+        &member.user,
+        &member.mission.slug,
+        &member.mission.name,
+        member.role(),
+        Area::Observer,
+    )
+}
+
+fn form_href(slug: &str, form_key: &str, region_id: i64) -> String {
+    format!("/m/{slug}/observer/file/{form_key}/{region_id}")
+}
+
+// ----- choosing the place -----
+
+#[derive(Template)]
+#[template(path = "observer/pick_place.html")]
+struct PickPlaceTemplate {
+    layout: Layout,
+    form_title: String,
+    stations_label: String,
+    base_href: String,
+    mine: Vec<Pick>,
+    mine_truncated: bool,
+    query: String,
+    searched: bool,
+    results: Vec<Pick>,
+    trail: Vec<Pick>,
+    report_here: Option<Pick>,
+    children: Vec<Pick>,
+    children_truncated: bool,
+}
+
+struct Pick {
+    name: String,
+    code: String,
+    within: String,
+    href: String,
+}
+
+#[derive(Deserialize)]
+struct PickQuery {
+    #[serde(default)]
+    q: String,
+    /// The region being browsed; 0 or absent for the top level.
+    at: Option<i64>,
+}
+
+/// Stations offered from the observer's assignment, search results, and children shown
+/// when browsing: enough to choose from on a phone, few enough to keep the page small.
+const MINE_LISTED: usize = 40;
+const RESULTS_LISTED: u32 = 25;
+const CHILDREN_LISTED: u32 = 120;
+
+/// What the place picker needs from the database.
+struct PlaceChoices {
+    form: StoredForm,
+    levels: Vec<String>,
+    deepest: i64,
+    mine: Vec<(Region, Vec<Region>)>,
+    mine_truncated: bool,
+    results: Vec<(Region, Vec<Region>)>,
+    at: Option<(Region, Vec<Region>)>,
+    children: Vec<Region>,
+}
+
+fn with_trail(conn: &Connection, region: Region) -> Result<(Region, Vec<Region>), StoreError> {
+    let trail = regions::trail(conn, region.id)?;
+    Ok((region, trail))
+}
+
+async fn pick_place(
+    State(state): State<AppState>,
+    member: Member<ObserverArea>,
+    Path((_, form_key)): Path<(String, String)>,
+    Query(query): Query<PickQuery>,
+) -> Result<Response, AppError> {
+    let (mission_id, user_id) = (member.mission_id(), member.user.user_id);
+    let search = query.q.trim().to_owned();
+    let at = query.at.filter(|id| *id > 0);
+    let choices = state
+        .store
+        .read(move |conn| {
+            let form = forms::newest(conn, mission_id, &form_key)?;
+            let levels = regions::levels(conn, mission_id)?;
+            let deepest = regions::deepest_level(conn, mission_id)?;
+            let mut mine = Vec::new();
+            for assigned in users::assignments(conn, mission_id, user_id)? {
+                for station in regions::deepest_under(
+                    conn,
+                    mission_id,
+                    &assigned.path,
+                    MINE_LISTED as u32 + 1,
+                )? {
+                    if mine.len() > MINE_LISTED {
+                        break;
+                    }
+                    if !mine
+                        .iter()
+                        .any(|(r, _): &(Region, Vec<Region>)| r.id == station.id)
+                    {
+                        mine.push(with_trail(conn, station)?);
+                    }
+                }
+            }
+            let mine_truncated = mine.len() > MINE_LISTED;
+            mine.truncate(MINE_LISTED);
+            let found = match (search.is_empty(), form.definition.kind) {
+                (true, _) => Vec::new(),
+                (false, FormKind::Checklist) => {
+                    regions::search_stations(conn, mission_id, &search, RESULTS_LISTED)?
+                }
+                (false, FormKind::Incident) => {
+                    regions::search(conn, mission_id, &search, RESULTS_LISTED)?
+                }
+            };
+            let results = found
+                .into_iter()
+                .map(|r| with_trail(conn, r))
+                .collect::<Result<_, _>>()?;
+            let at = at
+                .map(|id| regions::by_id(conn, mission_id, id).and_then(|r| with_trail(conn, r)))
+                .transpose()?;
+            let children = regions::children(
+                conn,
+                mission_id,
+                at.as_ref().map(|(r, _)| r.id),
+                CHILDREN_LISTED + 1,
+            )?;
+            Ok(PlaceChoices {
+                form,
+                levels,
+                deepest,
+                mine,
+                mine_truncated,
+                results,
+                at,
+                children,
+            })
+        })
+        .await?;
+
+    let slug = member.mission.slug.clone();
+    let key = choices.form.key.clone();
+    let base_href = format!("/m/{slug}/observer/file/{key}");
+    let to_form = |(region, trail): (Region, Vec<Region>)| Pick {
+        within: within(&trail, region.id),
+        href: form_href(&slug, &key, region.id),
+        name: region.name,
+        code: region.code,
+    };
+    let incident = choices.form.definition.kind == FormKind::Incident;
+    let children_truncated = choices.children.len() > CHILDREN_LISTED as usize;
+    let children = choices
+        .children
+        .into_iter()
+        .take(CHILDREN_LISTED as usize)
+        .map(|r| Pick {
+            href: if r.depth == choices.deepest {
+                form_href(&slug, &key, r.id)
+            } else {
+                format!("{base_href}?at={}", r.id)
+            },
+            within: level_name(&choices.levels, r.depth),
+            name: r.name,
+            code: r.code,
+        })
+        .collect();
+    let (trail, report_here) = match choices.at {
+        None => (Vec::new(), None),
+        Some((region, trail)) => {
+            let crumbs = trail
+                .iter()
+                .map(|r| Pick {
+                    name: r.name.clone(),
+                    code: r.code.clone(),
+                    within: String::new(),
+                    href: format!("{base_href}?at={}", r.id),
+                })
+                .collect();
+            let here = (incident || region.depth == choices.deepest).then(|| Pick {
+                href: form_href(&slug, &key, region.id),
+                name: region.name.clone(),
+                code: region.code.clone(),
+                within: String::new(),
+            });
+            (crumbs, here)
+        }
+    };
+    let stations_label = choices
+        .levels
+        .last()
+        .map_or_else(|| "polling stations".to_owned(), |k| level_plural(k));
+    let template = PickPlaceTemplate {
+        layout: layout(&member, &choices.form.definition.title),
+        form_title: choices.form.definition.title.clone(),
+        stations_label,
+        base_href,
+        mine: choices.mine.into_iter().map(to_form).collect(),
+        mine_truncated: choices.mine_truncated,
+        searched: !query.q.trim().is_empty(),
+        query: query.q,
+        results: choices.results.into_iter().map(to_form).collect(),
+        trail,
+        report_here,
+        children,
+        children_truncated,
+    };
+    Ok(ok(&template))
+}
+
+// ----- the form -----
+
+#[derive(Template)]
+#[template(path = "observer/form.html")]
+struct FormTemplate {
+    layout: Layout,
+    form_title: String,
+    description: Option<String>,
+    place_name: String,
+    place_code: String,
+    place_within: String,
+    change_place_href: String,
+    action: String,
+    csrf_token: String,
+    submission_id: String,
+    form_id: i64,
+    region_id: i64,
+    observed_at: String,
+    observed_at_error: Option<String>,
+    error_count: usize,
+    sections: Vec<SectionView>,
+    preview: bool,
+}
+
+/// A form and the place it is filed for, checked to go together.
+struct FormContext {
+    form: StoredForm,
+    region: Region,
+    trail: Vec<Region>,
+}
+
+impl FormContext {
+    fn load(
+        conn: &Connection,
+        mission_id: i64,
+        form: StoredForm,
+        region_id: i64,
+    ) -> Result<FormContext, StoreError> {
+        let region = regions::by_id(conn, mission_id, region_id)?;
+        if form.definition.kind == FormKind::Checklist
+            && region.depth != regions::deepest_level(conn, mission_id)?
+        {
+            return Err(StoreError::Rejected(format!(
+                "A {} checklist is filed for one polling station; {} is not one. Choose a polling station.",
+                form.definition.title, region.name
+            )));
+        }
+        let trail = regions::trail(conn, region.id)?;
+        Ok(FormContext {
+            form,
+            region,
+            trail,
+        })
+    }
+}
+
+/// What the observer typed, to show the form again.
+struct Typed {
+    submission_id: String,
+    observed_at: String,
+    answers: RawAnswers,
+}
+
+fn render_form(
+    member: &Member<ObserverArea>,
+    context: &FormContext,
+    typed: &Typed,
+    errors: &FieldErrors,
+    observed_at_error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let slug = &member.mission.slug;
+    let definition = &context.form.definition;
+    let template = FormTemplate {
+        layout: layout(member, &definition.title),
+        form_title: definition.title.clone(),
+        description: definition.description.clone(),
+        place_name: context.region.name.clone(),
+        place_code: context.region.code.clone(),
+        place_within: within(&context.trail, context.region.id),
+        change_place_href: format!("/m/{slug}/observer/file/{}", context.form.key),
+        action: format!("/m/{slug}/observer/file"),
+        csrf_token: member.user.csrf_token.clone(),
+        submission_id: typed.submission_id.clone(),
+        form_id: context.form.id,
+        region_id: context.region.id,
+        observed_at: typed.observed_at.clone(),
+        error_count: errors.len() + usize::from(observed_at_error.is_some()),
+        observed_at_error,
+        sections: sections(definition, &typed.answers, errors),
+        preview: false,
+    };
+    page(status, &template)
+}
+
+async fn blank_form(
+    State(state): State<AppState>,
+    member: Member<ObserverArea>,
+    Path((_, form_key, region_id)): Path<(String, String, i64)>,
+) -> Result<Response, AppError> {
+    let mission_id = member.mission_id();
+    let context = state
+        .store
+        .read(move |conn| {
+            let form = forms::newest(conn, mission_id, &form_key)?;
+            FormContext::load(conn, mission_id, form, region_id)
+        })
+        .await?;
+    let typed = Typed {
+        // Made now, with the page: sending the page twice then files one report.
+        submission_id: Uuid::new_v4().hyphenated().to_string(),
+        observed_at: local_input_value(now(), &member.mission.time_zone),
+        answers: RawAnswers::default(),
+    };
+    Ok(render_form(
+        &member,
+        &context,
+        &typed,
+        &FieldErrors::default(),
+        None,
+        StatusCode::OK,
+    ))
+}
+
+// ----- sending it -----
+
+/// The fields of a submitted form, read strictly: anything malformed is a 400 with a
+/// message, never a guess.
+struct Submission {
+    typed: Typed,
+    form_id: i64,
+    region_id: i64,
+}
+
+fn parse_submission(fields: Vec<(String, String)>) -> Result<Submission, AppError> {
+    let incomplete = || {
+        AppError::BadRequest(
+            "This form arrived incomplete. Go back, reload the form and send it again.".to_owned(),
+        )
+    };
+    let mut submission_id = None;
+    let (mut form_id, mut region_id, mut observed_at) = (None, None, String::new());
+    let mut answers = Vec::new();
+    for (name, value) in fields {
+        if let Some(key) = name.strip_prefix(ANSWER_PREFIX) {
+            answers.push((key.to_owned(), value));
+            continue;
+        }
+        match name.as_str() {
+            "submission_id" => {
+                submission_id = Some(Uuid::parse_str(value.trim()).map_err(|_| incomplete())?)
+            }
+            "form_id" => form_id = Some(value.trim().parse::<i64>().map_err(|_| incomplete())?),
+            "region_id" => region_id = Some(value.trim().parse::<i64>().map_err(|_| incomplete())?),
+            "observed_at" => observed_at = value,
+            _ => {}
+        }
+    }
+    Ok(Submission {
+        typed: Typed {
+            submission_id: submission_id
+                .ok_or_else(incomplete)?
+                .hyphenated()
+                .to_string(),
+            observed_at,
+            answers: RawAnswers::from_pairs(answers),
+        },
+        form_id: form_id.ok_or_else(incomplete)?,
+        region_id: region_id.ok_or_else(incomplete)?,
+    })
+}
+
+fn receipt_redirect(slug: &str, id: &str) -> Response {
+    Redirect::to(&format!("/m/{slug}/observer/reports/{id}/receipt")).into_response()
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    member: Member<ObserverArea>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let submission = parse_submission(fields)?;
+    let (mission_id, observer_id) = (member.mission_id(), member.user.user_id);
+    let slug = member.mission.slug.clone();
+
+    // A resend of a report already on disk (double tap, retry, outbox) gets its receipt.
+    let id = submission.typed.submission_id.clone();
+    let filed = state
+        .store
+        .read(move |conn| reports::filed_receipt(conn, &id, mission_id, observer_id))
+        .await?;
+    if let Some(receipt) = filed {
+        return Ok(receipt_redirect(&slug, &receipt.id));
+    }
+
+    let (form_id, region_id) = (submission.form_id, submission.region_id);
+    let raw = submission.typed.answers.clone();
+    let (context, checked) = state
+        .store
+        .read(move |conn| {
+            let form = forms::by_id(conn, mission_id, form_id)?;
+            let context = FormContext::load(conn, mission_id, form, region_id)?;
+            let failure = RefCell::new(None);
+            let exists = |code: &str| {
+                regions::station_exists(conn, mission_id, code).unwrap_or_else(|e| {
+                    failure.replace(Some(e));
+                    false
+                })
+            };
+            let checked = Answers::validate(&context.form.definition, &raw, &exists);
+            if let Some(error) = failure.into_inner() {
+                return Err(error);
+            }
+            Ok((context, checked))
+        })
+        .await?;
+    let observed = parse_observed_at(
+        &submission.typed.observed_at,
+        &member.mission.time_zone,
+        now(),
+    );
+    let answers = match (checked, observed) {
+        (Err(Refusal::UnknownQuestion(key)), _) => {
+            return Err(AppError::BadRequest(format!(
+                "This form has no question `{key}`. Go back, reload the form and send it again."
+            )));
+        }
+        (Ok(answers), Ok(observed_at)) => (answers, observed_at),
+        (checked, observed) => {
+            let errors = match checked {
+                Err(Refusal::Fields(errors)) => errors,
+                _ => FieldErrors::default(),
+            };
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(render_form(
+                &member,
+                &context,
+                &submission.typed,
+                &errors,
+                observed.err(),
+                status,
+            ));
+        }
+    };
+    let (answers, observed_at) = answers;
+    let assessment = assess(&context.form.definition, &answers);
+    let report = NewReport {
+        id: submission.typed.submission_id,
+        mission_id,
+        reference_prefix: reference_prefix(&slug),
+        form_id: context.form.id,
+        observer_id,
+        region_id: context.region.id,
+        region_path: context.region.path.clone(),
+        observed_at,
+        channel: "web",
+        severity: assessment.severity,
+        problem_count: i64::try_from(assessment.problems.len()).unwrap_or(i64::MAX),
+        category: assessment.category,
+        answers: answers.to_json(),
+    };
+    // The receipt is sent only once the writer has committed the report to disk.
+    let receipt = state
+        .store
+        .write(move |conn| reports::file(conn, &report))
+        .await?;
+    if receipt.new {
+        tracing::info!(reference = %receipt.reference, form = %context.form.key, "report filed");
+    }
+    Ok(receipt_redirect(&slug, &receipt.id))
+}
+
+// ----- the receipt -----
+
+#[derive(Template)]
+#[template(path = "observer/receipt.html")]
+struct ReceiptTemplate {
+    layout: Layout,
+    reference: String,
+    received_at: String,
+    form_title: String,
+    place_name: String,
+    place_code: String,
+    problems: Vec<ProblemLine>,
+    again_href: String,
+    report_href: String,
+    home_href: String,
+}
+
+struct ProblemLine {
+    severity: Severity,
+    label: String,
+    answer: String,
+}
+
+async fn receipt(
+    State(state): State<AppState>,
+    member: Member<ObserverArea>,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let (mission_id, observer_id) = (member.mission_id(), member.user.user_id);
+    let (receipt, report, form, region) = state
+        .store
+        .read(move |conn| {
+            let receipt = reports::receipt(conn, &id, mission_id, observer_id)?;
+            let report = reports::own(conn, mission_id, observer_id, &id)?;
+            let form = forms::by_id(conn, mission_id, report.form_id)?;
+            let region = regions::by_id(conn, mission_id, report.region_id)?;
+            Ok((receipt, report, form, region))
+        })
+        .await?;
+    let definition = &form.definition;
+    let answers = Answers::from_json(definition, &report.answers);
+    let problems = assess(definition, &answers)
+        .problems
+        .into_iter()
+        .map(|p| ProblemLine {
+            severity: p.severity,
+            label: p.label,
+            answer: p.answer,
+        })
+        .collect();
+    let slug = &member.mission.slug;
+    let template = ReceiptTemplate {
+        layout: layout(&member, "Report received"),
+        reference: receipt.reference,
+        received_at: local_time(receipt.received_at, &member.mission.time_zone),
+        form_title: definition.title.clone(),
+        again_href: form_href(slug, &form.key, region.id),
+        place_name: region.name,
+        place_code: region.code,
+        problems,
+        report_href: format!("/m/{slug}/observer/reports/{}", receipt.id),
+        home_href: format!("/m/{slug}/observer"),
+    };
+    Ok(ok(&template))
+}

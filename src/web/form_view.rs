@@ -1,0 +1,117 @@
+//! A form definition turned into what a page shows: one view per question, with the
+//! values typed so far and the message beside each wrong answer.
+
+use crate::domain::answers::{FieldErrors, RawAnswers};
+use crate::domain::form::{FormDefinition, QuestionKind};
+
+/// The prefix of answer fields in a submitted form, so that question keys never clash
+/// with the form's own fields (`_csrf`, `observed_at`...).
+pub const ANSWER_PREFIX: &str = "q.";
+
+pub struct SectionView {
+    pub title: Option<String>,
+    pub questions: Vec<QuestionView>,
+}
+
+/// One question on the page. `widget` says which input to draw.
+pub struct QuestionView {
+    /// The input's name: `q.<key>`.
+    pub name: String,
+    /// The element id, for labels and error links.
+    pub id: String,
+    pub label: String,
+    pub help: Option<String>,
+    pub required: bool,
+    /// radio | checkbox | integer | short_text | long_text | date_time | station
+    pub widget: &'static str,
+    pub options: Vec<OptionView>,
+    /// What the field holds now (text-like widgets).
+    pub value: String,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+    pub max_length: Option<usize>,
+    pub error: Option<String>,
+}
+
+pub struct OptionView {
+    pub value: String,
+    pub label: String,
+    pub id: String,
+    pub checked: bool,
+}
+
+/// Builds the views of every question, filled with `typed` and marked with `errors`.
+pub fn sections(
+    definition: &FormDefinition,
+    typed: &RawAnswers,
+    errors: &FieldErrors,
+) -> Vec<SectionView> {
+    definition
+        .sections
+        .iter()
+        .map(|section| SectionView {
+            title: section.title.clone(),
+            questions: section
+                .questions
+                .iter()
+                .map(|q| {
+                    let id = format!("q-{}", q.key);
+                    let option = |value: &str, label: &str| OptionView {
+                        value: value.to_owned(),
+                        label: label.to_owned(),
+                        id: format!("{id}-{value}"),
+                        checked: typed.has(&q.key, value),
+                    };
+                    let (widget, options, min, max, max_length) = match &q.kind {
+                        QuestionKind::YesNo => (
+                            "radio",
+                            vec![option("yes", "Yes"), option("no", "No")],
+                            None,
+                            None,
+                            None,
+                        ),
+                        QuestionKind::OneOf(choices) => (
+                            "radio",
+                            choices.iter().map(|c| option(&c.key, &c.label)).collect(),
+                            None,
+                            None,
+                            None,
+                        ),
+                        QuestionKind::ManyOf(choices) => (
+                            "checkbox",
+                            choices.iter().map(|c| option(&c.key, &c.label)).collect(),
+                            None,
+                            None,
+                            None,
+                        ),
+                        QuestionKind::Integer { min, max } => {
+                            ("integer", Vec::new(), Some(*min), Some(*max), None)
+                        }
+                        QuestionKind::ShortText { max_length } => {
+                            ("short_text", Vec::new(), None, None, Some(*max_length))
+                        }
+                        QuestionKind::LongText { max_length } => {
+                            ("long_text", Vec::new(), None, None, Some(*max_length))
+                        }
+                        QuestionKind::DateTime => ("date_time", Vec::new(), None, None, None),
+                        QuestionKind::PollingStation => ("station", Vec::new(), None, None, None),
+                    };
+                    QuestionView {
+                        name: format!("{ANSWER_PREFIX}{}", q.key),
+                        id,
+                        label: q.label.clone(),
+                        help: q.help.clone(),
+                        required: q.required,
+                        widget,
+                        options,
+                        value: typed.first(&q.key).to_owned(),
+                        min,
+                        max,
+                        max_length,
+                        error: errors.get(&q.key).map(str::to_owned),
+                    }
+                })
+                .collect(),
+        })
+        .collect()
+}

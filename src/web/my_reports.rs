@@ -1,0 +1,312 @@
+//! "My reports": an observer's own reports, each with its answers and history, and
+//! amendments.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use super::member::{Member, ObserverArea};
+use super::view::{Layout, local_time, ok, page, within};
+use super::{AppError, AppState};
+use crate::domain::answers::{Answers, assess, display};
+use crate::domain::form::Severity;
+use crate::domain::report::{AmendmentKind, amendment_text};
+use crate::domain::role::Area;
+use crate::store::reports::{self, Event, StoredReport};
+use crate::store::{forms, regions};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/observer/reports", get(list))
+        .route("/observer/reports/{id}", get(report_page))
+        .route("/observer/reports/{id}/amendments", post(amend))
+}
+
+fn layout(member: &Member<ObserverArea>, title: &str) -> Layout {
+    Layout::in_mission(
+        title,
+        &member.user,
+        &member.mission.slug,
+        &member.mission.name,
+        member.role(),
+        Area::Observer,
+    )
+}
+
+// ----- the list -----
+
+#[derive(Template)]
+#[template(path = "observer/reports.html")]
+struct ReportsTemplate {
+    layout: Layout,
+    reports: Vec<ReportLine>,
+    paged: bool,
+    older_href: Option<String>,
+}
+
+struct ReportLine {
+    href: String,
+    reference: String,
+    form_title: String,
+    place: String,
+    received_at: String,
+    status: String,
+    severity: Option<Severity>,
+    problem_count: i64,
+    amendments: i64,
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    /// `received_at.seq` of the last report of the previous page.
+    before: Option<String>,
+}
+
+/// Reports per page: a day of a busy observer's work.
+const PAGE: u32 = 30;
+
+fn parse_cursor(text: &str) -> Option<(i64, i64)> {
+    let (at, seq) = text.split_once('.')?;
+    Some((at.parse().ok()?, seq.parse().ok()?))
+}
+
+async fn list(
+    State(state): State<AppState>,
+    member: Member<ObserverArea>,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let before = match query.before.as_deref() {
+        None => None,
+        Some(text) => Some(
+            parse_cursor(text)
+                .ok_or_else(|| AppError::BadRequest("That page link is malformed.".into()))?,
+        ),
+    };
+    let (mission_id, observer_id) = (member.mission_id(), member.user.user_id);
+    let lines = state
+        .store
+        .read(move |conn| reports::of_observer(conn, mission_id, observer_id, before, PAGE + 1))
+        .await?;
+    let slug = &member.mission.slug;
+    let zone = &member.mission.time_zone;
+    let older_href = (lines.len() > PAGE as usize)
+        .then(|| lines.get(PAGE as usize - 1))
+        .flatten()
+        .map(|last| {
+            format!(
+                "/m/{slug}/observer/reports?before={}.{}",
+                last.cursor.0, last.cursor.1
+            )
+        });
+    let reports = lines
+        .into_iter()
+        .take(PAGE as usize)
+        .map(|r| ReportLine {
+            href: format!("/m/{slug}/observer/reports/{}", r.id),
+            reference: r.reference,
+            form_title: r.form_title,
+            place: format!("{} ({})", r.region_name, r.region_code),
+            received_at: local_time(r.received_at, zone),
+            status: r.status,
+            severity: r.severity,
+            problem_count: r.problem_count,
+            amendments: r.amendments,
+        })
+        .collect();
+    Ok(ok(&ReportsTemplate {
+        layout: layout(&member, "My reports"),
+        reports,
+        paged: before.is_some(),
+        older_href,
+    }))
+}
+
+// ----- one report -----
+
+#[derive(Template)]
+#[template(path = "observer/report.html")]
+struct ReportTemplate {
+    layout: Layout,
+    reports_href: String,
+    amend_href: String,
+    csrf_token: String,
+    reference: String,
+    form_title: String,
+    form_version: i64,
+    place_name: String,
+    place_code: String,
+    place_within: String,
+    observed_at: String,
+    received_at: String,
+    status: String,
+    severity: Option<Severity>,
+    answers: Vec<AnswerSection>,
+    history: Vec<HistoryLine>,
+    amend_error: Option<String>,
+    amend_kind: String,
+    amend_text: String,
+}
+
+struct AnswerSection {
+    title: Option<String>,
+    answers: Vec<AnswerLine>,
+}
+
+struct AnswerLine {
+    label: String,
+    answer: String,
+    problem: bool,
+}
+
+struct HistoryLine {
+    at: String,
+    what: String,
+    text: String,
+}
+
+/// What the observer typed in the amendment form, to show it again with its error.
+#[derive(Default)]
+struct AmendDraft {
+    kind: String,
+    text: String,
+    error: Option<String>,
+}
+
+async fn report_template(
+    state: &AppState,
+    member: &Member<ObserverArea>,
+    id: String,
+    draft: AmendDraft,
+) -> Result<ReportTemplate, AppError> {
+    let (mission_id, observer_id) = (member.mission_id(), member.user.user_id);
+    let (report, form, trail, events): (StoredReport, _, _, Vec<Event>) = state
+        .store
+        .read(move |conn| {
+            let report = reports::own(conn, mission_id, observer_id, &id)?;
+            let form = forms::by_id(conn, mission_id, report.form_id)?;
+            let trail = regions::trail(conn, report.region_id)?;
+            let events = reports::history(conn, &report.id)?;
+            Ok((report, form, trail, events))
+        })
+        .await?;
+    let zone = &member.mission.time_zone;
+    let slug = &member.mission.slug;
+    let definition = &form.definition;
+    let answers = Answers::from_json(definition, &report.answers);
+    let flagged: Vec<String> = assess(definition, &answers)
+        .problems
+        .into_iter()
+        .map(|p| p.question_key)
+        .collect();
+    let sections = definition
+        .sections
+        .iter()
+        .map(|section| AnswerSection {
+            title: section.title.clone(),
+            answers: section
+                .questions
+                .iter()
+                .map(|q| AnswerLine {
+                    label: q.label.clone(),
+                    answer: answers
+                        .get(&q.key)
+                        .map_or_else(|| "—".to_owned(), |a| display(q, a)),
+                    problem: flagged.contains(&q.key),
+                })
+                .collect(),
+        })
+        .collect();
+    let history = events
+        .into_iter()
+        .map(|e| HistoryLine {
+            at: local_time(e.at, zone),
+            what: match e.kind.as_str() {
+                "filed" => "Filed".to_owned(),
+                "correction" => {
+                    format!("Correction by {}", e.actor.as_deref().unwrap_or("someone"))
+                }
+                "addition" => format!("Addition by {}", e.actor.as_deref().unwrap_or("someone")),
+                other => other.to_owned(),
+            },
+            text: e.text,
+        })
+        .collect();
+    let region = trail.last().cloned();
+    Ok(ReportTemplate {
+        layout: layout(member, &report.reference),
+        reports_href: format!("/m/{slug}/observer/reports"),
+        amend_href: format!("/m/{slug}/observer/reports/{}/amendments", report.id),
+        csrf_token: member.user.csrf_token.clone(),
+        reference: report.reference,
+        form_title: definition.title.clone(),
+        form_version: form.version,
+        place_within: within(&trail, report.region_id),
+        place_name: region.as_ref().map(|r| r.name.clone()).unwrap_or_default(),
+        place_code: region.map(|r| r.code).unwrap_or_default(),
+        observed_at: local_time(report.observed_at, zone),
+        received_at: local_time(report.received_at, zone),
+        status: report.status,
+        severity: report.severity,
+        answers: sections,
+        history,
+        amend_error: draft.error,
+        amend_kind: draft.kind,
+        amend_text: draft.text,
+    })
+}
+
+async fn report_page(
+    State(state): State<AppState>,
+    member: Member<ObserverArea>,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let template = report_template(&state, &member, id, AmendDraft::default()).await?;
+    Ok(ok(&template))
+}
+
+#[derive(Deserialize)]
+struct AmendForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    text: String,
+}
+
+async fn amend(
+    State(state): State<AppState>,
+    member: Member<ObserverArea>,
+    Path((_, id)): Path<(String, String)>,
+    Form(form): Form<AmendForm>,
+) -> Result<Response, AppError> {
+    let kind = AmendmentKind::parse(&form.kind);
+    let text = amendment_text(&form.text);
+    let (kind, text) = match (kind, text) {
+        (Some(kind), Ok(text)) => (kind, text),
+        (kind, text) => {
+            let error = match (kind, text) {
+                (None, _) => "Say whether this is a correction or an addition.".to_owned(),
+                (_, Err(message)) => message,
+                _ => String::new(),
+            };
+            let draft = AmendDraft {
+                kind: form.kind,
+                text: form.text,
+                error: Some(error),
+            };
+            let template = report_template(&state, &member, id, draft).await?;
+            return Ok(page(StatusCode::UNPROCESSABLE_ENTITY, &template));
+        }
+    };
+    let (mission_id, observer_id) = (member.mission_id(), member.user.user_id);
+    let report_id = id.clone();
+    state
+        .store
+        .write(move |conn| reports::amend(conn, mission_id, observer_id, &report_id, kind, &text))
+        .await?;
+    let back = format!("/m/{}/observer/reports/{id}#amend", member.mission.slug);
+    Ok(Redirect::to(&back).into_response())
+}

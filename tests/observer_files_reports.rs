@@ -1,0 +1,691 @@
+//! Observers file the demo mission's forms: validation, receipts, idempotent resends,
+//! privacy between observers, amendments and form versions.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::{Browser, MISSION, Page, TestApp};
+
+/// Answers by question key, as a form sends them.
+type Answers = Vec<(&'static str, &'static str)>;
+/// Fields of a submission by name.
+type Fields<'a> = [(&'a str, &'a str)];
+
+const VOTING_OK: [(&str, &str); 9] = [
+    ("arrival_time", "2017-08-08T09:15"),
+    ("observers_access", "yes"),
+    ("boxes_sealed", "yes"),
+    ("kit_working", "yes"),
+    ("ink_checked", "yes"),
+    ("ink_applied", "yes"),
+    ("secrecy_respected", "yes"),
+    ("intimidation", "no"),
+    ("voting_assessment", "good"),
+];
+
+fn with(
+    base: &[(&'static str, &'static str)],
+    extra: &[(&'static str, &'static str)],
+) -> Vec<(&'static str, &'static str)> {
+    let mut all: Vec<_> = base
+        .iter()
+        .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
+        .copied()
+        .collect();
+    all.extend_from_slice(extra);
+    all
+}
+
+async fn station(app: &TestApp) -> i64 {
+    app.region_id(4, "0001001").await
+}
+
+/// Follows a filing response to its receipt page.
+async fn receipt_of(browser: &mut Browser, response: &Page) -> Page {
+    assert_eq!(
+        response.status,
+        StatusCode::SEE_OTHER,
+        "filed: {}",
+        response.body
+    );
+    assert!(
+        response.location().ends_with("/receipt"),
+        "{}",
+        response.location()
+    );
+    browser.get(response.location()).await
+}
+
+fn reference_on(receipt: &Page) -> String {
+    let start = receipt
+        .body
+        .find("class=\"reference\">")
+        .expect("reference")
+        + "class=\"reference\">".len();
+    receipt.body[start..start + 9].to_owned()
+}
+
+#[tokio::test]
+async fn each_demo_form_is_filed_with_its_derived_fields() {
+    let app = TestApp::new().await;
+    let mut observer = app.signed_in("observer").await;
+    let station = station(&app).await;
+    let ward = app.region_id(3, "0001").await;
+    let cases: [(&str, i64, Answers); 4] = [
+        (
+            "opening",
+            station,
+            vec![
+                ("arrival_time", "2017-08-08T05:40"),
+                ("opened_on_time", "no"),
+                ("opening_delay_minutes", "90"),
+                ("observers_admitted", "yes"),
+                ("materials_missing", "seals"),
+                ("materials_missing", "kiems_kit"),
+                ("boxes_shown_empty_sealed", "yes"),
+                ("kit_working", "no"),
+                ("layout_secrecy", "yes"),
+                ("opening_assessment", "bad"),
+            ],
+        ),
+        ("voting", station, VOTING_OK.to_vec()),
+        (
+            "closing",
+            station,
+            vec![
+                ("closed_on_time", "yes"),
+                ("count_in_station", "yes"),
+                ("unused_ballots_cancelled", "yes"),
+                ("procedures_followed", "yes"),
+                ("registered_voters", "512"),
+                ("votes_cast", "431"),
+                ("rejected_ballots", "3"),
+                ("form_signed_by_agents", "all"),
+                ("form_posted", "yes"),
+                ("results_transmitted", "yes"),
+                ("count_assessment", "very_good"),
+            ],
+        ),
+        (
+            "incident",
+            ward,
+            vec![
+                ("category", "vote_buying"),
+                ("severity", "medium"),
+                ("occurred_at", "2017-08-08T11:00"),
+                ("polling_station", "0001002"),
+                ("injuries", "0"),
+                ("witnessed", "yes"),
+                ("summary", "Cash handed out in the queue"),
+                (
+                    "account",
+                    "Two men gave 200 shillings to voters in the queue.",
+                ),
+            ],
+        ),
+    ];
+    for (form, region, answers) in cases {
+        let (_, response) = observer.file(form, region, &answers).await;
+        let receipt = receipt_of(&mut observer, &response).await;
+        assert_eq!(receipt.status, StatusCode::OK, "{form}");
+        assert!(receipt.contains("Report received"), "{form}");
+        assert!(
+            reference_on(&receipt).starts_with("TE-"),
+            "{form}: the mission's prefix"
+        );
+    }
+    let derived = app
+        .text(
+            "SELECT group_concat(f.key || ':' || r.region_path || ':' || coalesce(r.severity, '-') || ':' || r.problem_count || ':' || coalesce(r.category, '-'), ' ')
+             FROM (SELECT * FROM reports ORDER BY seq) r JOIN forms f ON f.id = r.form_id",
+        )
+        .await;
+    assert_eq!(
+        derived,
+        // Opening: opened late (medium), over an hour late (high), the identification kit
+        // missing (high; missing seals are not a listed problem), the kit not working
+        // (high), assessed bad (high): five problems, the worst high (3).
+        "opening:/001/001/0001/0001001/:3:5:- voting:/001/001/0001/0001001/:-:0:- \
+         closing:/001/001/0001/0001001/:-:0:- incident:/001/001/0001/:2:0:vote_buying"
+    );
+}
+
+#[tokio::test]
+async fn the_receipt_summarises_the_problems_flagged() {
+    let app = TestApp::new().await;
+    let mut observer = app.signed_in("observer").await;
+    let answers = with(&VOTING_OK, &[("boxes_sealed", "no"), ("turned_away", "12")]);
+    let (_, response) = observer.file("voting", station(&app).await, &answers).await;
+    let receipt = receipt_of(&mut observer, &response).await;
+    assert!(receipt.contains("Problems flagged (2)"), "{}", receipt.body);
+    assert!(receipt.contains("Were all ballot boxes properly sealed?: <strong>No</strong>"));
+    assert!(
+        receipt.contains(
+            "How many voters were turned away while you were present?: <strong>12</strong>"
+        )
+    );
+    assert!(receipt.contains("sev-high") && receipt.contains("sev-medium"));
+    assert!(receipt.contains("Port Reitz Primary"));
+}
+
+#[tokio::test]
+async fn wrong_answers_come_back_with_messages_and_every_value_kept() {
+    let app = TestApp::new().await;
+    let mut observer = app.signed_in("observer").await;
+    let answers = [
+        ("arrival_time", "not a time"),
+        ("queue_length", "-4"),
+        ("observers_access", "maybe"),
+        ("boxes_sealed", "yes"),
+        ("kit_fallback", "printed_register"),
+        ("turned_away", "abc"),
+        ("turned_away_reason", "no_id"),
+        ("turned_away_reason", "kit_failure"),
+        ("comments", "Queue was calm."),
+    ];
+    let (form, response) = observer.file("voting", station(&app).await, &answers).await;
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for message in [
+        "Enter a date and time like 2017-08-08 14:30.",
+        "Enter a number from 0 to 5000.",
+        "Answer yes or no.",
+        "Enter a whole number.",
+        "This question needs an answer.",
+    ] {
+        assert!(response.contains(message), "missing {message:?}");
+    }
+    assert!(response.contains("answers need attention. Nothing was saved yet."));
+    // Everything typed is still there, wrong or right.
+    for kept in [
+        "value=\"not a time\"",
+        "value=\"-4\"",
+        "value=\"abc\"",
+        "id=\"q-boxes_sealed-yes\" name=\"q.boxes_sealed\" value=\"yes\" checked",
+        "id=\"q-kit_fallback-printed_register\" name=\"q.kit_fallback\" value=\"printed_register\" checked",
+        "value=\"no_id\" checked",
+        "value=\"kit_failure\" checked",
+        ">Queue was calm.</textarea>",
+    ] {
+        assert!(response.contains(kept), "lost {kept:?}");
+    }
+    let same_id = common::hidden_value(&response.body, "submission_id");
+    assert_eq!(
+        same_id,
+        common::hidden_value(&form.body, "submission_id"),
+        "the same submission continues"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM reports").await,
+        0,
+        "nothing saved"
+    );
+}
+
+#[tokio::test]
+async fn limits_and_options_are_enforced() {
+    let app = TestApp::new().await;
+    let mut observer = app.signed_in("observer").await;
+    let long = "x".repeat(2001);
+    let cases: [(&str, &str, &str); 4] = [
+        (
+            "voting_assessment",
+            "superb",
+            "Choose one of: Very good, Good, Bad, Very bad.",
+        ),
+        ("turned_away_reason", "aliens", "Choose among:"),
+        ("turned_away", "5001", "Enter a number from 0 to 5000."),
+        (
+            "comments",
+            long.as_str(),
+            "Shorten this to 2000 characters (it has 2001).",
+        ),
+    ];
+    for (key, value, message) in cases {
+        let answers = with(&VOTING_OK, &[]);
+        let mut answers: Vec<(&str, &str)> =
+            answers.into_iter().filter(|(k, _)| *k != key).collect();
+        answers.push((key, value));
+        let (_, response) = observer.file("voting", station(&app).await, &answers).await;
+        assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "{key}");
+        assert!(response.contains(message), "{key}: {message:?}");
+    }
+    let (_, future) = {
+        let form = observer
+            .get(&format!(
+                "/m/{MISSION}/observer/file/voting/{}",
+                station(&app).await
+            ))
+            .await;
+        let response = observer
+            .send_form(&form, &VOTING_OK, &[("observed_at", "2099-01-01T10:00")])
+            .await;
+        (form, response)
+    };
+    assert_eq!(future.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(future.contains("This time is in the future."));
+    assert_eq!(app.count("SELECT count(*) FROM reports").await, 0);
+}
+
+#[tokio::test]
+async fn malformed_submissions_are_clear_4xx_and_save_nothing() {
+    let app = TestApp::new().await;
+    let mut observer = app.signed_in("observer").await;
+    let station = station(&app).await;
+    let ward = app.region_id(3, "0001").await;
+    let form = observer
+        .get(&format!("/m/{MISSION}/observer/file/voting/{station}"))
+        .await;
+    let other_region = 999_999.to_string();
+    let ward_text = ward.to_string();
+    let cases: [(&Fields, StatusCode, &str); 6] = [
+        (
+            &[("submission_id", "not-a-uuid")],
+            StatusCode::BAD_REQUEST,
+            "arrived incomplete",
+        ),
+        (
+            &[("form_id", "")],
+            StatusCode::BAD_REQUEST,
+            "arrived incomplete",
+        ),
+        (
+            &[("form_id", "424242")],
+            StatusCode::NOT_FOUND,
+            "Page not found",
+        ),
+        (
+            &[("region_id", other_region.as_str())],
+            StatusCode::NOT_FOUND,
+            "Page not found",
+        ),
+        (
+            &[("region_id", ward_text.as_str())],
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "filed for one polling station",
+        ),
+        (
+            &[("q.bribe_amount", "100")],
+            StatusCode::BAD_REQUEST,
+            "has no question `bribe_amount`",
+        ),
+    ];
+    for (overrides, status, message) in cases {
+        let (answers, overrides): (Vec<_>, Vec<_>) =
+            overrides.iter().partition(|(k, _)| k.starts_with("q."));
+        let mut all: Vec<(&str, &str)> = VOTING_OK.to_vec();
+        all.extend(answers.iter().map(|(k, v)| (&k[2..], *v)));
+        let response = observer.send_form(&form, &all, &overrides).await;
+        assert_eq!(
+            response.status, status,
+            "{overrides:?} {answers:?}: {}",
+            response.body
+        );
+        assert!(
+            response.contains(message),
+            "{message:?} in {}",
+            response.body
+        );
+    }
+    let token = form.csrf();
+    let mut garbage = format!("_csrf={token}&").into_bytes();
+    garbage.extend_from_slice(&[0xff, 0xfe, b'=', 0x00, b'&', b'%', b'z']);
+    let response = observer
+        .send(
+            Method::POST,
+            &format!("/m/{MISSION}/observer/file"),
+            Some(garbage),
+        )
+        .await;
+    assert!(response.status.is_client_error(), "{}", response.status);
+    assert_eq!(
+        app.count("SELECT count(*) FROM reports").await,
+        0,
+        "never a partial report"
+    );
+}
+
+#[tokio::test]
+async fn the_same_submission_sent_again_is_one_report_with_one_receipt() {
+    let app = TestApp::new().await;
+    let mut observer = app.signed_in("observer").await;
+    let (form, first) = observer
+        .file("voting", station(&app).await, &VOTING_OK)
+        .await;
+    // A double tap, or a retry after a timeout, resends the very same page.
+    let again = observer.send_form(&form, &VOTING_OK, &[]).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER);
+    assert_eq!(again.location(), first.location(), "the same receipt");
+    // Even with different answers, a resend never overwrites what was filed.
+    let changed = observer
+        .send_form(&form, &with(&VOTING_OK, &[("intimidation", "yes")]), &[])
+        .await;
+    assert_eq!(changed.location(), first.location());
+    assert_eq!(app.count("SELECT count(*) FROM reports").await, 1);
+    assert_eq!(
+        app.text("SELECT CAST(answers ->> 'intimidation' AS TEXT) FROM reports")
+            .await,
+        "0",
+        "as first filed: no"
+    );
+}
+
+#[tokio::test]
+async fn twenty_concurrent_resends_make_exactly_one_report() {
+    let app = TestApp::new().await;
+    let mut observer = app.signed_in("observer").await;
+    let form = observer
+        .get(&format!(
+            "/m/{MISSION}/observer/file/voting/{}",
+            station(&app).await
+        ))
+        .await;
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let mut browser = observer.clone();
+            let form = Page {
+                status: form.status,
+                headers: form.headers.clone(),
+                body: form.body.clone(),
+            };
+            tokio::spawn(async move { browser.send_form(&form, &VOTING_OK, &[]).await })
+        })
+        .collect();
+    let mut locations = Vec::new();
+    for task in tasks {
+        let response = task.await.expect("task");
+        assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.body);
+        locations.push(response.location().to_owned());
+    }
+    locations.dedup();
+    assert_eq!(locations.len(), 1, "every send got the same receipt");
+    assert_eq!(app.count("SELECT count(*) FROM reports").await, 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM report_events").await,
+        1,
+        "filed once"
+    );
+}
+
+#[tokio::test]
+async fn another_observers_report_is_not_found_by_id_or_submission() {
+    let app = TestApp::new().await;
+    let mut first = app.signed_in("observer").await;
+    let (form, response) = first.file("voting", station(&app).await, &VOTING_OK).await;
+    let receipt = response.location().to_owned();
+    let report = receipt.trim_end_matches("/receipt").to_owned();
+    let mut second = app.signed_in("observer2").await;
+    for path in [&receipt, &report] {
+        assert_eq!(
+            second.get(path).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    let amend = second
+        .post(
+            &format!("{report}/amendments"),
+            &format!("/m/{MISSION}/observer"),
+            &[("kind", "correction"), ("text", "mine now")],
+        )
+        .await;
+    assert_eq!(amend.status, StatusCode::NOT_FOUND);
+    // Reusing the first observer's submission id neither reads nor overwrites the report.
+    let own_form = second
+        .get(&format!(
+            "/m/{MISSION}/observer/file/voting/{}",
+            station(&app).await
+        ))
+        .await;
+    let id = common::hidden_value(&form.body, "submission_id").expect("id");
+    let reuse = second
+        .send_form(
+            &own_form,
+            &with(&VOTING_OK, &[("intimidation", "yes")]),
+            &[("submission_id", &id)],
+        )
+        .await;
+    assert_eq!(reuse.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.count("SELECT count(*) FROM reports").await, 1);
+    assert_eq!(app.count("SELECT count(*) FROM report_events").await, 1);
+    let mine = second.get(&format!("/m/{MISSION}/observer/reports")).await;
+    assert!(mine.contains("You have not filed a report yet."));
+}
+
+#[tokio::test]
+async fn an_amendment_joins_the_history_and_leaves_the_report_as_filed() {
+    let app = TestApp::new().await;
+    let mut observer = app.signed_in("observer").await;
+    let (_, response) = observer
+        .file(
+            "voting",
+            station(&app).await,
+            &with(&VOTING_OK, &[("turned_away", "3")]),
+        )
+        .await;
+    let report = response.location().trim_end_matches("/receipt").to_owned();
+    let before = app
+        .text("SELECT answers || hex(content_hash) || observed_at FROM reports")
+        .await;
+
+    let empty = observer
+        .post(
+            &format!("{report}/amendments"),
+            &report,
+            &[("kind", "correction"), ("text", "  ")],
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.contains("Write what you are correcting or adding."));
+    let no_kind = observer
+        .post(
+            &format!("{report}/amendments"),
+            &report,
+            &[("text", "Something")],
+        )
+        .await;
+    assert_eq!(no_kind.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        no_kind.contains("value=\"Something\"") || no_kind.contains(">Something</textarea>"),
+        "text kept"
+    );
+
+    let added = observer
+        .post(
+            &format!("{report}/amendments"),
+            &report,
+            &[("kind", "correction"), ("text", "Turned away: 30, not 3.")],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    let page = observer.get(&report).await;
+    assert!(
+        page.contains("Correction by observer name") && page.contains("Turned away: 30, not 3.")
+    );
+    assert!(
+        page.contains("<dd class=\"problem\">3</dd>"),
+        "the answer as filed: {}",
+        page.body
+    );
+    assert_eq!(
+        app.text("SELECT answers || hex(content_hash) || observed_at FROM reports")
+            .await,
+        before
+    );
+    let list = observer
+        .get(&format!("/m/{MISSION}/observer/reports"))
+        .await;
+    assert!(list.contains("amended"));
+}
+
+#[tokio::test]
+async fn my_reports_lists_the_newest_first_and_pages() {
+    let app = TestApp::new().await;
+    let mut observer = app.signed_in("observer").await;
+    let station = station(&app).await;
+    for _ in 0..32 {
+        observer.file("voting", station, &VOTING_OK).await;
+    }
+    let (_, last) = observer
+        .file(
+            "incident",
+            station,
+            &[
+                ("category", "violence"),
+                ("severity", "critical"),
+                ("occurred_at", "2017-08-08T12:00"),
+                ("witnessed", "yes"),
+                ("summary", "Stones thrown"),
+                ("account", "Youths threw stones at the queue."),
+            ],
+        )
+        .await;
+    assert_eq!(last.status, StatusCode::SEE_OTHER);
+    let page = observer
+        .get(&format!("/m/{MISSION}/observer/reports"))
+        .await;
+    let first_item = page.body.find("<li><a href=").expect("items");
+    assert!(page.body[first_item..].starts_with(&format!(
+        "<li><a href=\"{}\"",
+        last.location().trim_end_matches("/receipt")
+    )));
+    assert_eq!(page.body.matches("<li><a href=").count(), 30);
+    let older = common::hidden_href(&page.body, "Older reports").expect("older link");
+    let rest = observer.get(&older).await;
+    assert_eq!(
+        rest.body.matches("<li><a href=").count(),
+        3,
+        "33 in all, none twice"
+    );
+}
+
+#[tokio::test]
+async fn a_changed_form_gets_a_new_version_and_old_reports_keep_theirs() {
+    let app = TestApp::new().await;
+    let mut observer = app.signed_in("observer").await;
+    let station = station(&app).await;
+    let old_page = observer
+        .get(&format!("/m/{MISSION}/observer/file/voting/{station}"))
+        .await;
+    observer.file("voting", station, &VOTING_OK).await;
+
+    let changed = fieldreport::demo::FORMS[1].replace(
+        "Was the secrecy of the vote respected?",
+        "Could voters mark their ballots in secret?",
+    );
+    let definition = fieldreport::domain::form::FormDefinition::from_toml(&changed).expect("valid");
+    let mission = app.mission_id;
+    let outcome = app
+        .store
+        .write(move |conn| {
+            fieldreport::store::forms::import(
+                conn,
+                mission,
+                &definition,
+                &fieldreport::store::audit::Actor::command_line(),
+            )
+        })
+        .await
+        .expect("import");
+    assert_eq!(
+        outcome,
+        fieldreport::store::forms::Imported::NewVersion { version: 2 }
+    );
+
+    let new_page = observer
+        .get(&format!("/m/{MISSION}/observer/file/voting/{station}"))
+        .await;
+    assert!(new_page.contains("Could voters mark their ballots in secret?"));
+    assert_ne!(
+        common::hidden_value(&new_page.body, "form_id"),
+        common::hidden_value(&old_page.body, "form_id")
+    );
+    observer.send_form(&new_page, &VOTING_OK, &[]).await;
+    // A page opened before the change still files, with the version it showed.
+    let late = observer.send_form(&old_page, &VOTING_OK, &[]).await;
+    assert_eq!(late.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.text("SELECT group_concat(f.version, ',') FROM (SELECT * FROM reports ORDER BY seq) r JOIN forms f ON f.id = r.form_id").await, "1,2,1");
+    let first_report = app
+        .text("SELECT id FROM reports ORDER BY seq LIMIT 1")
+        .await;
+    let page = observer
+        .get(&format!("/m/{MISSION}/observer/reports/{first_report}"))
+        .await;
+    assert!(
+        page.contains("Was the secrecy of the vote respected?") && page.contains("form version 1")
+    );
+}
+
+#[tokio::test]
+async fn the_voting_page_fits_the_budget_and_needs_no_script() {
+    let app = TestApp::new().await;
+    let mut observer = app.signed_in("observer").await;
+    let form = observer
+        .get(&format!(
+            "/m/{MISSION}/observer/file/voting/{}",
+            station(&app).await
+        ))
+        .await;
+    let css_start = form.body.find("/static/style.").expect("stylesheet");
+    let css_url = &form.body[css_start..css_start + form.body[css_start..].find('"').expect("end")];
+    let css = observer.get(css_url).await;
+    let total = form.body.len() + css.body.len();
+    assert!(
+        total <= 30 * 1024,
+        "voting page is {total} bytes with its stylesheet"
+    );
+    assert!(!form.body.contains("<script"), "filing needs no JavaScript");
+    assert!(
+        form.contains("inputmode=\"numeric\""),
+        "numeric keyboard for numbers"
+    );
+    assert!(form.contains("type=\"datetime-local\" id=\"observed_at\""));
+}
+
+#[tokio::test]
+async fn the_place_picker_offers_the_assignment_search_and_browsing() {
+    let app = TestApp::new().await;
+    app.assign("observer", 3, "0001").await;
+    let mut observer = app.signed_in("observer").await;
+    let picker = observer
+        .get(&format!("/m/{MISSION}/observer/file/voting"))
+        .await;
+    assert!(picker.contains("Your polling stations"));
+    assert!(picker.contains("Port Reitz Primary") && picker.contains("Bomu Hall"));
+    let searched = observer
+        .get(&format!("/m/{MISSION}/observer/file/voting?q=1427001"))
+        .await;
+    assert!(searched.contains("Parklands Baptist"));
+    let browse_top = observer
+        .get(&format!("/m/{MISSION}/observer/file/voting?at=0"))
+        .await;
+    assert!(browse_top.contains("Mombasa") && browse_top.contains("Nairobi"));
+    let county = app.region_id(1, "047").await;
+    let in_county = observer
+        .get(&format!("/m/{MISSION}/observer/file/voting?at={county}"))
+        .await;
+    assert!(in_county.contains("Westlands"));
+    assert!(
+        !in_county.contains("Report for Nairobi"),
+        "a checklist is for a polling station"
+    );
+    let incident = observer
+        .get(&format!("/m/{MISSION}/observer/file/incident?at={county}"))
+        .await;
+    assert!(
+        incident.contains("Report for Nairobi"),
+        "an incident can be anywhere"
+    );
+    let home = observer.get(&format!("/m/{MISSION}/observer")).await;
+    for form in [
+        "Opening",
+        "Voting",
+        "Closing and counting",
+        "Incident report",
+    ] {
+        assert!(home.contains(&format!(">{form}</a>")), "{form}");
+    }
+    let unknown = observer
+        .get(&format!("/m/{MISSION}/observer/file/census"))
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+}
