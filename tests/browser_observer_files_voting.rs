@@ -1,0 +1,134 @@
+//! In a real browser at phone size: an observer signs in, files the Voting checklist with
+//! one problem, gets the receipt and finds the report in "My reports".
+
+mod chromium;
+mod common;
+
+use chromium::Chromium;
+use common::{MISSION, TestApp, password_of};
+use fantoccini::Locator;
+
+#[tokio::test]
+async fn an_observer_files_the_voting_checklist_on_a_phone() {
+    let app = TestApp::new().await;
+    app.assign("observer", 3, "0001").await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let router = app.router.clone();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+
+    let browser = Chromium::phone().await;
+    let c = &browser.client;
+    c.goto(&format!("{base}/login")).await.expect("login page");
+    c.find(Locator::Id("username"))
+        .await
+        .expect("username")
+        .send_keys("observer")
+        .await
+        .expect("type");
+    c.find(Locator::Id("password"))
+        .await
+        .expect("password")
+        .send_keys(&password_of("observer"))
+        .await
+        .expect("type");
+    c.find(Locator::Css("form.stack button"))
+        .await
+        .expect("sign in")
+        .click()
+        .await
+        .expect("click");
+
+    browser
+        .wait_for(Locator::LinkText("Voting"))
+        .await
+        .click()
+        .await
+        .expect("open voting");
+    let station = browser.wait_for(Locator::Css("ul.picks a")).await;
+    assert!(
+        station
+            .text()
+            .await
+            .expect("text")
+            .contains("Port Reitz Primary")
+    );
+    station.click().await.expect("choose station");
+
+    browser.wait_for(Locator::Css("button.send")).await;
+    assert!(
+        browser.scroll_width().await <= 360,
+        "the form fits a 360 px screen"
+    );
+    // The browser's date-and-time picker is not typed into; set it as the picker would.
+    c.execute(
+        "document.getElementById('q-arrival_time-input').value = arguments[0]",
+        vec!["2017-08-08T09:15".into()],
+    )
+    .await
+    .expect("set time");
+    for (question, answer) in [
+        ("observers_access", "yes"),
+        ("boxes_sealed", "no"),
+        ("kit_working", "yes"),
+        ("ink_checked", "yes"),
+        ("ink_applied", "yes"),
+        ("secrecy_respected", "yes"),
+        ("intimidation", "no"),
+        ("voting_assessment", "good"),
+    ] {
+        // Tap the label, as a thumb would: the whole row is the target.
+        let label = c
+            .find(Locator::Css(&format!("label[for='q-{question}-{answer}']")))
+            .await
+            .expect("option");
+        label.click().await.expect("tap");
+    }
+    c.find(Locator::Css("button.send"))
+        .await
+        .expect("send")
+        .click()
+        .await
+        .expect("send");
+
+    let reference = browser
+        .wait_for(Locator::Css(".reference"))
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        reference.starts_with("TE-") && reference.len() == 9,
+        "{reference}"
+    );
+    let receipt = c.source().await.expect("source");
+    assert!(receipt.contains("Report received") && receipt.contains("Problems flagged (1)"));
+    assert!(receipt.contains("Were all ballot boxes properly sealed?"));
+    let shot = browser.screenshot("observer-voting-receipt").await;
+    assert!(std::fs::metadata(&shot).expect("screenshot saved").len() > 1000);
+
+    c.goto(&format!("{base}/m/{MISSION}/observer/reports"))
+        .await
+        .expect("my reports");
+    let mine = c
+        .find(Locator::Css("ul.reports"))
+        .await
+        .expect("list")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        mine.contains(&reference) && mine.contains("Voting") && mine.contains("1 problem"),
+        "{mine}"
+    );
+    browser.screenshot("observer-my-reports").await;
+    browser.quit().await;
+
+    assert_eq!(
+        app.count("SELECT count(*) FROM reports WHERE problem_count = 1 AND severity = 3")
+            .await,
+        1
+    );
+}

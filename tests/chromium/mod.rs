@@ -1,0 +1,156 @@
+//! Headless Chromium driven through chromedriver, for browser tests. Uses Debian's
+//! `chromium` and `chromium-driver` (installed by `.ci/run`); never downloads a browser.
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder};
+use serde_json::json;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// A browser session; call [`Chromium::quit`] at the end of the test.
+pub struct Chromium {
+    driver: Child,
+    pub client: Client,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Chromium {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+impl Chromium {
+    /// A phone: 360 x 640 CSS pixels, touch, mobile user agent.
+    pub async fn phone() -> Chromium {
+        Chromium::start(360, 640, true).await
+    }
+
+    /// A laptop screen.
+    pub async fn laptop() -> Chromium {
+        Chromium::start(1280, 800, false).await
+    }
+
+    async fn start(width: u32, height: u32, mobile: bool) -> Chromium {
+        for program in [CHROMIUM, CHROMEDRIVER] {
+            assert!(
+                std::path::Path::new(program).exists(),
+                "{program} is missing: install it with `apt-get install -y chromium chromium-driver` (bash .ci/run does)"
+            );
+        }
+        let port = free_port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let profile = tempfile::tempdir().expect("profile dir");
+        let args = vec![
+            "--headless".to_owned(),
+            "--no-sandbox".to_owned(),
+            "--disable-gpu".to_owned(),
+            "--disable-quic".to_owned(),
+            "--no-first-run".to_owned(),
+            "--disable-background-networking".to_owned(),
+            "--disable-component-update".to_owned(),
+            "--disable-sync".to_owned(),
+            format!("--user-data-dir={}", profile.path().display()),
+            format!("--window-size={width},{height}"),
+        ];
+        let mut options = json!({ "binary": CHROMIUM, "args": args });
+        if mobile {
+            options["mobileEmulation"] = json!({
+                "deviceMetrics": { "width": width, "height": height, "pixelRatio": 2.0, "touch": true, "mobile": true }
+            });
+        }
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("browserName".into(), json!("chrome"));
+        capabilities.insert("goog:chromeOptions".into(), options);
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last_error = String::new();
+        // chromedriver takes a moment to listen.
+        for _ in 0..100 {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => {
+                    return Chromium {
+                        driver,
+                        client,
+                        _profile: profile,
+                    };
+                }
+                Err(e) => last_error = e.to_string(),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("cannot start a browser session: {last_error}");
+    }
+
+    /// Waits (up to ten seconds, not for ever) for an element to appear.
+    pub async fn wait_for(
+        &self,
+        locator: fantoccini::Locator<'_>,
+    ) -> fantoccini::elements::Element {
+        match self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(locator)
+            .await
+        {
+            Ok(element) => element,
+            Err(e) => {
+                let url = self
+                    .client
+                    .current_url()
+                    .await
+                    .map(|u| u.to_string())
+                    .unwrap_or_default();
+                panic!("{locator:?} did not appear on {url}: {e}")
+            }
+        }
+    }
+
+    /// Saves a screenshot as `target/screenshots/<name>.png` and returns its path.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let png = self.client.screenshot().await.expect("screenshot");
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&dir).expect("screenshot dir");
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).expect("write screenshot");
+        path
+    }
+
+    /// The page's width in CSS pixels, including anything that overflows sideways.
+    pub async fn scroll_width(&self) -> u64 {
+        let width = self
+            .client
+            .execute("return document.documentElement.scrollWidth", vec![])
+            .await
+            .expect("width");
+        width.as_u64().expect("a number")
+    }
+
+    pub async fn quit(self) {
+        let _ = self.client.clone().close().await;
+    }
+}
