@@ -288,13 +288,13 @@ async fn malformed_submissions_are_clear_4xx_and_save_nothing() {
         ),
         (
             &[("form_id", "424242")],
-            StatusCode::NOT_FOUND,
-            "Page not found",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "is not one of the mission",
         ),
         (
             &[("region_id", other_region.as_str())],
-            StatusCode::NOT_FOUND,
-            "Page not found",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not part of the mission",
         ),
         (
             &[("region_id", ward_text.as_str())],

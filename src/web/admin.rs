@@ -14,7 +14,7 @@ use super::{AppError, AppState};
 use crate::credentials::{generate_password, hash_password};
 use crate::domain::account::{NewPassword, Username, parse_display_name, parse_phone};
 use crate::domain::geography::level_plural;
-use crate::domain::role::{Area, Role};
+use crate::domain::role::Role;
 use crate::store::StoreError;
 use crate::store::audit::{self, Actor};
 use crate::store::missions::{self, Mission};
@@ -34,17 +34,6 @@ pub fn routes() -> Router<AppState> {
             "/admin/users/{user_id}/assignments/{region_id}/remove",
             post(unassign),
         )
-}
-
-fn layout(member: &Member<AdminArea>, title: impl Into<String>) -> Layout {
-    Layout::in_mission(
-        title,
-        &member.user,
-        &member.mission.slug,
-        &member.mission.name,
-        member.role(),
-        Area::Admin,
-    )
 }
 
 /// The person acting, as the audit log names them.
@@ -191,7 +180,7 @@ async fn home_template(
         })
         .collect();
     Ok(AdminHomeTemplate {
-        layout: layout(member, "Mission setup"),
+        layout: member.layout("Mission setup"),
         csrf_token: member.user.csrf_token.clone(),
         geography: counts
             .into_iter()
@@ -276,7 +265,7 @@ async fn add_user(
         Err(other) => return Err(other.into()),
     };
     let template = PasswordShownTemplate {
-        layout: layout(&member, "User added"),
+        layout: member.layout("User added"),
         heading: "User added",
         username: username.to_string(),
         display_name,
@@ -382,7 +371,7 @@ async fn user_template(
         name: region.name,
     };
     Ok(UserTemplate {
-        layout: layout(member, target.display_name.clone()),
+        layout: member.layout(target.display_name.clone()),
         csrf_token: member.user.csrf_token.clone(),
         admin_href: format!("/m/{}/admin", member.mission.slug),
         base_href: format!("/m/{}/admin/users/{user_id}", member.mission.slug),
@@ -433,7 +422,7 @@ async fn reset_password(
         })
         .await?;
     let template = PasswordShownTemplate {
-        layout: layout(&member, "Password reset"),
+        layout: member.layout("Password reset"),
         heading: "Password reset",
         username: target.username,
         display_name: target.display_name,

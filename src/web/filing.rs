@@ -20,7 +20,6 @@ use crate::domain::answers::{Answers, FieldErrors, RawAnswers, Refusal, assess};
 use crate::domain::form::{FormKind, Severity};
 use crate::domain::geography::level_plural;
 use crate::domain::report::{local_input_value, parse_observed_at, reference_prefix};
-use crate::domain::role::Area;
 use crate::store::forms::{self, StoredForm};
 use crate::store::regions::{self, Region};
 use crate::store::reports::{self, NewReport};
@@ -32,17 +31,6 @@ pub fn routes() -> Router<AppState> {
         .route("/observer/file/{form_key}", get(pick_place))
         .route("/observer/file/{form_key}/{region_id}", get(blank_form))
         .route("/observer/reports/{id}/receipt", get(receipt))
-}
-
-fn layout(member: &Member<ObserverArea>, title: &str) -> Layout {
-    Layout::in_mission(
-        title,
-        &member.user,
-        &member.mission.slug,
-        &member.mission.name,
-        member.role(),
-        Area::Observer,
-    )
 }
 
 fn form_href(slug: &str, form_key: &str, region_id: i64) -> String {
@@ -230,7 +218,7 @@ async fn pick_place(
         .last()
         .map_or_else(|| "polling stations".to_owned(), |k| level_plural(k));
     let template = PickPlaceTemplate {
-        layout: layout(&member, &choices.form.definition.title),
+        layout: member.layout(&choices.form.definition.title),
         form_title: choices.form.definition.title.clone(),
         stations_label,
         base_href,
@@ -321,7 +309,7 @@ fn render_form(
     let slug = &member.mission.slug;
     let definition = &context.form.definition;
     let template = FormTemplate {
-        layout: layout(member, &definition.title),
+        layout: member.layout(&definition.title),
         form_title: definition.title.clone(),
         description: definition.description.clone(),
         place_name: context.region.name.clone(),
@@ -447,8 +435,20 @@ async fn submit(
     let (context, checked) = state
         .store
         .read(move |conn| {
-            let form = forms::by_id(conn, mission_id, form_id)?;
-            let context = FormContext::load(conn, mission_id, form, region_id)?;
+            // The ids come from the page the observer was given: one that does not exist
+            // means a page from elsewhere or a form since removed, not a missing page.
+            let form = forms::by_id(conn, mission_id, form_id).map_err(|e| match e {
+                StoreError::NotFound(_) => StoreError::Rejected(
+                    "This form is not one of the mission's forms. Go back to your home page and choose a form again.".into(),
+                ),
+                other => other,
+            })?;
+            let context = FormContext::load(conn, mission_id, form, region_id).map_err(|e| match e {
+                StoreError::NotFound(_) => StoreError::Rejected(
+                    "This place is not part of the mission. Go back and choose the place again.".into(),
+                ),
+                other => other,
+            })?;
             let failure = RefCell::new(None);
             let exists = |code: &str| {
                 regions::station_exists(conn, mission_id, code).unwrap_or_else(|e| {
@@ -571,7 +571,7 @@ async fn receipt(
         .collect();
     let slug = &member.mission.slug;
     let template = ReceiptTemplate {
-        layout: layout(&member, "Report received"),
+        layout: member.layout("Report received"),
         reference: receipt.reference,
         received_at: local_time(receipt.received_at, &member.mission.time_zone),
         form_title: definition.title.clone(),

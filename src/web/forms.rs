@@ -11,24 +11,12 @@ use super::member::{FormsArea, Member};
 use super::view::{Layout, ok};
 use super::{AppError, AppState};
 use crate::domain::answers::{FieldErrors, RawAnswers};
-use crate::domain::role::Area;
 use crate::store::forms;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/forms", get(list))
         .route("/forms/{form_id}", get(preview))
-}
-
-fn layout(member: &Member<FormsArea>, title: &str) -> Layout {
-    Layout::in_mission(
-        title,
-        &member.user,
-        &member.mission.slug,
-        &member.mission.name,
-        member.role(),
-        Area::Forms,
-    )
 }
 
 #[derive(Template)]
@@ -69,7 +57,7 @@ async fn list(
         })
         .collect();
     Ok(ok(&FormsTemplate {
-        layout: layout(&member, "Forms"),
+        layout: member.layout("Forms"),
         forms,
     }))
 }
@@ -113,7 +101,7 @@ async fn preview(
     let slug = &member.mission.slug;
     let definition = &form.definition;
     let template = PreviewTemplate {
-        layout: layout(&member, &definition.title),
+        layout: member.layout(&definition.title),
         forms_href: format!("/m/{slug}/forms"),
         form_title: definition.title.clone(),
         form_key: form.key.clone(),

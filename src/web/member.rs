@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::AppError;
 use super::session::CurrentUser;
+use super::view::Layout;
 use crate::domain::role::{Area, Role};
 use crate::store::sessions::Membership;
 
@@ -49,6 +50,20 @@ pub struct Member<A> {
     pub user: CurrentUser,
     pub mission: Membership,
     _area: PhantomData<A>,
+}
+
+impl<A: AreaMarker> Member<A> {
+    /// The page frame for this member in this area of the mission.
+    pub fn layout(&self, title: impl Into<String>) -> Layout {
+        Layout::in_mission(
+            title,
+            &self.user,
+            &self.mission.slug,
+            &self.mission.name,
+            self.role(),
+            A::AREA,
+        )
+    }
 }
 
 impl<A> Member<A> {

@@ -15,7 +15,6 @@ use super::{AppError, AppState};
 use crate::domain::answers::{Answers, assess, display};
 use crate::domain::form::Severity;
 use crate::domain::report::{AmendmentKind, amendment_text};
-use crate::domain::role::Area;
 use crate::store::reports::{self, Event, StoredReport};
 use crate::store::{forms, regions};
 
@@ -24,17 +23,6 @@ pub fn routes() -> Router<AppState> {
         .route("/observer/reports", get(list))
         .route("/observer/reports/{id}", get(report_page))
         .route("/observer/reports/{id}/amendments", post(amend))
-}
-
-fn layout(member: &Member<ObserverArea>, title: &str) -> Layout {
-    Layout::in_mission(
-        title,
-        &member.user,
-        &member.mission.slug,
-        &member.mission.name,
-        member.role(),
-        Area::Observer,
-    )
 }
 
 // ----- the list -----
@@ -118,7 +106,7 @@ async fn list(
         })
         .collect();
     Ok(ok(&ReportsTemplate {
-        layout: layout(&member, "My reports"),
+        layout: member.layout("My reports"),
         reports,
         paged: before.is_some(),
         older_href,
@@ -237,7 +225,7 @@ async fn report_template(
         .collect();
     let region = trail.last().cloned();
     Ok(ReportTemplate {
-        layout: layout(member, &report.reference),
+        layout: member.layout(&report.reference),
         reports_href: format!("/m/{slug}/observer/reports"),
         amend_href: format!("/m/{slug}/observer/reports/{}/amendments", report.id),
         csrf_token: member.user.csrf_token.clone(),

@@ -10,7 +10,6 @@ use super::member::{Member, ObserverArea};
 use super::view::{Layout, level_name, ok, thousands, within};
 use super::{AppError, AppState};
 use crate::domain::geography::level_plural;
-use crate::domain::role::Area;
 use crate::store::regions::{self, Region};
 use crate::store::{forms, reports, users};
 
@@ -97,14 +96,7 @@ async fn home(
     let stations_label = levels
         .last()
         .map_or_else(|| "polling stations".to_owned(), |k| level_plural(k));
-    let layout = Layout::in_mission(
-        "Home",
-        &member.user,
-        slug,
-        &member.mission.name,
-        member.role(),
-        Area::Observer,
-    );
+    let layout = member.layout("Home");
     Ok(ok(&ObserverHomeTemplate {
         layout,
         forms,

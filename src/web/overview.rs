@@ -10,7 +10,6 @@ use super::member::{Member, OverviewArea};
 use super::view::{Layout, ok, thousands};
 use super::{AppError, AppState};
 use crate::domain::geography::level_plural;
-use crate::domain::role::Area;
 use crate::store::missions::{self, Mission, Team};
 use crate::store::regions;
 
@@ -50,14 +49,7 @@ async fn home(
         .iter()
         .find(|(role, _)| *role == crate::domain::role::Role::Observer)
         .map_or(0, |(_, n)| *n);
-    let layout = Layout::in_mission(
-        "Overview",
-        &member.user,
-        &mission.slug,
-        &mission.name,
-        member.role(),
-        Area::Overview,
-    );
+    let layout = member.layout("Overview");
     Ok(ok(&OverviewTemplate {
         layout,
         geography: counts
