@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 
 use tokio::net::TcpListener;
 
-use crate::store::{now, sessions, sign_in_failures};
+use crate::store::{now, parked, sessions, sign_in_failures};
 use crate::web::{self, AppState, CLEANUP_EVERY};
 
 /// Serves the application on `listener` until Ctrl-C or SIGTERM, then finishes the
@@ -17,7 +17,8 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
         .await
 }
 
-/// Deletes expired sessions and sign-in failures too old to count.
+/// Deletes expired sessions, sign-in failures too old to count and parked forms no one
+/// came back for.
 async fn clean_up_periodically(state: AppState) {
     let mut every = tokio::time::interval(CLEANUP_EVERY);
     loop {
@@ -30,11 +31,14 @@ async fn clean_up_periodically(state: AppState) {
                 Ok((
                     sessions::purge_expired(conn, policy, at)?,
                     sign_in_failures::purge(conn, at)?,
+                    parked::purge(conn, at)?,
                 ))
             })
             .await;
         match result {
-            Ok((sessions, failures)) => tracing::debug!(sessions, failures, "cleaned up"),
+            Ok((sessions, failures, parked)) => {
+                tracing::debug!(sessions, failures, parked, "cleaned up")
+            }
             Err(e) => tracing::warn!(error = %e, "clean-up failed"),
         }
     }

@@ -65,7 +65,7 @@ async fn an_observer_files_the_voting_checklist_on_a_phone() {
     // The browser's date-and-time picker is not typed into; set it as the picker would.
     c.execute(
         "document.getElementById('q-arrival_time-input').value = arguments[0]",
-        vec!["2017-08-08T09:15".into()],
+        vec![common::an_hour_ago().into()],
     )
     .await
     .expect("set time");

@@ -11,17 +11,20 @@ type Answers = Vec<(&'static str, &'static str)>;
 /// Fields of a submission by name.
 type Fields<'a> = [(&'a str, &'a str)];
 
-const VOTING_OK: [(&str, &str); 9] = [
-    ("arrival_time", "2017-08-08T09:15"),
-    ("observers_access", "yes"),
-    ("boxes_sealed", "yes"),
-    ("kit_working", "yes"),
-    ("ink_checked", "yes"),
-    ("ink_applied", "yes"),
-    ("secrecy_respected", "yes"),
-    ("intimidation", "no"),
-    ("voting_assessment", "good"),
-];
+/// A valid Voting checklist with no problem.
+fn voting_ok() -> Answers {
+    vec![
+        ("arrival_time", common::an_hour_ago()),
+        ("observers_access", "yes"),
+        ("boxes_sealed", "yes"),
+        ("kit_working", "yes"),
+        ("ink_checked", "yes"),
+        ("ink_applied", "yes"),
+        ("secrecy_respected", "yes"),
+        ("intimidation", "no"),
+        ("voting_assessment", "good"),
+    ]
+}
 
 fn with(
     base: &[(&'static str, &'static str)],
@@ -76,7 +79,7 @@ async fn each_demo_form_is_filed_with_its_derived_fields() {
             "opening",
             station,
             vec![
-                ("arrival_time", "2017-08-08T05:40"),
+                ("arrival_time", common::an_hour_ago()),
                 ("opened_on_time", "no"),
                 ("opening_delay_minutes", "90"),
                 ("observers_admitted", "yes"),
@@ -88,7 +91,7 @@ async fn each_demo_form_is_filed_with_its_derived_fields() {
                 ("opening_assessment", "bad"),
             ],
         ),
-        ("voting", station, VOTING_OK.to_vec()),
+        ("voting", station, voting_ok()),
         (
             "closing",
             station,
@@ -112,7 +115,7 @@ async fn each_demo_form_is_filed_with_its_derived_fields() {
             vec![
                 ("category", "vote_buying"),
                 ("severity", "medium"),
-                ("occurred_at", "2017-08-08T11:00"),
+                ("occurred_at", common::an_hour_ago()),
                 ("polling_station", "0001002"),
                 ("injuries", "0"),
                 ("witnessed", "yes"),
@@ -154,7 +157,10 @@ async fn each_demo_form_is_filed_with_its_derived_fields() {
 async fn the_receipt_summarises_the_problems_flagged() {
     let app = TestApp::new().await;
     let mut observer = app.signed_in("observer").await;
-    let answers = with(&VOTING_OK, &[("boxes_sealed", "no"), ("turned_away", "12")]);
+    let answers = with(
+        &voting_ok(),
+        &[("boxes_sealed", "no"), ("turned_away", "12")],
+    );
     let (_, response) = observer.file("voting", station(&app).await, &answers).await;
     let receipt = receipt_of(&mut observer, &response).await;
     assert!(receipt.contains("Problems flagged (2)"), "{}", receipt.body);
@@ -239,7 +245,7 @@ async fn limits_and_options_are_enforced() {
         ),
     ];
     for (key, value, message) in cases {
-        let answers = with(&VOTING_OK, &[]);
+        let answers = with(&voting_ok(), &[]);
         let mut answers: Vec<(&str, &str)> =
             answers.into_iter().filter(|(k, _)| *k != key).collect();
         answers.push((key, value));
@@ -255,7 +261,7 @@ async fn limits_and_options_are_enforced() {
             ))
             .await;
         let response = observer
-            .send_form(&form, &VOTING_OK, &[("observed_at", "2099-01-01T10:00")])
+            .send_form(&form, &voting_ok(), &[("observed_at", "2099-01-01T10:00")])
             .await;
         (form, response)
     };
@@ -310,7 +316,7 @@ async fn malformed_submissions_are_clear_4xx_and_save_nothing() {
     for (overrides, status, message) in cases {
         let (answers, overrides): (Vec<_>, Vec<_>) =
             overrides.iter().partition(|(k, _)| k.starts_with("q."));
-        let mut all: Vec<(&str, &str)> = VOTING_OK.to_vec();
+        let mut all: Vec<(&str, &str)> = voting_ok();
         all.extend(answers.iter().map(|(k, v)| (&k[2..], *v)));
         let response = observer.send_form(&form, &all, &overrides).await;
         assert_eq!(
@@ -347,17 +353,25 @@ async fn the_same_submission_sent_again_is_one_report_with_one_receipt() {
     let app = TestApp::new().await;
     let mut observer = app.signed_in("observer").await;
     let (form, first) = observer
-        .file("voting", station(&app).await, &VOTING_OK)
+        .file("voting", station(&app).await, &voting_ok())
         .await;
     // A double tap, or a retry after a timeout, resends the very same page.
-    let again = observer.send_form(&form, &VOTING_OK, &[]).await;
+    let again = observer.send_form(&form, &voting_ok(), &[]).await;
     assert_eq!(again.status, StatusCode::SEE_OTHER);
     assert_eq!(again.location(), first.location(), "the same receipt");
     // Even with different answers, a resend never overwrites what was filed.
     let changed = observer
-        .send_form(&form, &with(&VOTING_OK, &[("intimidation", "yes")]), &[])
+        .send_form(&form, &with(&voting_ok(), &[("intimidation", "yes")]), &[])
         .await;
-    assert_eq!(changed.location(), first.location());
+    assert_eq!(
+        changed.location(),
+        format!("{}?unsaved=1", first.location())
+    );
+    let notice = observer.get(changed.location()).await;
+    assert!(
+        notice.contains("what you just sent was not saved again"),
+        "the observer is told"
+    );
     assert_eq!(app.count("SELECT count(*) FROM reports").await, 1);
     assert_eq!(
         app.text("SELECT CAST(answers ->> 'intimidation' AS TEXT) FROM reports")
@@ -385,7 +399,7 @@ async fn twenty_concurrent_resends_make_exactly_one_report() {
                 headers: form.headers.clone(),
                 body: form.body.clone(),
             };
-            tokio::spawn(async move { browser.send_form(&form, &VOTING_OK, &[]).await })
+            tokio::spawn(async move { browser.send_form(&form, &voting_ok(), &[]).await })
         })
         .collect();
     let mut locations = Vec::new();
@@ -408,7 +422,9 @@ async fn twenty_concurrent_resends_make_exactly_one_report() {
 async fn another_observers_report_is_not_found_by_id_or_submission() {
     let app = TestApp::new().await;
     let mut first = app.signed_in("observer").await;
-    let (form, response) = first.file("voting", station(&app).await, &VOTING_OK).await;
+    let (form, response) = first
+        .file("voting", station(&app).await, &voting_ok())
+        .await;
     let receipt = response.location().to_owned();
     let report = receipt.trim_end_matches("/receipt").to_owned();
     let mut second = app.signed_in("observer2").await;
@@ -423,7 +439,11 @@ async fn another_observers_report_is_not_found_by_id_or_submission() {
         .post(
             &format!("{report}/amendments"),
             &format!("/m/{MISSION}/observer"),
-            &[("kind", "correction"), ("text", "mine now")],
+            &[
+                ("amendment_id", "0b0e3f8e-4f9a-4c36-9d0c-3b7a4b6c2d10"),
+                ("kind", "correction"),
+                ("text", "mine now"),
+            ],
         )
         .await;
     assert_eq!(amend.status, StatusCode::NOT_FOUND);
@@ -438,7 +458,7 @@ async fn another_observers_report_is_not_found_by_id_or_submission() {
     let reuse = second
         .send_form(
             &own_form,
-            &with(&VOTING_OK, &[("intimidation", "yes")]),
+            &with(&voting_ok(), &[("intimidation", "yes")]),
             &[("submission_id", &id)],
         )
         .await;
@@ -457,7 +477,7 @@ async fn an_amendment_joins_the_history_and_leaves_the_report_as_filed() {
         .file(
             "voting",
             station(&app).await,
-            &with(&VOTING_OK, &[("turned_away", "3")]),
+            &with(&voting_ok(), &[("turned_away", "3")]),
         )
         .await;
     let report = response.location().trim_end_matches("/receipt").to_owned();
@@ -466,21 +486,11 @@ async fn an_amendment_joins_the_history_and_leaves_the_report_as_filed() {
         .await;
 
     let empty = observer
-        .post(
-            &format!("{report}/amendments"),
-            &report,
-            &[("kind", "correction"), ("text", "  ")],
-        )
+        .amend(&report, &[("kind", "correction"), ("text", "  ")])
         .await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(empty.contains("Write what you are correcting or adding."));
-    let no_kind = observer
-        .post(
-            &format!("{report}/amendments"),
-            &report,
-            &[("text", "Something")],
-        )
-        .await;
+    let no_kind = observer.amend(&report, &[("text", "Something")]).await;
     assert_eq!(no_kind.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         no_kind.contains("value=\"Something\"") || no_kind.contains(">Something</textarea>"),
@@ -488,8 +498,7 @@ async fn an_amendment_joins_the_history_and_leaves_the_report_as_filed() {
     );
 
     let added = observer
-        .post(
-            &format!("{report}/amendments"),
+        .amend(
             &report,
             &[("kind", "correction"), ("text", "Turned away: 30, not 3.")],
         )
@@ -521,7 +530,7 @@ async fn my_reports_lists_the_newest_first_and_pages() {
     let mut observer = app.signed_in("observer").await;
     let station = station(&app).await;
     for _ in 0..32 {
-        observer.file("voting", station, &VOTING_OK).await;
+        observer.file("voting", station, &voting_ok()).await;
     }
     let (_, last) = observer
         .file(
@@ -530,7 +539,7 @@ async fn my_reports_lists_the_newest_first_and_pages() {
             &[
                 ("category", "violence"),
                 ("severity", "critical"),
-                ("occurred_at", "2017-08-08T12:00"),
+                ("occurred_at", common::an_hour_ago()),
                 ("witnessed", "yes"),
                 ("summary", "Stones thrown"),
                 ("account", "Youths threw stones at the queue."),
@@ -564,7 +573,7 @@ async fn a_changed_form_gets_a_new_version_and_old_reports_keep_theirs() {
     let old_page = observer
         .get(&format!("/m/{MISSION}/observer/file/voting/{station}"))
         .await;
-    observer.file("voting", station, &VOTING_OK).await;
+    observer.file("voting", station, &voting_ok()).await;
 
     let changed = fieldreport::demo::FORMS[1].replace(
         "Was the secrecy of the vote respected?",
@@ -597,9 +606,9 @@ async fn a_changed_form_gets_a_new_version_and_old_reports_keep_theirs() {
         common::hidden_value(&new_page.body, "form_id"),
         common::hidden_value(&old_page.body, "form_id")
     );
-    observer.send_form(&new_page, &VOTING_OK, &[]).await;
+    observer.send_form(&new_page, &voting_ok(), &[]).await;
     // A page opened before the change still files, with the version it showed.
-    let late = observer.send_form(&old_page, &VOTING_OK, &[]).await;
+    let late = observer.send_form(&old_page, &voting_ok(), &[]).await;
     assert_eq!(late.status, StatusCode::SEE_OTHER);
     assert_eq!(app.text("SELECT group_concat(f.version, ',') FROM (SELECT * FROM reports ORDER BY seq) r JOIN forms f ON f.id = r.form_id").await, "1,2,1");
     let first_report = app
@@ -686,4 +695,244 @@ async fn the_place_picker_offers_the_assignment_search_and_browsing() {
         .get(&format!("/m/{MISSION}/observer/file/census"))
         .await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_stale_page_gives_every_answer_back_and_files_nothing() {
+    let app = TestApp::new().await;
+    let mut observer = app.signed_in("observer").await;
+    let form = observer
+        .get(&format!(
+            "/m/{MISSION}/observer/file/voting/{}",
+            station(&app).await
+        ))
+        .await;
+    let answers = with(&voting_ok(), &[("comments", "Long queue, calm.")]);
+    let stale = observer
+        .send_form(&form, &answers, &[("_csrf", &"0".repeat(64))])
+        .await;
+    assert_eq!(stale.status, StatusCode::FORBIDDEN);
+    assert!(stale.contains("This page had expired, so the report was not sent."));
+    assert!(
+        stale.contains(">Long queue, calm.</textarea>") && stale.contains("value=\"good\" checked")
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM reports").await,
+        0,
+        "nothing filed without a valid token"
+    );
+    // The page it gave back carries a fresh token: sending it files the report.
+    let sent = observer.send_form(&stale, &answers, &[]).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.count("SELECT count(*) FROM reports").await, 1);
+}
+
+#[tokio::test]
+async fn a_form_sent_after_the_session_ended_comes_back_after_sign_in() {
+    let app = TestApp::new().await;
+    let mut observer = app.signed_in("observer").await;
+    let form = observer
+        .get(&format!(
+            "/m/{MISSION}/observer/file/voting/{}",
+            station(&app).await
+        ))
+        .await;
+    app.execute("DELETE FROM sessions").await;
+    let answers = with(
+        &voting_ok(),
+        &[("comments", "Sent after the session ended.")],
+    );
+    let parked = observer.send_form(&form, &answers, &[]).await;
+    assert_eq!(parked.status, StatusCode::SEE_OTHER);
+    assert!(
+        parked.location().starts_with("/login?next="),
+        "{}",
+        parked.location()
+    );
+    assert_eq!(app.count("SELECT count(*) FROM reports").await, 0);
+
+    let login = observer.get(parked.location()).await;
+    let next = common::hidden_value(&login.body, "next").expect("next");
+    assert!(next.contains("/observer/file/resume/"), "{next}");
+    let signed_in = observer
+        .post_raw(
+            "/login",
+            &[
+                ("_csrf", &login.csrf()),
+                ("username", "observer"),
+                ("password", &common::password_of("observer")),
+                ("next", &next),
+            ],
+        )
+        .await;
+    assert_eq!(signed_in.location(), next);
+    let resumed = observer.get(&next).await;
+    assert_eq!(resumed.status, StatusCode::OK);
+    assert!(resumed.contains("You were signed out before this report was sent."));
+    assert!(resumed.contains(">Sent after the session ended.</textarea>"));
+    assert_eq!(
+        common::hidden_value(&resumed.body, "submission_id"),
+        common::hidden_value(&form.body, "submission_id")
+    );
+    let sent = observer.send_form(&resumed, &answers, &[]).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.count("SELECT count(*) FROM reports").await, 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM parked_submissions").await,
+        0,
+        "forgotten once filed"
+    );
+    assert_eq!(
+        observer.get(&next).await.location(),
+        sent.location(),
+        "the resume link now shows the receipt"
+    );
+}
+
+#[tokio::test]
+async fn broken_text_and_double_amendments_are_refused_or_counted_once() {
+    let app = TestApp::new().await;
+    let mut observer = app.signed_in("observer").await;
+    let form = observer
+        .get(&format!(
+            "/m/{MISSION}/observer/file/voting/{}",
+            station(&app).await
+        ))
+        .await;
+    let mut body = String::new();
+    for name in [
+        "_csrf",
+        "submission_id",
+        "form_id",
+        "region_id",
+        "observed_at",
+    ] {
+        body.push_str(&format!(
+            "{name}={}&",
+            common::hidden_value(&form.body, name).expect("field")
+        ));
+    }
+    for (k, v) in voting_ok() {
+        body.push_str(&format!("q.{k}={v}&"));
+    }
+    body.push_str("q.comments=%FF%FEabc");
+    let broken = observer
+        .send(
+            Method::POST,
+            &format!("/m/{MISSION}/observer/file"),
+            Some(body.into_bytes()),
+        )
+        .await;
+    assert_eq!(broken.status, StatusCode::BAD_REQUEST);
+    assert!(broken.contains("not text"), "{}", broken.body);
+    assert_eq!(app.count("SELECT count(*) FROM reports").await, 0);
+
+    let (_, filed) = observer
+        .file("voting", station(&app).await, &voting_ok())
+        .await;
+    let report = filed.location().trim_end_matches("/receipt").to_owned();
+    let page = observer.get(&report).await;
+    let fields = [
+        ("_csrf", page.csrf()),
+        (
+            "amendment_id",
+            common::hidden_value(&page.body, "amendment_id").expect("id"),
+        ),
+        ("kind", "addition".to_owned()),
+        ("text", "A second look: all calm.".to_owned()),
+    ];
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    for _ in 0..2 {
+        let response = observer
+            .post_raw(&format!("{report}/amendments"), &pairs)
+            .await;
+        assert_eq!(response.status, StatusCode::SEE_OTHER);
+    }
+    assert_eq!(
+        app.count("SELECT count(*) FROM report_events WHERE kind = 'addition'")
+            .await,
+        1,
+        "a double tap adds it once"
+    );
+}
+
+#[tokio::test]
+async fn forms_and_places_of_another_mission_are_not_reachable() {
+    let app = TestApp::new().await;
+    let other = app.other_mission_id;
+    let (other_form, other_region): (i64, i64) = app
+        .store
+        .read(move |conn| {
+            Ok((
+                conn.query_row(
+                    "SELECT id FROM forms WHERE mission_id = ?1 AND key = 'voting'",
+                    [other],
+                    |r| r.get(0),
+                )?,
+                conn.query_row(
+                    "SELECT id FROM regions WHERE mission_id = ?1",
+                    [other],
+                    |r| r.get(0),
+                )?,
+            ))
+        })
+        .await
+        .expect("ids");
+    let mut observer = app.signed_in("observer").await;
+    let form = observer
+        .get(&format!(
+            "/m/{MISSION}/observer/file/voting/{}",
+            station(&app).await
+        ))
+        .await;
+    let foreign_form = observer
+        .send_form(&form, &voting_ok(), &[("form_id", &other_form.to_string())])
+        .await;
+    assert_eq!(foreign_form.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let foreign_region = observer
+        .send_form(
+            &form,
+            &voting_ok(),
+            &[("region_id", &other_region.to_string())],
+        )
+        .await;
+    assert_eq!(foreign_region.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for path in [
+        format!("/m/{MISSION}/observer/file/voting/{other_region}"),
+        format!("/m/{MISSION}/observer/file/incident?at={other_region}"),
+    ] {
+        assert_eq!(
+            observer.get(&path).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    assert_eq!(app.count("SELECT count(*) FROM reports").await, 0);
+    let mut lead = app.signed_in("lead").await;
+    assert_eq!(
+        lead.get(&format!("/m/{MISSION}/forms/{other_form}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn observed_at_defaults_to_now_in_the_mission_time_zone() {
+    let app = TestApp::new().await;
+    let mut observer = app.signed_in("observer").await;
+    let form = observer
+        .get(&format!(
+            "/m/{MISSION}/observer/file/voting/{}",
+            station(&app).await
+        ))
+        .await;
+    let shown = common::hidden_value(&form.body, "observed_at").expect("observed_at");
+    let now = fieldreport::store::now();
+    let candidates = [now - 60, now, now + 60]
+        .map(|t| fieldreport::domain::report::local_input_value(t, "Africa/Nairobi"));
+    assert!(
+        candidates.contains(&shown),
+        "{shown} is not now in Nairobi ({candidates:?})"
+    );
 }

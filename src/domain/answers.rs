@@ -110,13 +110,24 @@ pub enum Refusal {
     UnknownQuestion(String),
 }
 
+/// What answers are checked against besides the form: the mission's places and times.
+pub struct Bounds<'a> {
+    /// The region path of a polling station of the mission by code, if there is one.
+    pub station_path: &'a dyn Fn(&str) -> Option<String>,
+    /// The place the report is filed for: a polling station named in an answer must lie
+    /// inside it.
+    pub place_path: &'a str,
+    /// Date-time answers fall between these, in the mission's time zone.
+    pub earliest: DateTime,
+    pub latest: DateTime,
+}
+
 impl Answers {
-    /// Checks every answer against the definition. `station_exists` tells whether a
-    /// polling-station code belongs to the mission.
+    /// Checks every answer against the definition and the bounds.
     pub fn validate(
         definition: &FormDefinition,
         raw: &RawAnswers,
-        station_exists: &dyn Fn(&str) -> bool,
+        bounds: &Bounds<'_>,
     ) -> Result<Answers, Refusal> {
         if let Some(unknown) = raw.keys().find(|k| definition.question(k).is_none()) {
             return Err(Refusal::UnknownQuestion(unknown.clone()));
@@ -131,7 +142,7 @@ impl Answers {
                 }
                 continue;
             }
-            match check_answer(question, &values, station_exists) {
+            match check_answer(question, &values, bounds) {
                 Ok(answer) => answers.push((question.key.clone(), answer)),
                 Err(message) => errors.add(&question.key, message),
             }
@@ -217,7 +228,7 @@ fn option_keys(options: &[Choice]) -> String {
 fn check_answer(
     question: &Question,
     values: &[&str],
-    station_exists: &dyn Fn(&str) -> bool,
+    bounds: &Bounds<'_>,
 ) -> Result<Answer, String> {
     let single = || match values {
         [one] => Ok(*one),
@@ -277,12 +288,26 @@ fn check_answer(
             let value = single()?;
             let at = parse_local_minute(value)
                 .ok_or_else(|| "Enter a date and time like 2017-08-08 14:30.".to_owned())?;
+            if at > bounds.latest {
+                return Err("This time is in the future. Check the date and time.".to_owned());
+            }
+            if at < bounds.earliest {
+                return Err("This time is more than a year ago. Check the date.".to_owned());
+            }
             Ok(Answer::DateTime(at.strftime("%Y-%m-%dT%H:%M").to_string()))
         }
         QuestionKind::PollingStation => {
             let code = single()?;
-            if check_region_code(code).is_err() || !station_exists(code) {
+            let path = check_region_code(code)
+                .ok()
+                .and_then(|()| (bounds.station_path)(code));
+            let Some(path) = path else {
                 return Err(format!("No polling station has the code `{code}`."));
+            };
+            if !path.starts_with(bounds.place_path) {
+                return Err(format!(
+                    "Polling station `{code}` is not in the place you are reporting for."
+                ));
             }
             Ok(Answer::PollingStation(code.to_owned()))
         }
@@ -490,12 +515,29 @@ type = "polling_station"
         )
     }
 
-    fn stations(code: &str) -> bool {
-        code == "0001001"
+    fn station_path(code: &str) -> Option<String> {
+        match code {
+            "0001001" => Some("/001/001/0001/0001001/".to_owned()),
+            "1427001" => Some("/047/285/1427/1427001/".to_owned()),
+            _ => None,
+        }
+    }
+
+    fn bounds() -> Bounds<'static> {
+        Bounds {
+            station_path: &station_path,
+            place_path: "/001/",
+            earliest: parse_local_minute("2017-01-01T00:00").expect("time"),
+            latest: parse_local_minute("2017-08-09T00:00").expect("time"),
+        }
+    }
+
+    fn validate(pairs: &[(&str, &str)]) -> Result<Answers, Refusal> {
+        Answers::validate(&form(), &raw(pairs), &bounds())
     }
 
     fn errors(pairs: &[(&str, &str)]) -> FieldErrors {
-        match Answers::validate(&form(), &raw(pairs), &stations) {
+        match validate(pairs) {
             Err(Refusal::Fields(errors)) => errors,
             other => panic!("expected field errors, got {other:?}"),
         }
@@ -505,22 +547,18 @@ type = "polling_station"
 
     #[test]
     fn a_full_valid_report() {
-        let answers = Answers::validate(
-            &form(),
-            &raw(&[
-                ("category", "vote_buying"),
-                ("severity", "high"),
-                ("police_present", "no"),
-                ("injured", "2"),
-                ("who", "youths"),
-                ("who", "police"),
-                ("summary", " cash "),
-                ("account", "Money\r\nhanded out"),
-                ("when", "2017-08-08T14:30"),
-                ("station", "0001001"),
-            ]),
-            &stations,
-        )
+        let answers = validate(&[
+            ("category", "vote_buying"),
+            ("severity", "high"),
+            ("police_present", "no"),
+            ("injured", "2"),
+            ("who", "youths"),
+            ("who", "police"),
+            ("summary", " cash "),
+            ("account", "Money\r\nhanded out"),
+            ("when", "2017-08-08T14:30"),
+            ("station", "0001001"),
+        ])
         .expect("valid");
         assert_eq!(
             answers.get("who"),
@@ -559,12 +597,7 @@ type = "polling_station"
 
     #[test]
     fn stated_severity_counts_without_problems() {
-        let answers = Answers::validate(
-            &form(),
-            &raw(&[("category", "violence"), ("severity", "high")]),
-            &stations,
-        )
-        .expect("valid");
+        let answers = validate(&[("category", "violence"), ("severity", "high")]).expect("valid");
         let assessment = assess(&form(), &answers);
         assert_eq!(
             (assessment.severity, assessment.problems.len()),
@@ -626,6 +659,29 @@ type = "polling_station"
     }
 
     #[test]
+    fn times_and_stations_must_fit_the_report() {
+        let mut pairs = MINIMAL.to_vec();
+        pairs.push(("when", "2017-08-10T10:00"));
+        assert_eq!(
+            errors(&pairs).get("when"),
+            Some("This time is in the future. Check the date and time.")
+        );
+        let mut pairs = MINIMAL.to_vec();
+        pairs.push(("when", "2016-08-10T10:00"));
+        assert!(
+            errors(&pairs)
+                .get("when")
+                .is_some_and(|e| e.contains("more than a year ago"))
+        );
+        let mut pairs = MINIMAL.to_vec();
+        pairs.push(("station", "1427001"));
+        assert_eq!(
+            errors(&pairs).get("station"),
+            Some("Polling station `1427001` is not in the place you are reporting for.")
+        );
+    }
+
+    #[test]
     fn one_answer_where_one_is_asked() {
         let mut pairs = MINIMAL.to_vec();
         pairs.push(("police_present", "yes"));
@@ -641,11 +697,11 @@ type = "polling_station"
         let mut pairs = MINIMAL.to_vec();
         let swahili = "ghasia kubwa sana"; // 17 chars
         pairs.push(("account", swahili));
-        assert!(Answers::validate(&form(), &raw(&pairs), &stations).is_ok());
+        assert!(validate(&pairs).is_ok());
         let accented = "é".repeat(20); // 40 bytes, 20 characters
         let mut pairs = MINIMAL.to_vec();
         pairs.push(("account", &accented));
-        assert!(Answers::validate(&form(), &raw(&pairs), &stations).is_ok());
+        assert!(validate(&pairs).is_ok());
     }
 
     #[test]
@@ -653,7 +709,7 @@ type = "polling_station"
         let mut pairs = MINIMAL.to_vec();
         pairs.push(("bribe_amount", "100"));
         assert_eq!(
-            Answers::validate(&form(), &raw(&pairs), &stations),
+            validate(&pairs),
             Err(Refusal::UnknownQuestion("bribe_amount".into()))
         );
     }

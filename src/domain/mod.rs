@@ -3,9 +3,12 @@
 
 pub mod account;
 pub mod answers;
+pub mod finding;
 pub mod form;
 pub mod geography;
 pub mod mission;
+pub mod queue;
 pub mod report;
+pub mod review;
 pub mod role;
 pub mod sign_in;

@@ -1,6 +1,7 @@
 //! Rules for a report as a whole: when it was observed, its human reference, amendments.
 
 use jiff::Timestamp;
+use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
 
 use super::answers::parse_local_minute;
@@ -17,9 +18,13 @@ pub fn parse_observed_at(raw: &str, time_zone: &str, now: i64) -> Result<i64, St
         .ok_or("Enter the date and time you observed this, like 2017-08-08 14:30.")?;
     let zone =
         TimeZone::get(time_zone).map_err(|_| "The mission's time zone is unknown.".to_owned())?;
+    // A time skipped or repeated by a clock change is refused rather than guessed.
     let at = zone
-        .to_timestamp(local)
-        .map_err(|_| "That time does not exist in the mission's time zone.".to_owned())?
+        .to_ambiguous_timestamp(local)
+        .unambiguous()
+        .map_err(|_| {
+            "That time is skipped or repeated by a clock change in the mission's time zone: give a time an hour earlier or later.".to_owned()
+        })?
         .as_second();
     if at > now + FUTURE_SLACK_SECS {
         return Err("This time is in the future. Check the date and time.".to_owned());
@@ -28,6 +33,18 @@ pub fn parse_observed_at(raw: &str, time_zone: &str, now: i64) -> Result<i64, St
         return Err("This time is more than a year ago. Check the date.".to_owned());
     }
     Ok(at)
+}
+
+/// The earliest and latest date-time an answer may give, in the mission's time zone: the
+/// same window as for when a report was observed.
+pub fn answer_window(now: i64, time_zone: &str) -> (DateTime, DateTime) {
+    let zone = TimeZone::get(time_zone).unwrap_or(TimeZone::UTC);
+    let civil = |at: i64| {
+        Timestamp::from_second(at).map_or(DateTime::MIN, |t| {
+            t.to_zoned_datetime(zone.clone()).datetime()
+        })
+    };
+    (civil(now - PAST_LIMIT_SECS), civil(now + FUTURE_SLACK_SECS))
 }
 
 /// `now` as a `datetime-local` value in the mission's time zone: the default of a form.
@@ -112,6 +129,12 @@ pub fn amendment_text(raw: &str) -> Result<String, String> {
             "Shorten this to {AMENDMENT_MAX} characters (it has {count})."
         ));
     }
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err("This text holds characters that cannot be stored.".to_owned());
+    }
     Ok(text)
 }
 
@@ -133,6 +156,21 @@ mod tests {
             local_input_value(NOON_UTC, "Africa/Nairobi"),
             "2017-08-08T15:00"
         );
+    }
+
+    #[test]
+    fn clock_changes_are_not_guessed() {
+        // Berlin skipped 02:00-03:00 on 2024-03-31 and repeated 02:00-03:00 on 2024-10-27.
+        let now = 1_730_000_000; // 2024-10-27
+        assert!(
+            parse_observed_at("2024-03-31T02:30", "Europe/Berlin", now)
+                .is_err_and(|e| e.contains("clock change"))
+        );
+        assert!(
+            parse_observed_at("2024-10-27T02:30", "Europe/Berlin", now)
+                .is_err_and(|e| e.contains("clock change"))
+        );
+        assert!(parse_observed_at("2024-10-27T04:30", "Europe/Berlin", now + 3600 * 3).is_ok());
     }
 
     #[test]
@@ -164,6 +202,7 @@ mod tests {
             Ok("Count was 312\nnot 321".into())
         );
         assert!(amendment_text(&"x".repeat(AMENDMENT_MAX + 1)).is_err());
+        assert!(amendment_text("bell\u{7} and nul\u{0}").is_err());
         assert_eq!(
             AmendmentKind::parse("addition"),
             Some(AmendmentKind::Addition)

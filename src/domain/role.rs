@@ -19,6 +19,10 @@ pub enum Area {
     Observer,
     /// The mission overview read by coordinators and leads.
     Overview,
+    /// The review queue and reviewers' report pages.
+    Review,
+    /// Findings and the preliminary statement.
+    Findings,
     /// The mission's form definitions and their previews.
     Forms,
     /// Mission setup: users, assignments, geography.
@@ -46,6 +50,8 @@ impl Role {
         match area {
             Area::Observer => self == Role::Observer,
             Area::Overview => matches!(self, Role::Coordinator | Role::Lead | Role::Admin),
+            Area::Review => matches!(self, Role::Coordinator | Role::Lead),
+            Area::Findings => self == Role::Lead,
             Area::Forms => matches!(self, Role::Lead | Role::Admin),
             Area::Admin => self == Role::Admin,
         }
@@ -67,6 +73,8 @@ impl Area {
         match self {
             Area::Observer => "observer",
             Area::Overview => "overview",
+            Area::Review => "review",
+            Area::Findings => "findings",
             Area::Forms => "forms",
             Area::Admin => "admin",
         }
@@ -122,13 +130,15 @@ mod tests {
     fn access_table() {
         use Area::*;
         let table = [
-            (Role::Observer, [true, false, false, false]),
-            (Role::Coordinator, [false, true, false, false]),
-            (Role::Lead, [false, true, true, false]),
-            (Role::Admin, [false, true, true, true]),
+            // observer, overview, review, findings, forms, admin
+            (Role::Observer, [true, false, false, false, false, false]),
+            (Role::Coordinator, [false, true, true, false, false, false]),
+            (Role::Lead, [false, true, true, true, true, false]),
+            (Role::Admin, [false, true, false, false, true, true]),
         ];
         for (role, expected) in table {
-            let got = [Observer, Overview, Forms, Admin].map(|area| role.may_enter(area));
+            let got = [Observer, Overview, Review, Findings, Forms, Admin]
+                .map(|area| role.may_enter(area));
             assert_eq!(got, expected, "{role}");
         }
     }

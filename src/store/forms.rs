@@ -130,17 +130,27 @@ pub fn newest(conn: &Connection, mission_id: i64, key: &str) -> Result<StoredFor
 }
 
 /// The newest version of each form of the mission: checklists first (in the order they
-/// were added, which is the order of the day), then incident forms.
-pub fn current(conn: &Connection, mission_id: i64) -> Result<Vec<FormSummary>, StoreError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT f.id, f.key, f.version, f.kind, f.title,
-                (SELECT count(*) FROM reports r JOIN forms v ON v.id = r.form_id
-                 WHERE v.mission_id = f.mission_id AND v.key = f.key)
+/// were added, which is the order of the day), then incident forms. Counting the reports
+/// of each form reads an index range per form: ask for it only where it is shown.
+pub fn current(
+    conn: &Connection,
+    mission_id: i64,
+    with_counts: bool,
+) -> Result<Vec<FormSummary>, StoreError> {
+    let count = if with_counts {
+        "(SELECT count(*) FROM reports r JOIN forms v ON v.id = r.form_id
+          WHERE v.mission_id = f.mission_id AND v.key = f.key)"
+    } else {
+        "0"
+    };
+    let sql = format!(
+        "SELECT f.id, f.key, f.version, f.kind, f.title, {count}
          FROM forms f
          WHERE f.mission_id = ?1
            AND f.version = (SELECT max(version) FROM forms g WHERE g.mission_id = f.mission_id AND g.key = f.key)
-         ORDER BY f.kind = 'incident', (SELECT min(id) FROM forms g WHERE g.mission_id = f.mission_id AND g.key = f.key)",
-    )?;
+         ORDER BY f.kind = 'incident', (SELECT min(id) FROM forms g WHERE g.mission_id = f.mission_id AND g.key = f.key)"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([mission_id], |row| {
         Ok(FormSummary {
             id: row.get(0)?,

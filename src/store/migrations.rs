@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_foundation.sql"),
     include_str!("migrations/0002_server_keys.sql"),
     include_str!("migrations/0003_forms_and_reports.sql"),
+    include_str!("migrations/0004_review_and_findings.sql"),
 ];
 
 /// Brings the database up to the newest schema. Refuses a database made by a newer

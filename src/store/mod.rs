@@ -10,10 +10,13 @@ mod readers;
 mod writer;
 
 pub mod audit;
+pub mod findings;
 pub mod forms;
 pub mod missions;
+pub mod parked;
 pub mod regions;
 pub mod reports;
+pub mod review;
 pub mod sessions;
 pub mod sign_in_failures;
 pub mod users;

@@ -367,12 +367,28 @@ pub fn search_stations(
     query: &str,
     limit: u32,
 ) -> Result<Vec<Region>, StoreError> {
-    let depth = deepest_level(conn, mission_id)?;
-    Ok(search(conn, mission_id, query, limit * 4)?
-        .into_iter()
-        .filter(|r| r.depth == depth)
-        .take(limit as usize)
-        .collect())
+    search_at(
+        conn,
+        mission_id,
+        query,
+        Some(deepest_level(conn, mission_id)?),
+        limit,
+    )
+}
+
+/// The region path of the mission's polling station with this code, if there is one.
+pub fn station_path(
+    conn: &Connection,
+    mission_id: i64,
+    code: &str,
+) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT path FROM regions WHERE mission_id = ?1 AND code = ?2
+                AND depth = (SELECT max(depth) FROM region_levels WHERE mission_id = ?1)",
+        )?
+        .query_row(params![mission_id, code], |r| r.get(0))
+        .optional()?)
 }
 
 /// Whether a polling station with this code is in the mission.
@@ -392,6 +408,17 @@ pub fn search(
     query: &str,
     limit: u32,
 ) -> Result<Vec<Region>, StoreError> {
+    search_at(conn, mission_id, query, None, limit)
+}
+
+/// [`search`], at one level only when `depth` is given.
+fn search_at(
+    conn: &Connection,
+    mission_id: i64,
+    query: &str,
+    depth: Option<i64>,
+    limit: u32,
+) -> Result<Vec<Region>, StoreError> {
     let query = query.trim();
     if query.is_empty() {
         return Ok(Vec::new());
@@ -405,11 +432,11 @@ pub fn search(
     );
     let sql = format!(
         "SELECT {COLUMNS} FROM regions
-         WHERE mission_id = ?1 AND (code = ?2 OR name LIKE ?3 ESCAPE '\\')
+         WHERE mission_id = ?1 AND (code = ?2 OR name LIKE ?3 ESCAPE '\\') AND (?5 IS NULL OR depth = ?5)
          ORDER BY code <> ?2, depth, name LIMIT ?4"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params![mission_id, query, pattern, limit], from_row)?;
+    let rows = stmt.query_map(params![mission_id, query, pattern, limit, depth], from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -453,7 +480,7 @@ pub fn count_deepest_under(
 
 /// The smallest string above every path that starts with `path`: paths end in `/`, and
 /// `0` is the character after `/`, so `[path, path with its last '/' as '0')` is the subtree.
-fn path_upper_bound(path: &str) -> String {
+pub(crate) fn path_upper_bound(path: &str) -> String {
     let mut bound = path.trim_end_matches('/').to_owned();
     bound.push('0');
     bound

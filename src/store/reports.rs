@@ -80,6 +80,12 @@ pub fn file(conn: &Connection, report: &NewReport) -> Result<Receipt, StoreError
         answers,
         content_hash,
     ])?;
+    super::parked::forget(conn, &report.id)?;
+    conn.prepare_cached("INSERT INTO report_text (rowid, text) VALUES (?1, ?2)")?
+        .execute(params![
+            conn.last_insert_rowid(),
+            searchable_text(&reference, &report.answers)
+        ])?;
     record_event(
         conn,
         &report.id,
@@ -94,6 +100,26 @@ pub fn file(conn: &Connection, report: &NewReport) -> Result<Receipt, StoreError
         received_at,
         new: true,
     })
+}
+
+/// What free-text search finds a report by: its reference and every word observers wrote
+/// or chose (option keys read well enough: `vote_buying`).
+fn searchable_text(reference: &str, answers: &Value) -> String {
+    let mut text = reference.to_owned();
+    for value in answers.as_object().into_iter().flat_map(|o| o.values()) {
+        let words = match value {
+            Value::String(s) => s.clone(),
+            Value::Array(items) => items
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(" "),
+            _ => continue,
+        };
+        text.push(' ');
+        text.push_str(&words);
+    }
+    text
 }
 
 /// The receipt of a report already filed with this id, if it is this observer's; an id
@@ -124,6 +150,15 @@ pub fn filed_receipt(
         }
         Some(_) => Err(StoreError::NotFound("no such report".to_owned())),
     }
+}
+
+/// The answers stored with a report, as JSON text.
+pub fn stored_answers(conn: &Connection, id: &str) -> Result<String, StoreError> {
+    found(
+        conn.prepare_cached("SELECT answers FROM reports WHERE id = ?1")?
+            .query_row([id], |r| r.get(0)),
+        || "no such report".to_owned(),
+    )
 }
 
 /// The receipt of one of this observer's reports.
@@ -324,35 +359,72 @@ pub struct Event {
     pub actor: Option<String>,
     pub kind: String,
     pub text: String,
+    /// For review actions: the status before and after.
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
 }
 
-/// A report's history, oldest first.
+/// A report's whole history, oldest first: what reviewers see.
 pub fn history(conn: &Connection, report_id: &str) -> Result<Vec<Event>, StoreError> {
+    events(conn, report_id, false)
+}
+
+/// What the observer sees of a report's history: the filing and their own amendments,
+/// never the core team's review notes.
+pub fn history_for_observer(conn: &Connection, report_id: &str) -> Result<Vec<Event>, StoreError> {
+    events(conn, report_id, true)
+}
+
+fn events(
+    conn: &Connection,
+    report_id: &str,
+    observer_view: bool,
+) -> Result<Vec<Event>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT e.at, u.display_name, e.kind, e.text FROM report_events e LEFT JOIN users u ON u.id = e.actor_id
-         WHERE e.report_id = ?1 ORDER BY e.id",
+        "SELECT e.at, u.display_name, e.kind, e.text, e.from_status, e.to_status
+         FROM report_events e LEFT JOIN users u ON u.id = e.actor_id
+         WHERE e.report_id = ?1 AND (NOT ?2 OR e.kind IN ('filed', 'correction', 'addition'))
+         ORDER BY e.id",
     )?;
-    let rows = stmt.query_map([report_id], |r| {
+    let rows = stmt.query_map(params![report_id, observer_view], |r| {
         Ok(Event {
             at: r.get(0)?,
             actor: r.get(1)?,
             kind: r.get(2)?,
             text: r.get(3)?,
+            from_status: r.get(4)?,
+            to_status: r.get(5)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Adds an observer's correction or addition to their own report. The report itself is
-/// never changed: the amendment joins its history.
+/// never changed: the amendment joins its history. Sent twice with the same
+/// `submission_id` (a double tap), it is added once.
 pub fn amend(
     conn: &Connection,
     mission_id: i64,
     observer_id: i64,
     id: &str,
+    submission_id: &str,
     kind: AmendmentKind,
     text: &str,
 ) -> Result<(), StoreError> {
     own(conn, mission_id, observer_id, id)?;
-    record_event(conn, id, now(), Some(observer_id), kind.as_str(), text)
+    let seen: bool = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM report_events WHERE submission_id = ?1)")?
+        .query_row([submission_id], |r| r.get(0))?;
+    if seen {
+        return Ok(());
+    }
+    conn.prepare_cached(
+        "UPDATE report_text SET text = text || ' ' || ?2 WHERE rowid = (SELECT seq FROM reports WHERE id = ?1)",
+    )?
+    .execute(params![id, text])?;
+    conn.prepare_cached(
+        "INSERT INTO report_events (report_id, at, actor_id, kind, text, submission_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![id, now(), observer_id, kind.as_str(), text, submission_id])?;
+    Ok(())
 }

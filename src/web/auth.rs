@@ -66,7 +66,13 @@ async fn sign_in_page(
         };
         return Ok(Redirect::to(&destination).into_response());
     }
-    let notice = query.signed_out.is_some().then_some("You are signed out.");
+    let notice = if next.contains("/observer/file/resume/") {
+        Some(
+            "You were signed out before your report was sent. Sign in: it comes back filled in, for you to send.",
+        )
+    } else {
+        query.signed_out.is_some().then_some("You are signed out.")
+    };
     login_form(&state, StatusCode::OK, String::new(), next, None, notice)
 }
 

@@ -76,6 +76,18 @@ pub async fn check(State(state): State<AppState>, request: Request, next: Next) 
             .any(|want| tokens_match(given, want))
     });
     if !valid {
+        // A report form is never thrown away for a stale token: the observer gets every
+        // answer back, to check and send again (nothing is filed without a valid token).
+        if let Some(slug) = filing_mission(parts.uri.path()) {
+            if signed_in.is_some() {
+                let mut request = Request::from_parts(parts, Body::from(bytes));
+                request.extensions_mut().insert(StaleForm);
+                return next.run(request).await;
+            }
+            if let Some(response) = park_until_signed_in(&state, slug, &bytes).await {
+                return response;
+            }
+        }
         let error = if signed_in.is_none() && !is_login {
             AppError::SignedOut
         } else {
@@ -85,6 +97,40 @@ pub async fn check(State(state): State<AppState>, request: Request, next: Next) 
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
+}
+
+/// Marks a report form that arrived with a stale token: shown again, not filed.
+#[derive(Clone, Copy, Debug)]
+pub struct StaleForm;
+
+/// The mission slug when `path` is where report forms are sent (`/m/{slug}/observer/file`).
+fn filing_mission(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix("/m/")?;
+    let (slug, tail) = rest.split_once('/')?;
+    (tail == "observer/file").then_some(slug)
+}
+
+/// Keeps a report form posted without a session and sends the observer to sign in; after
+/// sign-in they land on the same form, filled in as they left it.
+async fn park_until_signed_in(state: &AppState, slug: &str, body: &[u8]) -> Option<Response> {
+    let fields = super::strict_form::parse(body).ok()?;
+    let id = fields
+        .iter()
+        .find(|(n, _)| n == "submission_id")
+        .map(|(_, v)| v.trim())?;
+    let id = uuid::Uuid::parse_str(id).ok()?.hyphenated().to_string();
+    let (slug_owned, body, key) = (slug.to_owned(), body.to_vec(), id.clone());
+    let parked = state
+        .store
+        .write(move |conn| crate::store::parked::park(conn, &key, &slug_owned, &body))
+        .await
+        .ok()?;
+    if !parked {
+        return None;
+    }
+    let next = format!("/m/{slug}/observer/file/resume/{id}");
+    let location = format!("/login?next={}", super::session::query_component(&next));
+    Some(axum::response::Redirect::to(&location).into_response())
 }
 
 fn form_token(body: &[u8]) -> Option<String> {

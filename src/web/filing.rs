@@ -3,23 +3,28 @@
 use std::cell::RefCell;
 
 use askama::Template;
+use axum::Extension;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use rusqlite::Connection;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::csrf::StaleForm;
 use super::form_view::{ANSWER_PREFIX, SectionView, sections};
 use super::member::{Member, ObserverArea};
+use super::strict_form::StrictForm;
 use super::view::{Layout, level_name, local_time, ok, page, within};
 use super::{AppError, AppState};
-use crate::domain::answers::{Answers, FieldErrors, RawAnswers, Refusal, assess};
+use crate::domain::answers::{Answers, Bounds, FieldErrors, RawAnswers, Refusal, assess};
 use crate::domain::form::{FormKind, Severity};
 use crate::domain::geography::level_plural;
-use crate::domain::report::{local_input_value, parse_observed_at, reference_prefix};
+use crate::domain::report::{
+    answer_window, local_input_value, parse_observed_at, reference_prefix,
+};
 use crate::store::forms::{self, StoredForm};
 use crate::store::regions::{self, Region};
 use crate::store::reports::{self, NewReport};
@@ -30,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/observer/file", post(submit))
         .route("/observer/file/{form_key}", get(pick_place))
         .route("/observer/file/{form_key}/{region_id}", get(blank_form))
+        .route("/observer/file/resume/{id}", get(resume))
         .route("/observer/reports/{id}/receipt", get(receipt))
 }
 
@@ -255,6 +261,7 @@ struct FormTemplate {
     observed_at: String,
     observed_at_error: Option<String>,
     error_count: usize,
+    notice: Option<String>,
     sections: Vec<SectionView>,
     preview: bool,
 }
@@ -292,6 +299,7 @@ impl FormContext {
 }
 
 /// What the observer typed, to show the form again.
+#[derive(Clone)]
 struct Typed {
     submission_id: String,
     observed_at: String,
@@ -304,6 +312,7 @@ fn render_form(
     typed: &Typed,
     errors: &FieldErrors,
     observed_at_error: Option<String>,
+    notice: Option<&str>,
     status: StatusCode,
 ) -> Response {
     let slug = &member.mission.slug;
@@ -324,6 +333,7 @@ fn render_form(
         observed_at: typed.observed_at.clone(),
         error_count: errors.len() + usize::from(observed_at_error.is_some()),
         observed_at_error,
+        notice: notice.map(str::to_owned),
         sections: sections(definition, &typed.answers, errors),
         preview: false,
     };
@@ -355,6 +365,7 @@ async fn blank_form(
         &typed,
         &FieldErrors::default(),
         None,
+        None,
         StatusCode::OK,
     ))
 }
@@ -363,6 +374,7 @@ async fn blank_form(
 
 /// The fields of a submitted form, read strictly: anything malformed is a 400 with a
 /// message, never a guess.
+#[derive(Clone)]
 struct Submission {
     typed: Typed,
     form_id: i64,
@@ -411,64 +423,130 @@ fn receipt_redirect(slug: &str, id: &str) -> Response {
     Redirect::to(&format!("/m/{slug}/observer/reports/{id}/receipt")).into_response()
 }
 
+/// What the database says about a submission.
+enum Arrival {
+    /// Filed before under this id; `same` when the resend says the same thing.
+    Filed {
+        receipt: reports::Receipt,
+        same: bool,
+    },
+    /// New: the form and place it was filled in for, and the checked answers.
+    New {
+        context: FormContext,
+        checked: Result<Answers, Refusal>,
+    },
+}
+
+/// Loads the form and place a submission names and checks its answers.
+fn check_submission(
+    conn: &Connection,
+    mission_id: i64,
+    time_zone: &str,
+    submission: &Submission,
+) -> Result<(FormContext, Result<Answers, Refusal>), StoreError> {
+    // The ids come from the page the observer was given: one that does not exist means a
+    // page from elsewhere or a form since removed, not a missing page.
+    let form = forms::by_id(conn, mission_id, submission.form_id).map_err(|e| match e {
+        StoreError::NotFound(_) => StoreError::Rejected(
+            "This form is not one of the mission's forms. Go back to your home page and choose a form again.".into(),
+        ),
+        other => other,
+    })?;
+    let context =
+        FormContext::load(conn, mission_id, form, submission.region_id).map_err(|e| match e {
+            StoreError::NotFound(_) => StoreError::Rejected(
+                "This place is not part of the mission. Go back and choose the place again.".into(),
+            ),
+            other => other,
+        })?;
+    let failure = RefCell::new(None);
+    let station_path = |code: &str| {
+        regions::station_path(conn, mission_id, code).unwrap_or_else(|e| {
+            failure.replace(Some(e));
+            None
+        })
+    };
+    let (earliest, latest) = answer_window(now(), time_zone);
+    let bounds = Bounds {
+        station_path: &station_path,
+        place_path: &context.region.path,
+        earliest,
+        latest,
+    };
+    let checked = Answers::validate(&context.form.definition, &submission.typed.answers, &bounds);
+    match failure.into_inner() {
+        Some(error) => Err(error),
+        None => Ok((context, checked)),
+    }
+}
+
 async fn submit(
     State(state): State<AppState>,
     member: Member<ObserverArea>,
-    Form(fields): Form<Vec<(String, String)>>,
+    stale: Option<Extension<StaleForm>>,
+    StrictForm(fields): StrictForm,
 ) -> Result<Response, AppError> {
-    let submission = parse_submission(fields)?;
+    let submission = match parse_submission(fields) {
+        Ok(submission) => submission,
+        Err(_) if stale.is_some() => return Err(AppError::FormExpired),
+        Err(e) => return Err(e),
+    };
     let (mission_id, observer_id) = (member.mission_id(), member.user.user_id);
     let slug = member.mission.slug.clone();
 
-    // A resend of a report already on disk (double tap, retry, outbox) gets its receipt.
-    let id = submission.typed.submission_id.clone();
-    let filed = state
-        .store
-        .read(move |conn| reports::filed_receipt(conn, &id, mission_id, observer_id))
-        .await?;
-    if let Some(receipt) = filed {
-        return Ok(receipt_redirect(&slug, &receipt.id));
-    }
-
-    let (form_id, region_id) = (submission.form_id, submission.region_id);
-    let raw = submission.typed.answers.clone();
-    let (context, checked) = state
+    let submitted = submission.clone();
+    let zone = member.mission.time_zone.clone();
+    let arrival = state
         .store
         .read(move |conn| {
-            // The ids come from the page the observer was given: one that does not exist
-            // means a page from elsewhere or a form since removed, not a missing page.
-            let form = forms::by_id(conn, mission_id, form_id).map_err(|e| match e {
-                StoreError::NotFound(_) => StoreError::Rejected(
-                    "This form is not one of the mission's forms. Go back to your home page and choose a form again.".into(),
-                ),
-                other => other,
-            })?;
-            let context = FormContext::load(conn, mission_id, form, region_id).map_err(|e| match e {
-                StoreError::NotFound(_) => StoreError::Rejected(
-                    "This place is not part of the mission. Go back and choose the place again.".into(),
-                ),
-                other => other,
-            })?;
-            let failure = RefCell::new(None);
-            let exists = |code: &str| {
-                regions::station_exists(conn, mission_id, code).unwrap_or_else(|e| {
-                    failure.replace(Some(e));
-                    false
-                })
-            };
-            let checked = Answers::validate(&context.form.definition, &raw, &exists);
-            if let Some(error) = failure.into_inner() {
-                return Err(error);
+            let id = &submitted.typed.submission_id;
+            if let Some(receipt) = reports::filed_receipt(conn, id, mission_id, observer_id)? {
+                let stored = reports::stored_answers(conn, id)?;
+                let same = check_submission(conn, mission_id, &zone, &submitted)
+                    .ok()
+                    .and_then(|(_, checked)| checked.ok())
+                    .is_some_and(|answers| {
+                        serde_json::from_str::<serde_json::Value>(&stored).ok()
+                            == Some(answers.to_json())
+                    });
+                return Ok(Arrival::Filed { receipt, same });
             }
-            Ok((context, checked))
+            let (context, checked) = check_submission(conn, mission_id, &zone, &submitted)?;
+            Ok(Arrival::New { context, checked })
         })
         .await?;
+    let (context, checked) = match arrival {
+        // A resend of a report already on disk (double tap, retry, outbox) gets its
+        // receipt; if it says something else, the receipt says those changes were not saved.
+        Arrival::Filed { receipt, same } => {
+            let unsaved = if same { "" } else { "?unsaved=1" };
+            return Ok(Redirect::to(&format!(
+                "/m/{slug}/observer/reports/{}/receipt{unsaved}",
+                receipt.id
+            ))
+            .into_response());
+        }
+        Arrival::New { context, checked } => (context, checked),
+    };
+    if stale.is_some() {
+        let notice = "This page had expired, so the report was not sent. Check your answers and send it again.";
+        let (errors, status) = (FieldErrors::default(), StatusCode::FORBIDDEN);
+        return Ok(render_form(
+            &member,
+            &context,
+            &submission.typed,
+            &errors,
+            None,
+            Some(notice),
+            status,
+        ));
+    }
     let observed = parse_observed_at(
         &submission.typed.observed_at,
         &member.mission.time_zone,
         now(),
     );
-    let answers = match (checked, observed) {
+    let (answers, observed_at) = match (checked, observed) {
         (Err(Refusal::UnknownQuestion(key)), _) => {
             return Err(AppError::BadRequest(format!(
                 "This form has no question `{key}`. Go back, reload the form and send it again."
@@ -487,11 +565,11 @@ async fn submit(
                 &submission.typed,
                 &errors,
                 observed.err(),
+                None,
                 status,
             ));
         }
     };
-    let (answers, observed_at) = answers;
     let assessment = assess(&context.form.definition, &answers);
     let report = NewReport {
         id: submission.typed.submission_id,
@@ -519,12 +597,56 @@ async fn submit(
     Ok(receipt_redirect(&slug, &receipt.id))
 }
 
+/// A report form kept while its observer was signed out, filled in again for them.
+async fn resume(
+    State(state): State<AppState>,
+    member: Member<ObserverArea>,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let (mission_id, observer_id) = (member.mission_id(), member.user.user_id);
+    let slug = member.mission.slug.clone();
+    let (key, slug_for_read) = (id.clone(), slug.clone());
+    let body = state
+        .store
+        .read(move |conn| {
+            if let Some(receipt) = reports::filed_receipt(conn, &key, mission_id, observer_id)? {
+                return Ok(Err(receipt));
+            }
+            Ok(Ok(crate::store::parked::body(conn, &key, &slug_for_read)?))
+        })
+        .await?;
+    let body = match body {
+        Err(receipt) => return Ok(receipt_redirect(&slug, &receipt.id)),
+        Ok(None) => return Err(AppError::NotFound),
+        Ok(Some(body)) => body,
+    };
+    let submission = parse_submission(crate::web::strict_form::parse(&body)?)?;
+    let submitted = submission.clone();
+    let zone = member.mission.time_zone.clone();
+    let (context, _) = state
+        .store
+        .read(move |conn| check_submission(conn, mission_id, &zone, &submitted))
+        .await?;
+    let notice = "You were signed out before this report was sent. Check your answers and send it.";
+    Ok(render_form(
+        &member,
+        &context,
+        &submission.typed,
+        &FieldErrors::default(),
+        None,
+        Some(notice),
+        StatusCode::OK,
+    ))
+}
+
 // ----- the receipt -----
 
 #[derive(Template)]
 #[template(path = "observer/receipt.html")]
 struct ReceiptTemplate {
     layout: Layout,
+    /// A resend said something else than the report on file: those changes were not saved.
+    unsaved: bool,
     reference: String,
     received_at: String,
     form_title: String,
@@ -542,10 +664,16 @@ struct ProblemLine {
     answer: String,
 }
 
+#[derive(Deserialize)]
+struct ReceiptQuery {
+    unsaved: Option<String>,
+}
+
 async fn receipt(
     State(state): State<AppState>,
     member: Member<ObserverArea>,
     Path((_, id)): Path<(String, String)>,
+    Query(query): Query<ReceiptQuery>,
 ) -> Result<Response, AppError> {
     let (mission_id, observer_id) = (member.mission_id(), member.user.user_id);
     let (receipt, report, form, region) = state
@@ -572,6 +700,7 @@ async fn receipt(
     let slug = &member.mission.slug;
     let template = ReceiptTemplate {
         layout: member.layout("Report received"),
+        unsaved: query.unsaved.is_some(),
         reference: receipt.reference,
         received_at: local_time(receipt.received_at, &member.mission.time_zone),
         form_title: definition.title.clone(),

@@ -42,7 +42,7 @@ async fn list(
     let mission_id = member.mission_id();
     let current = state
         .store
-        .read(move |conn| forms::current(conn, mission_id))
+        .read(move |conn| forms::current(conn, mission_id, true))
         .await?;
     let slug = &member.mission.slug;
     let forms = current

@@ -19,6 +19,7 @@ mod my_reports;
 mod observer;
 mod overview;
 mod session;
+mod strict_form;
 mod view;
 
 use std::sync::Arc;

@@ -2,14 +2,16 @@
 //! amendments.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use serde::Deserialize;
+use uuid::Uuid;
 
 use super::member::{Member, ObserverArea};
+use super::strict_form::StrictForm;
 use super::view::{Layout, local_time, ok, page, within};
 use super::{AppError, AppState};
 use crate::domain::answers::{Answers, assess, display};
@@ -137,6 +139,7 @@ struct ReportTemplate {
     amend_error: Option<String>,
     amend_kind: String,
     amend_text: String,
+    amendment_id: String,
 }
 
 struct AnswerSection {
@@ -157,11 +160,23 @@ struct HistoryLine {
 }
 
 /// What the observer typed in the amendment form, to show it again with its error.
-#[derive(Default)]
 struct AmendDraft {
     kind: String,
     text: String,
     error: Option<String>,
+    /// Made with the form: a double tap adds the amendment once.
+    amendment_id: String,
+}
+
+impl AmendDraft {
+    fn blank() -> AmendDraft {
+        AmendDraft {
+            kind: String::new(),
+            text: String::new(),
+            error: None,
+            amendment_id: Uuid::new_v4().hyphenated().to_string(),
+        }
+    }
 }
 
 async fn report_template(
@@ -177,7 +192,7 @@ async fn report_template(
             let report = reports::own(conn, mission_id, observer_id, &id)?;
             let form = forms::by_id(conn, mission_id, report.form_id)?;
             let trail = regions::trail(conn, report.region_id)?;
-            let events = reports::history(conn, &report.id)?;
+            let events = reports::history_for_observer(conn, &report.id)?;
             Ok((report, form, trail, events))
         })
         .await?;
@@ -244,6 +259,7 @@ async fn report_template(
         amend_error: draft.error,
         amend_kind: draft.kind,
         amend_text: draft.text,
+        amendment_id: draft.amendment_id,
     })
 }
 
@@ -252,26 +268,34 @@ async fn report_page(
     member: Member<ObserverArea>,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let template = report_template(&state, &member, id, AmendDraft::default()).await?;
+    let template = report_template(&state, &member, id, AmendDraft::blank()).await?;
     Ok(ok(&template))
-}
-
-#[derive(Deserialize)]
-struct AmendForm {
-    #[serde(default)]
-    kind: String,
-    #[serde(default)]
-    text: String,
 }
 
 async fn amend(
     State(state): State<AppState>,
     member: Member<ObserverArea>,
     Path((_, id)): Path<(String, String)>,
-    Form(form): Form<AmendForm>,
+    StrictForm(fields): StrictForm,
 ) -> Result<Response, AppError> {
-    let kind = AmendmentKind::parse(&form.kind);
-    let text = amendment_text(&form.text);
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let (kind_text, typed) = (field("kind"), field("text"));
+    let amendment_id = Uuid::parse_str(field("amendment_id").trim())
+        .map_err(|_| {
+            AppError::BadRequest(
+                "This form arrived incomplete. Go back, reload the page and send it again.".into(),
+            )
+        })?
+        .hyphenated()
+        .to_string();
+    let kind = AmendmentKind::parse(&kind_text);
+    let text = amendment_text(&typed);
     let (kind, text) = match (kind, text) {
         (Some(kind), Ok(text)) => (kind, text),
         (kind, text) => {
@@ -281,9 +305,10 @@ async fn amend(
                 _ => String::new(),
             };
             let draft = AmendDraft {
-                kind: form.kind,
-                text: form.text,
+                kind: kind_text,
+                text: typed,
                 error: Some(error),
+                amendment_id,
             };
             let template = report_template(&state, &member, id, draft).await?;
             return Ok(page(StatusCode::UNPROCESSABLE_ENTITY, &template));
@@ -293,7 +318,17 @@ async fn amend(
     let report_id = id.clone();
     state
         .store
-        .write(move |conn| reports::amend(conn, mission_id, observer_id, &report_id, kind, &text))
+        .write(move |conn| {
+            reports::amend(
+                conn,
+                mission_id,
+                observer_id,
+                &report_id,
+                &amendment_id,
+                kind,
+                &text,
+            )
+        })
         .await?;
     let back = format!("/m/{}/observer/reports/{id}#amend", member.mission.slug);
     Ok(Redirect::to(&back).into_response())

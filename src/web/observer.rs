@@ -68,7 +68,7 @@ async fn home(
                 };
                 views.push((region, trail, count, stations));
             }
-            let current_forms = forms::current(conn, mission_id)?;
+            let current_forms = forms::current(conn, mission_id, false)?;
             let report_count = reports::count_of_observer(conn, mission_id, user_id)?;
             Ok((levels, views, current_forms, report_count))
         })

@@ -70,6 +70,8 @@ impl Layout {
         let links = [
             (Area::Observer, "Home"),
             (Area::Overview, "Overview"),
+            (Area::Review, "Review"),
+            (Area::Findings, "Findings"),
             (Area::Forms, "Forms"),
             (Area::Admin, "Mission setup"),
         ]

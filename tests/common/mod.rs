@@ -103,6 +103,26 @@ impl TestApp {
             .write(move |conn| regions::import(conn, mission_id, &plan))
             .await
             .expect("geography");
+        // The other mission has forms and a county of its own: ids that exist, but not here.
+        let other_forms: Vec<FormDefinition> = fieldreport::demo::FORMS
+            .iter()
+            .map(|t| FormDefinition::from_toml(t).expect("demo form"))
+            .collect();
+        let other_plan = plan_import(
+            &ImportScheme::parse("county:c:n", StationColumns::default()).expect("scheme"),
+            "c,n\n099,Elsewhere\n".as_bytes(),
+        )
+        .expect("plan");
+        store
+            .write(move |conn| {
+                regions::import(conn, other_mission_id, &other_plan)?;
+                for form in &other_forms {
+                    forms::import(conn, other_mission_id, form, &Actor::command_line())?;
+                }
+                Ok(())
+            })
+            .await
+            .expect("other mission");
         let demo_forms: Vec<FormDefinition> = fieldreport::demo::FORMS
             .iter()
             .map(|t| FormDefinition::from_toml(t).expect("demo form"))
@@ -440,6 +460,21 @@ impl Browser {
             .await
     }
 
+    /// Sends the amendment form of a report page with these fields (a fresh form each time).
+    pub async fn amend(&mut self, report: &str, fields: &[(&str, &str)]) -> Page {
+        let page = self.get(report).await;
+        let id = hidden_value(&page.body, "amendment_id").expect("amendment form");
+        let mut all = vec![("_csrf", page.csrf()), ("amendment_id", id)];
+        all.extend(
+            fields
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .map(|(k, v)| (leak(k), v)),
+        );
+        let pairs: Vec<(&str, &str)> = all.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.post_raw(&format!("{report}/amendments"), &pairs).await
+    }
+
     pub fn session_cookie(&self) -> Option<String> {
         self.cookies.get("fr_session").cloned()
     }
@@ -450,4 +485,18 @@ pub fn hidden_href(html: &str, text: &str) -> Option<String> {
     let end = html.find(&format!("\">{text}</a>"))?;
     let start = html[..end].rfind("href=\"")? + 6;
     Some(html[start..end].replace("&amp;", "&"))
+}
+
+fn leak(text: String) -> &'static str {
+    Box::leak(text.into_boxed_str())
+}
+
+/// A time an hour ago in the test mission's time zone, as a date-time field holds it:
+/// answers must fall within a year before now.
+pub fn an_hour_ago() -> &'static str {
+    let local = fieldreport::domain::report::local_input_value(
+        fieldreport::store::now() - 3600,
+        "Africa/Nairobi",
+    );
+    leak(local)
 }

@@ -1,0 +1,351 @@
+//! The review queue and review actions on reports.
+
+use rusqlite::types::Value as Sql;
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+
+use super::audit::Actor;
+use super::regions;
+use super::{StoreError, found, now};
+use crate::domain::form::Severity;
+use crate::domain::queue::{Cursor, Sort};
+use crate::domain::review::{Action, Status, transition};
+use crate::domain::role::Role;
+
+/// A queue query, resolved: every filter the store applies.
+#[derive(Debug, Clone, Default)]
+pub struct QueueQuery {
+    pub mission_id: i64,
+    /// Reports in this subtree (a materialized path).
+    pub region_path: Option<String>,
+    pub form_keys: Vec<String>,
+    pub categories: Vec<String>,
+    pub severities: Vec<Severity>,
+    pub statuses: Vec<Status>,
+    pub problems_only: bool,
+    pub observer_id: Option<i64>,
+    pub received_from: Option<i64>,
+    pub received_to: Option<i64>,
+    /// An FTS5 query over what observers wrote.
+    pub text: Option<String>,
+}
+
+/// A line of the queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueLine {
+    pub id: String,
+    pub reference: String,
+    pub received_at: i64,
+    pub form_title: String,
+    pub form_kind: String,
+    pub region_name: String,
+    pub region_code: String,
+    pub observer_id: i64,
+    pub observer: String,
+    pub status: Status,
+    pub severity: Option<Severity>,
+    pub problem_count: i64,
+    pub category: Option<String>,
+    pub cursor: Cursor,
+}
+
+/// Adds `column IN (items)` unless `items` is empty (no filter).
+fn any_of(column: &str, items: Vec<Sql>, clauses: &mut Vec<String>, values: &mut Vec<Sql>) {
+    if !items.is_empty() {
+        clauses.push(format!(
+            "{column} IN ({})",
+            vec!["?"; items.len()].join(", ")
+        ));
+        values.extend(items);
+    }
+}
+
+/// The WHERE clause and its parameters for a query; `r` is `reports`, `f` its form.
+fn conditions(query: &QueueQuery, with_status: bool) -> (String, Vec<Sql>) {
+    let mut clauses = vec!["r.mission_id = ?".to_owned()];
+    let mut values = vec![Sql::Integer(query.mission_id)];
+    if let Some(path) = &query.region_path {
+        clauses.push("r.region_path >= ? AND r.region_path < ?".to_owned());
+        values.push(Sql::Text(path.clone()));
+        values.push(Sql::Text(regions::path_upper_bound(path)));
+    }
+    any_of(
+        "f.key",
+        query.form_keys.iter().cloned().map(Sql::Text).collect(),
+        &mut clauses,
+        &mut values,
+    );
+    any_of(
+        "r.category",
+        query.categories.iter().cloned().map(Sql::Text).collect(),
+        &mut clauses,
+        &mut values,
+    );
+    any_of(
+        "r.severity",
+        query
+            .severities
+            .iter()
+            .map(|s| Sql::Integer(s.rank()))
+            .collect(),
+        &mut clauses,
+        &mut values,
+    );
+    if with_status {
+        let statuses = query
+            .statuses
+            .iter()
+            .map(|s| Sql::Text(s.as_str().to_owned()))
+            .collect();
+        any_of("r.status", statuses, &mut clauses, &mut values);
+    }
+    if query.problems_only {
+        clauses.push("r.problem_count > 0".to_owned());
+    }
+    if let Some(observer) = query.observer_id {
+        clauses.push("r.observer_id = ?".to_owned());
+        values.push(Sql::Integer(observer));
+    }
+    if let Some(from) = query.received_from {
+        clauses.push("r.received_at >= ?".to_owned());
+        values.push(Sql::Integer(from));
+    }
+    if let Some(to) = query.received_to {
+        clauses.push("r.received_at < ?".to_owned());
+        values.push(Sql::Integer(to));
+    }
+    if let Some(text) = &query.text {
+        clauses
+            .push("r.seq IN (SELECT rowid FROM report_text WHERE report_text MATCH ?)".to_owned());
+        values.push(Sql::Text(text.clone()));
+    }
+    (clauses.join(" AND "), values)
+}
+
+const LINE_SELECT: &str = "
+    SELECT r.id, r.reference, r.received_at, f.title, f.kind, g.name, g.code, r.observer_id, u.display_name,
+           r.status, r.severity, r.problem_count, r.category, r.seq
+    FROM reports r
+    JOIN forms f ON f.id = r.form_id
+    JOIN regions g ON g.id = r.region_id
+    JOIN users u ON u.id = r.observer_id";
+
+fn line_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<QueueLine> {
+    let status: String = row.get(9)?;
+    let severity: Option<i64> = row.get(10)?;
+    Ok(QueueLine {
+        id: row.get(0)?,
+        reference: row.get(1)?,
+        received_at: row.get(2)?,
+        form_title: row.get(3)?,
+        form_kind: row.get(4)?,
+        region_name: row.get(5)?,
+        region_code: row.get(6)?,
+        observer_id: row.get(7)?,
+        observer: row.get(8)?,
+        status: Status::parse(&status).unwrap_or(Status::Received),
+        severity: severity.and_then(Severity::from_rank),
+        problem_count: row.get(11)?,
+        category: row.get(12)?,
+        cursor: Cursor {
+            severity: severity.unwrap_or(0),
+            seq: row.get(13)?,
+        },
+    })
+}
+
+/// One page of the queue: `limit` lines after `after`, in `sort` order. Paging by arrival
+/// number (not by time, not by offset) means reports arriving meanwhile never shift a page:
+/// nothing is skipped or shown twice.
+pub fn page(
+    conn: &Connection,
+    query: &QueueQuery,
+    sort: Sort,
+    after: Option<Cursor>,
+    limit: u32,
+) -> Result<Vec<QueueLine>, StoreError> {
+    let (mut clause, mut values) = conditions(query, true);
+    let order = match sort {
+        Sort::Newest => {
+            if let Some(cursor) = after {
+                clause.push_str(" AND r.seq < ?");
+                values.push(Sql::Integer(cursor.seq));
+            }
+            "r.seq DESC"
+        }
+        Sort::Severity => {
+            if let Some(cursor) = after {
+                clause.push_str(" AND (coalesce(r.severity, 0), r.seq) < (?, ?)");
+                values.push(Sql::Integer(cursor.severity));
+                values.push(Sql::Integer(cursor.seq));
+            }
+            "coalesce(r.severity, 0) DESC, r.seq DESC"
+        }
+    };
+    values.push(Sql::Integer(i64::from(limit)));
+    let sql = format!("{LINE_SELECT} WHERE {clause} ORDER BY {order} LIMIT ?");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params_from_iter(values), line_from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The open critical and high reports matching the other filters, most severe and newest
+/// first: what must not wait.
+pub fn urgent(
+    conn: &Connection,
+    query: &QueueQuery,
+    limit: u32,
+) -> Result<Vec<QueueLine>, StoreError> {
+    let (clause, mut values) = conditions(query, false);
+    values.push(Sql::Integer(i64::from(limit)));
+    let sql = format!(
+        "{LINE_SELECT} WHERE {clause} AND r.status IN ('received', 'escalated') AND r.severity >= 3
+         ORDER BY r.severity DESC, r.seq DESC LIMIT ?"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params_from_iter(values), line_from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// How many reports match the filters (ignoring the status filter), by status.
+pub fn counts_by_status(
+    conn: &Connection,
+    query: &QueueQuery,
+) -> Result<Vec<(Status, i64)>, StoreError> {
+    let (clause, values) = conditions(query, false);
+    let sql = format!(
+        "SELECT r.status, count(*) FROM reports r JOIN forms f ON f.id = r.form_id WHERE {clause} GROUP BY r.status"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows: Vec<(String, i64)> = stmt
+        .query_map(params_from_iter(values), |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(Status::ALL
+        .into_iter()
+        .map(|status| {
+            (
+                status,
+                rows.iter()
+                    .find(|(s, _)| s == status.as_str())
+                    .map_or(0, |(_, n)| *n),
+            )
+        })
+        .collect())
+}
+
+/// How many reports match every filter.
+pub fn count(conn: &Connection, query: &QueueQuery) -> Result<i64, StoreError> {
+    let (clause, values) = conditions(query, true);
+    let sql =
+        format!("SELECT count(*) FROM reports r JOIN forms f ON f.id = r.form_id WHERE {clause}");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row(params_from_iter(values), |r| r.get(0))?)
+}
+
+/// A report's id by its reference, within the mission.
+pub fn id_by_reference(
+    conn: &Connection,
+    mission_id: i64,
+    reference: &str,
+) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM reports WHERE mission_id = ?1 AND reference = ?2")?
+        .query_row(params![mission_id, reference.trim().to_uppercase()], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
+/// Takes a review action on a report of the mission, if the state machine allows it for
+/// this role, and records it in the report's history. Returns the new status.
+/// A review action as a reviewer asked for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Review {
+    pub action: Action,
+    /// A checked note (required for a dismissal or a comment).
+    pub note: String,
+    /// For a duplicate: the reference of the report this one repeats.
+    pub duplicate_of: Option<String>,
+}
+
+pub fn act(
+    conn: &Connection,
+    mission_id: i64,
+    report_id: &str,
+    actor: &Actor,
+    role: Role,
+    review: &Review,
+) -> Result<Status, StoreError> {
+    let (action, note, duplicate_of) = (
+        review.action,
+        review.note.as_str(),
+        review.duplicate_of.as_deref(),
+    );
+    let (current, reference): (String, String) = found(
+        conn.prepare_cached(
+            "SELECT status, reference FROM reports WHERE id = ?1 AND mission_id = ?2",
+        )?
+        .query_row(params![report_id, mission_id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        }),
+        || "no such report".to_owned(),
+    )?;
+    let current = Status::parse(&current).unwrap_or(Status::Received);
+    let target = transition(current, action, role)
+        .map_err(|e| StoreError::Rejected(format!("{reference}: {e}")))?;
+    let duplicate_id = match (action, duplicate_of) {
+        (Action::MarkDuplicate, Some(other)) => {
+            let other_id = id_by_reference(conn, mission_id, other)?.ok_or_else(|| {
+                StoreError::Rejected(format!(
+                    "There is no report {} in this mission.",
+                    other.trim()
+                ))
+            })?;
+            if other_id == report_id {
+                return Err(StoreError::Rejected(
+                    "A report cannot be a duplicate of itself.".to_owned(),
+                ));
+            }
+            Some(other_id)
+        }
+        (Action::MarkDuplicate, None) => {
+            return Err(StoreError::Rejected(
+                "Give the reference of the report this one repeats.".to_owned(),
+            ));
+        }
+        _ => None,
+    };
+    if action != Action::Comment {
+        conn.prepare_cached(
+            "UPDATE reports SET status = ?2,
+                 duplicate_of = CASE WHEN ?2 = 'duplicate' THEN ?3 WHEN ?2 = 'received' THEN NULL ELSE duplicate_of END
+             WHERE id = ?1",
+        )?
+        .execute(params![report_id, target.as_str(), duplicate_id])?;
+    }
+    let text = match &duplicate_of {
+        Some(other) if action == Action::MarkDuplicate => {
+            let other = other.trim().to_uppercase();
+            if note.is_empty() {
+                format!("Duplicate of {other}")
+            } else {
+                format!("Duplicate of {other}: {note}")
+            }
+        }
+        _ => note.to_owned(),
+    };
+    conn.prepare_cached(
+        "INSERT INTO report_events (report_id, at, actor_id, kind, text, from_status, to_status)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        report_id,
+        now(),
+        actor.user_id,
+        action.as_str(),
+        text,
+        current.as_str(),
+        target.as_str()
+    ])?;
+    Ok(target)
+}
