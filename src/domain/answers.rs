@@ -217,7 +217,7 @@ impl Answers {
     }
 }
 
-fn option_keys(options: &[Choice]) -> String {
+fn option_labels(options: &[Choice]) -> String {
     options
         .iter()
         .map(|o| o.label.as_str())
@@ -245,14 +245,14 @@ fn check_answer(
             if options.iter().any(|o| o.key == value) {
                 Ok(Answer::Choice(value.to_owned()))
             } else {
-                Err(format!("Choose one of: {}.", option_keys(options)))
+                Err(format!("Choose one of: {}.", option_labels(options)))
             }
         }
         QuestionKind::ManyOf(options) => {
             let mut chosen: Vec<String> = Vec::new();
             for value in values {
                 if !options.iter().any(|o| o.key == *value) {
-                    return Err(format!("Choose among: {}.", option_keys(options)));
+                    return Err(format!("Choose among: {}.", option_labels(options)));
                 }
                 if !chosen.iter().any(|c| c == value) {
                     chosen.push((*value).to_owned());

@@ -143,8 +143,9 @@ pub struct Section {
     pub questions: Vec<Question>,
 }
 
-/// A checked form definition.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A checked form definition. Two definitions are equal when their canonical forms are:
+/// the same questions, options and rules, however the file was laid out.
+#[derive(Debug, Clone)]
 pub struct FormDefinition {
     pub key: String,
     pub title: String,
@@ -163,8 +164,18 @@ pub struct FormDefinition {
 const SHORT_TEXT_DEFAULT: usize = 200;
 const LONG_TEXT_DEFAULT: usize = 4000;
 const TEXT_CEILING: usize = 20_000;
+/// More choices than anyone reads through on a phone.
+const MAX_OPTIONS: usize = 60;
 /// More questions than a phone user can answer at a polling station.
 const MAX_QUESTIONS: usize = 200;
+
+impl PartialEq for FormDefinition {
+    fn eq(&self, other: &Self) -> bool {
+        self.canonical == other.canonical
+    }
+}
+
+impl Eq for FormDefinition {}
 
 impl FormDefinition {
     /// Reads a definition from TOML.
@@ -370,7 +381,7 @@ impl RawForm {
             sections: checked_sections,
             severity_from: self.severity_from.clone(),
             category_from: self.category_from.clone(),
-            canonical: serde_json::to_string(&self).map_err(|e| invalid(e.to_string()))?,
+            canonical: String::new(),
         };
         check_source(
             &definition,
@@ -384,7 +395,113 @@ impl RawForm {
             "category_from",
             |_| true,
         )?;
+        check_form_rules(&definition)?;
+        let mut definition = definition;
+        definition.canonical =
+            serde_json::to_string(&definition.normalized()).map_err(|e| invalid(e.to_string()))?;
         Ok(definition)
+    }
+}
+
+/// The largest total of text an observer could type into one form, in bytes: kept well
+/// under the server's 256 KiB request limit, so a full form is never refused for size.
+const MAX_FORM_TEXT_BYTES: usize = 160 * 1024;
+
+/// Rules about the form as a whole, once every question is checked.
+fn check_form_rules(definition: &FormDefinition) -> Result<(), DefinitionError> {
+    if definition.category_from.is_some() && definition.kind != FormKind::Incident {
+        return Err(invalid("category_from is for incident forms only"));
+    }
+    if definition.category_from.is_some() && definition.category_from == definition.severity_from {
+        return Err(invalid(
+            "severity_from and category_from name the same question",
+        ));
+    }
+    // A character can take 4 bytes in UTF-8, and up to 3 times that once percent-encoded.
+    let text_bytes: usize = definition
+        .questions()
+        .map(|q| match q.kind {
+            QuestionKind::ShortText { max_length } | QuestionKind::LongText { max_length } => {
+                max_length * 12
+            }
+            _ => 0,
+        })
+        .sum();
+    if text_bytes > MAX_FORM_TEXT_BYTES {
+        return Err(invalid(format!(
+            "the text answers of this form could reach {} KiB, more than a report may hold ({} KiB): lower some max_length",
+            text_bytes / 1024,
+            MAX_FORM_TEXT_BYTES / 1024
+        )));
+    }
+    Ok(())
+}
+
+impl FormDefinition {
+    /// The definition in one normal shape: trimmed, defaults written out, every question in
+    /// a section. Its JSON is the canonical form, stored and compared.
+    fn normalized(&self) -> RawForm {
+        RawForm {
+            key: self.key.clone(),
+            title: self.title.clone(),
+            kind: self.kind.as_str().to_owned(),
+            description: self.description.clone(),
+            severity_from: self.severity_from.clone(),
+            category_from: self.category_from.clone(),
+            questions: Vec::new(),
+            sections: self
+                .sections
+                .iter()
+                .map(|section| RawSection {
+                    title: section.title.clone(),
+                    questions: section.questions.iter().map(Question::normalized).collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl Question {
+    fn normalized(&self) -> RawQuestion {
+        let (kind, options, min, max, max_length) = match &self.kind {
+            QuestionKind::YesNo => ("yes_no", None, None, None, None),
+            QuestionKind::OneOf(options) => ("one_of", Some(options.clone()), None, None, None),
+            QuestionKind::ManyOf(options) => ("many_of", Some(options.clone()), None, None, None),
+            QuestionKind::Integer { min, max } => ("integer", None, Some(*min), Some(*max), None),
+            QuestionKind::ShortText { max_length } => {
+                ("short_text", None, None, None, Some(*max_length))
+            }
+            QuestionKind::LongText { max_length } => {
+                ("long_text", None, None, None, Some(*max_length))
+            }
+            QuestionKind::DateTime => ("date_time", None, None, None, None),
+            QuestionKind::PollingStation => ("polling_station", None, None, None, None),
+        };
+        let problem = self.problem.as_ref().map(|rule| {
+            let (answers, above, below) = match &rule.when {
+                ProblemWhen::Answers(answers) => (Some(answers.clone()), None, None),
+                ProblemWhen::Above(n) => (None, Some(*n), None),
+                ProblemWhen::Below(n) => (None, None, Some(*n)),
+            };
+            RawProblem {
+                answers,
+                above,
+                below,
+                severity: rule.severity.as_str().to_owned(),
+            }
+        });
+        RawQuestion {
+            key: self.key.clone(),
+            label: self.label.clone(),
+            kind: kind.to_owned(),
+            help: self.help.clone(),
+            required: self.required,
+            options,
+            min,
+            max,
+            max_length,
+            problem,
+        }
     }
 }
 
@@ -492,6 +609,12 @@ fn check_options(
     if options.is_empty() {
         return Err(at("the option list is empty".into()));
     }
+    if options.len() > MAX_OPTIONS {
+        return Err(at(format!(
+            "{} options are more than a phone screen can offer (at most {MAX_OPTIONS})",
+            options.len()
+        )));
+    }
     let mut keys = HashSet::new();
     let mut checked = Vec::new();
     for option in options {
@@ -544,6 +667,16 @@ fn check_problem(
             }
             ProblemWhen::Answers(answers.clone())
         }
+        (QuestionKind::Integer { max, .. }, None, Some(above), None) if above >= *max => {
+            return Err(at(format!(
+                "a problem above {above} can never happen: answers go up to {max}"
+            )));
+        }
+        (QuestionKind::Integer { min, .. }, None, None, Some(below)) if below <= *min => {
+            return Err(at(format!(
+                "a problem below {below} can never happen: answers start at {min}"
+            )));
+        }
         (QuestionKind::Integer { .. }, None, Some(above), None) => ProblemWhen::Above(above),
         (QuestionKind::Integer { .. }, None, None, Some(below)) => ProblemWhen::Below(below),
         (QuestionKind::Integer { .. }, _, _, _) => {
@@ -554,8 +687,24 @@ fn check_problem(
         }
         _ => return Err(at("this type of question cannot flag a problem".into())),
     };
-    if matches!(&when, ProblemWhen::Answers(a) if a.is_empty()) {
-        return Err(at("the problem lists no answers".into()));
+    if let ProblemWhen::Answers(answers) = &when {
+        if answers.is_empty() {
+            return Err(at("the problem lists no answers".into()));
+        }
+        let distinct: HashSet<&String> = answers.iter().collect();
+        if distinct.len() != answers.len() {
+            return Err(at("the problem lists an answer twice".into()));
+        }
+        let possible = match kind {
+            QuestionKind::YesNo => 2,
+            QuestionKind::OneOf(options) => options.len(),
+            _ => usize::MAX,
+        };
+        if distinct.len() >= possible {
+            return Err(at(
+                "every answer would be a problem: list only the answers that are".into(),
+            ));
+        }
     }
     Ok(ProblemRule { when, severity })
 }
@@ -739,6 +888,59 @@ max_length = 500
                 "{expected:?} not in {message:?}"
             );
         }
+    }
+
+    #[test]
+    fn rules_that_could_never_or_always_fire_are_refused() {
+        let cases = [
+            (
+                "key = \"q\"\nlabel = \"Q\"\ntype = \"integer\"\nmax = 10\nproblem = { above = 10, severity = \"low\" }",
+                "can never happen",
+            ),
+            (
+                "key = \"q\"\nlabel = \"Q\"\ntype = \"integer\"\nmin = 0\nproblem = { below = 0, severity = \"low\" }",
+                "can never happen",
+            ),
+            (
+                "key = \"q\"\nlabel = \"Q\"\ntype = \"yes_no\"\nproblem = { answers = [\"yes\", \"no\"], severity = \"low\" }",
+                "every answer would be a problem",
+            ),
+            (
+                "key = \"q\"\nlabel = \"Q\"\ntype = \"yes_no\"\nproblem = { answers = [\"no\", \"no\"], severity = \"low\" }",
+                "an answer twice",
+            ),
+            (
+                "key = \"q\"\nlabel = \"Q\"\ntype = \"long_text\"\nmax_length = 20000",
+                "lower some max_length",
+            ),
+        ];
+        for (question, expected) in cases {
+            let message = error_of(question);
+            assert!(
+                message.contains(expected),
+                "{expected:?} not in {message:?}"
+            );
+        }
+        let checklist_category = "key = \"f\"\ntitle = \"F\"\nkind = \"checklist\"\ncategory_from = \"q\"\n[[questions]]\nkey = \"q\"\nlabel = \"Q\"\ntype = \"one_of\"\noptions = [{ key = \"a\", label = \"A\" }]\n";
+        assert!(
+            FormDefinition::from_toml(checklist_category)
+                .expect_err("refused")
+                .0
+                .contains("incident forms only")
+        );
+    }
+
+    #[test]
+    fn layout_and_defaults_do_not_make_a_new_version() {
+        let short = "key = \"f\"\ntitle = \"F\"\nkind = \"checklist\"\n[[questions]]\nkey = \"q\"\nlabel = \"Q\"\ntype = \"short_text\"\n";
+        let spelled_out = "key = \"f\"\ntitle = \"F \"\nkind = \"checklist\"\n[[sections]]\n[[sections.questions]]\nkey = \"q\"\nlabel = \" Q\"\ntype = \"short_text\"\nmax_length = 200\nrequired = false\n";
+        let a = FormDefinition::from_toml(short).expect("valid");
+        let b = FormDefinition::from_toml(spelled_out).expect("valid");
+        assert_eq!(a.canonical_json(), b.canonical_json());
+        assert_eq!(a, b);
+        let changed = FormDefinition::from_toml(&short.replace("label = \"Q\"", "label = \"R\""))
+            .expect("valid");
+        assert_ne!(a, changed);
     }
 
     #[test]

@@ -5,6 +5,7 @@ use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
 
 use super::answers::parse_local_minute;
+use super::form::FormKind;
 
 /// How far ahead of the server's clock an observation may be dated: a phone's clock is
 /// often a few minutes off.
@@ -56,6 +57,13 @@ pub fn local_input_value(unix_seconds: i64, time_zone: &str) -> String {
     at.to_zoned_datetime(zone)
         .strftime("%Y-%m-%dT%H:%M")
         .to_string()
+}
+
+/// Whether a form of this kind may be filed for a region at `depth`, when the mission's
+/// polling stations are at `deepest`: a checklist describes one polling station, an
+/// incident may have happened anywhere.
+pub fn place_fits(kind: FormKind, depth: i64, deepest: i64) -> bool {
+    kind == FormKind::Incident || depth == deepest
 }
 
 /// Crockford's base32 without look-alikes (no I, L, O, U): easy to read out on a phone.
@@ -184,6 +192,13 @@ mod tests {
         let old = parse_observed_at("2015-08-08T16:00", "Africa/Nairobi", NOON_UTC);
         assert!(old.is_err_and(|e| e.contains("year")));
         assert!(parse_observed_at("yesterday", "Africa/Nairobi", NOON_UTC).is_err());
+    }
+
+    #[test]
+    fn checklists_are_for_polling_stations() {
+        assert!(place_fits(FormKind::Checklist, 4, 4));
+        assert!(!place_fits(FormKind::Checklist, 3, 4));
+        assert!(place_fits(FormKind::Incident, 1, 4));
     }
 
     #[test]

@@ -55,8 +55,8 @@ pub fn file(conn: &Connection, report: &NewReport) -> Result<Receipt, StoreError
         .query_row([report.mission_id], |r| r.get(0))
         .optional()?
         .unwrap_or_else(|| vec![0; 32]);
-    let content_hash = chain_hash(&previous, report, received_at, &answers);
     let reference = free_reference(conn, report)?;
+    let content_hash = chain_hash(&previous, report, &reference, received_at, &answers);
     conn.prepare_cached(
         "INSERT INTO reports (id, mission_id, reference, form_id, observer_id, region_id, region_path,
                               observed_at, received_at, channel, severity, problem_count, category,
@@ -161,17 +161,6 @@ pub fn stored_answers(conn: &Connection, id: &str) -> Result<String, StoreError>
     )
 }
 
-/// The receipt of one of this observer's reports.
-pub fn receipt(
-    conn: &Connection,
-    id: &str,
-    mission_id: i64,
-    observer_id: i64,
-) -> Result<Receipt, StoreError> {
-    filed_receipt(conn, id, mission_id, observer_id)?
-        .ok_or_else(|| StoreError::NotFound("no such report".to_owned()))
-}
-
 /// A reference not yet used in the mission. Random, so references say nothing about how
 /// many reports a mission has; with a billion codes a clash is rare, and retried.
 fn free_reference(conn: &Connection, report: &NewReport) -> Result<String, StoreError> {
@@ -195,17 +184,31 @@ fn free_reference(conn: &Connection, report: &NewReport) -> Result<String, Store
 
 /// SHA-256 over the previous report's hash and this report's content: altering or removing
 /// a stored report breaks every hash after it.
-fn chain_hash(previous: &[u8], report: &NewReport, received_at: i64, answers: &str) -> Vec<u8> {
+fn chain_hash(
+    previous: &[u8],
+    report: &NewReport,
+    reference: &str,
+    received_at: i64,
+    answers: &str,
+) -> Vec<u8> {
     let mut hasher = Sha256::new();
     hasher.update(previous);
+    // Every column fixed at filing, derived ones included: the figures the mission counts
+    // cannot be changed without breaking the chain.
     for field in [
         report.id.as_str(),
         &report.mission_id.to_string(),
+        reference,
         &report.form_id.to_string(),
         &report.observer_id.to_string(),
         &report.region_id.to_string(),
+        &report.region_path,
         &report.observed_at.to_string(),
         &received_at.to_string(),
+        report.channel,
+        &report.severity.map_or(0, Severity::rank).to_string(),
+        &report.problem_count.to_string(),
+        report.category.as_deref().unwrap_or_default(),
         answers,
     ] {
         hasher.update(field.as_bytes());

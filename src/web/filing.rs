@@ -1,6 +1,7 @@
 //! Filing a report: choose the place, fill in the form, send it, get a receipt.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 
 use askama::Template;
 use axum::Extension;
@@ -23,7 +24,7 @@ use crate::domain::answers::{Answers, Bounds, FieldErrors, RawAnswers, Refusal, 
 use crate::domain::form::{FormKind, Severity};
 use crate::domain::geography::level_plural;
 use crate::domain::report::{
-    answer_window, local_input_value, parse_observed_at, reference_prefix,
+    answer_window, local_input_value, parse_observed_at, place_fits, reference_prefix,
 };
 use crate::store::forms::{self, StoredForm};
 use crate::store::regions::{self, Region};
@@ -101,6 +102,33 @@ fn with_trail(conn: &Connection, region: Region) -> Result<(Region, Vec<Region>)
     Ok((region, trail))
 }
 
+/// [`with_trail`] for many regions of one area: regions with the same parent share the
+/// trail above them, which is looked up once.
+struct Trails(HashMap<String, Vec<Region>>);
+
+impl Trails {
+    fn of(
+        &mut self,
+        conn: &Connection,
+        region: Region,
+    ) -> Result<(Region, Vec<Region>), StoreError> {
+        let trimmed = region.path.trim_end_matches('/');
+        let parent = trimmed[..trimmed.rfind('/').map_or(0, |i| i + 1)].to_owned();
+        let above = match self.0.get(&parent) {
+            Some(above) => above.clone(),
+            None => {
+                let mut trail = regions::trail(conn, region.id)?;
+                trail.pop();
+                self.0.insert(parent, trail.clone());
+                trail
+            }
+        };
+        let mut trail = above;
+        trail.push(region.clone());
+        Ok((region, trail))
+    }
+}
+
 async fn pick_place(
     State(state): State<AppState>,
     member: Member<ObserverArea>,
@@ -117,7 +145,8 @@ async fn pick_place(
             let levels = regions::levels(conn, mission_id)?;
             let deepest = regions::deepest_level(conn, mission_id)?;
             let mut mine = Vec::new();
-            for assigned in users::assignments(conn, mission_id, user_id)? {
+            let mut trails = Trails(HashMap::new());
+            'assignments: for assigned in users::assignments(conn, mission_id, user_id)? {
                 for station in regions::deepest_under(
                     conn,
                     mission_id,
@@ -125,13 +154,13 @@ async fn pick_place(
                     MINE_LISTED as u32 + 1,
                 )? {
                     if mine.len() > MINE_LISTED {
-                        break;
+                        break 'assignments;
                     }
                     if !mine
                         .iter()
                         .any(|(r, _): &(Region, Vec<Region>)| r.id == station.id)
                     {
-                        mine.push(with_trail(conn, station)?);
+                        mine.push(trails.of(conn, station)?);
                     }
                 }
             }
@@ -181,7 +210,6 @@ async fn pick_place(
         name: region.name,
         code: region.code,
     };
-    let incident = choices.form.definition.kind == FormKind::Incident;
     let children_truncated = choices.children.len() > CHILDREN_LISTED as usize;
     let children = choices
         .children
@@ -210,12 +238,13 @@ async fn pick_place(
                     href: format!("{base_href}?at={}", r.id),
                 })
                 .collect();
-            let here = (incident || region.depth == choices.deepest).then(|| Pick {
-                href: form_href(&slug, &key, region.id),
-                name: region.name.clone(),
-                code: region.code.clone(),
-                within: String::new(),
-            });
+            let here = place_fits(choices.form.definition.kind, region.depth, choices.deepest)
+                .then(|| Pick {
+                    href: form_href(&slug, &key, region.id),
+                    name: region.name.clone(),
+                    code: region.code.clone(),
+                    within: String::new(),
+                });
             (crumbs, here)
         }
     };
@@ -281,9 +310,11 @@ impl FormContext {
         region_id: i64,
     ) -> Result<FormContext, StoreError> {
         let region = regions::by_id(conn, mission_id, region_id)?;
-        if form.definition.kind == FormKind::Checklist
-            && region.depth != regions::deepest_level(conn, mission_id)?
-        {
+        if !place_fits(
+            form.definition.kind,
+            region.depth,
+            regions::deepest_level(conn, mission_id)?,
+        ) {
             return Err(StoreError::Rejected(format!(
                 "A {} checklist is filed for one polling station; {} is not one. Choose a polling station.",
                 form.definition.title, region.name
@@ -676,14 +707,13 @@ async fn receipt(
     Query(query): Query<ReceiptQuery>,
 ) -> Result<Response, AppError> {
     let (mission_id, observer_id) = (member.mission_id(), member.user.user_id);
-    let (receipt, report, form, region) = state
+    let (report, form, region) = state
         .store
         .read(move |conn| {
-            let receipt = reports::receipt(conn, &id, mission_id, observer_id)?;
             let report = reports::own(conn, mission_id, observer_id, &id)?;
             let form = forms::by_id(conn, mission_id, report.form_id)?;
             let region = regions::by_id(conn, mission_id, report.region_id)?;
-            Ok((receipt, report, form, region))
+            Ok((report, form, region))
         })
         .await?;
     let definition = &form.definition;
@@ -701,14 +731,14 @@ async fn receipt(
     let template = ReceiptTemplate {
         layout: member.layout("Report received"),
         unsaved: query.unsaved.is_some(),
-        reference: receipt.reference,
-        received_at: local_time(receipt.received_at, &member.mission.time_zone),
+        received_at: local_time(report.received_at, &member.mission.time_zone),
         form_title: definition.title.clone(),
         again_href: form_href(slug, &form.key, region.id),
         place_name: region.name,
         place_code: region.code,
         problems,
-        report_href: format!("/m/{slug}/observer/reports/{}", receipt.id),
+        report_href: format!("/m/{slug}/observer/reports/{}", report.id),
+        reference: report.reference,
         home_href: format!("/m/{slug}/observer"),
     };
     Ok(ok(&template))
