@@ -122,7 +122,7 @@ async fn every_response_carries_the_security_headers() {
         "public, max-age=31536000, immutable"
     );
     assert!(
-        css.body.len() < 10_000,
+        css.body.len() < 12_000,
         "one small stylesheet: {} bytes",
         css.body.len()
     );

@@ -170,6 +170,7 @@ struct DemoUser {
     name: &'static str,
     role: Role,
     phone: &'static str,
+    team: Option<&'static str>,
     assignments: &'static [(i64, &'static str)],
 }
 
@@ -179,6 +180,7 @@ const USERS: [DemoUser; 9] = [
         name: "Amani Odhiambo",
         role: Role::Admin,
         phone: "+254 700 000 001",
+        team: None,
         assignments: &[],
     },
     DemoUser {
@@ -186,6 +188,7 @@ const USERS: [DemoUser; 9] = [
         name: "Grace Wambui",
         role: Role::Lead,
         phone: "+254 700 000 002",
+        team: None,
         assignments: &[],
     },
     DemoUser {
@@ -193,6 +196,7 @@ const USERS: [DemoUser; 9] = [
         name: "Peter Kiptoo",
         role: Role::Coordinator,
         phone: "+254 700 000 003",
+        team: None,
         assignments: &[],
     },
     // Short-term observers cover a ward or a few polling stations; long-term ones a
@@ -202,6 +206,7 @@ const USERS: [DemoUser; 9] = [
         name: "Achieng Otieno",
         role: Role::Observer,
         phone: "+254 711 000 101",
+        team: Some("Coast STO team 1"),
         assignments: &[(3, "0001")],
     },
     DemoUser {
@@ -209,6 +214,7 @@ const USERS: [DemoUser; 9] = [
         name: "Wanjiru Kamau",
         role: Role::Observer,
         phone: "+254 711 000 102",
+        team: Some("Nairobi STO team 4"),
         assignments: &[(3, "1436")],
     },
     DemoUser {
@@ -216,6 +222,7 @@ const USERS: [DemoUser; 9] = [
         name: "Hassan Abdi",
         role: Role::Observer,
         phone: "+254 711 000 103",
+        team: Some("Nyanza LTO team 2"),
         assignments: &[(2, "245")],
     },
     DemoUser {
@@ -223,6 +230,7 @@ const USERS: [DemoUser; 9] = [
         name: "Ekai Lokwang",
         role: Role::Observer,
         phone: "+254 711 000 104",
+        team: Some("Rift Valley LTO team 1"),
         assignments: &[(1, "023")],
     },
     DemoUser {
@@ -230,6 +238,7 @@ const USERS: [DemoUser; 9] = [
         name: "Mutua Musyoka",
         role: Role::Observer,
         phone: "+254 711 000 105",
+        team: Some("Coast STO team 1"),
         assignments: &[(4, "0901001"), (4, "0901002")],
     },
     DemoUser {
@@ -237,6 +246,7 @@ const USERS: [DemoUser; 9] = [
         name: "Njeri Wambui",
         role: Role::Observer,
         phone: "+254 711 000 106",
+        team: Some("Nairobi STO team 4"),
         assignments: &[],
     },
 ];
@@ -349,6 +359,15 @@ fn create_mission(
             password_hash,
         };
         let user_id = users::create(conn, &member, &Actor::command_line())?;
+        if let Some(team) = user.team {
+            users::set_team(
+                conn,
+                mission.id,
+                user_id,
+                Some(team),
+                &Actor::command_line(),
+            )?;
+        }
         for &(depth, code) in user.assignments {
             let region = regions::by_code(conn, mission.id, depth, code)?;
             users::assign(conn, mission.id, user_id, region.id, &Actor::command_line())?;

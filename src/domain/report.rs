@@ -36,6 +36,17 @@ pub fn parse_observed_at(raw: &str, time_zone: &str, now: i64) -> Result<i64, St
     Ok(at)
 }
 
+/// A local date-time typed in a filter, as unix seconds in the mission's time zone. Around
+/// a clock change the earlier reading is taken: a filter boundary needs no precision there.
+pub fn local_to_unix(raw: &str, time_zone: &str) -> Option<i64> {
+    let local = parse_local_minute(raw)?;
+    let zone = TimeZone::get(time_zone).ok()?;
+    zone.to_ambiguous_timestamp(local)
+        .compatible()
+        .ok()
+        .map(|t| t.as_second())
+}
+
 /// The earliest and latest date-time an answer may give, in the mission's time zone: the
 /// same window as for when a report was observed.
 pub fn answer_window(now: i64, time_zone: &str) -> (DateTime, DateTime) {

@@ -403,3 +403,16 @@ pub fn published(conn: &Connection, mission_id: i64) -> Result<Vec<Published>, S
     }
     Ok(out)
 }
+
+/// The findings that cite a report as evidence: (id, title, stage).
+pub fn citing(conn: &Connection, report_id: &str) -> Result<Vec<(i64, String, Stage)>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT f.id, f.title, f.stage FROM finding_evidence e JOIN findings f ON f.id = e.finding_id
+         WHERE e.report_id = ?1 ORDER BY f.title",
+    )?;
+    let rows = stmt.query_map([report_id], |r| {
+        let stage: String = r.get(2)?;
+        Ok((r.get(0)?, r.get(1)?, stage_of(&stage)))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

@@ -316,6 +316,8 @@ pub struct StoredReport {
     pub problem_count: i64,
     pub category: Option<String>,
     pub answers: Value,
+    /// For a duplicate: the reference of the report that carries the event.
+    pub duplicate_of: Option<String>,
 }
 
 /// One of this observer's reports; anyone else's is `NotFound`, as if it did not exist.
@@ -325,13 +327,27 @@ pub fn own(
     observer_id: i64,
     id: &str,
 ) -> Result<StoredReport, StoreError> {
+    let report = in_mission(conn, mission_id, id)?;
+    if report.observer_id != observer_id {
+        return Err(StoreError::NotFound("no such report".to_owned()));
+    }
+    Ok(report)
+}
+
+/// A report of the mission, for the core team.
+pub fn in_mission(
+    conn: &Connection,
+    mission_id: i64,
+    id: &str,
+) -> Result<StoredReport, StoreError> {
     let (mut report, answers) = found(
         conn.prepare_cached(
-            "SELECT id, reference, form_id, observer_id, region_id, observed_at, received_at, status,
-                    severity, problem_count, category, answers
-             FROM reports WHERE id = ?1 AND mission_id = ?2 AND observer_id = ?3",
+            "SELECT r.id, r.reference, r.form_id, r.observer_id, r.region_id, r.observed_at, r.received_at, r.status,
+                    r.severity, r.problem_count, r.category, r.answers, d.reference
+             FROM reports r LEFT JOIN reports d ON d.id = r.duplicate_of
+             WHERE r.id = ?1 AND r.mission_id = ?2",
         )?
-        .query_row(params![id, mission_id, observer_id], |row| {
+        .query_row(params![id, mission_id], |row| {
             let report = StoredReport {
                 id: row.get(0)?,
                 reference: row.get(1)?,
@@ -345,6 +361,7 @@ pub fn own(
                 problem_count: row.get(9)?,
                 category: row.get(10)?,
                 answers: Value::Null,
+                duplicate_of: row.get(12)?,
             };
             Ok((report, row.get::<_, String>(11)?))
         }),

@@ -96,11 +96,14 @@ pub struct Member {
     pub disabled: bool,
     pub last_sign_in_at: Option<i64>,
     pub assignments: i64,
+    /// The team the member works in, if set.
+    pub team: Option<String>,
 }
 
 const MEMBER_SELECT: &str = "
     SELECT u.id, u.username, u.display_name, u.phone, m.role, u.disabled_at IS NOT NULL, u.last_sign_in_at,
-           (SELECT count(*) FROM assignments a WHERE a.user_id = u.id AND a.mission_id = m.mission_id)
+           (SELECT count(*) FROM assignments a WHERE a.user_id = u.id AND a.mission_id = m.mission_id),
+           m.team
     FROM memberships m JOIN users u ON u.id = m.user_id";
 
 fn member_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Member> {
@@ -113,7 +116,23 @@ fn member_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Member> {
         disabled: row.get(5)?,
         last_sign_in_at: row.get(6)?,
         assignments: row.get(7)?,
+        team: row.get(8)?,
     })
+}
+
+/// Puts a member in a team (or in none), as reviewers see it.
+pub fn set_team(
+    conn: &Connection,
+    mission_id: i64,
+    user_id: i64,
+    team: Option<&str>,
+    actor: &Actor,
+) -> Result<(), StoreError> {
+    let member = member(conn, mission_id, user_id)?;
+    conn.prepare_cached("UPDATE memberships SET team = ?3 WHERE user_id = ?1 AND mission_id = ?2")?
+        .execute(params![user_id, mission_id, team])?;
+    let detail = format!("{} to {}", member.username, team.unwrap_or("no team"));
+    audit::record(conn, Some(mission_id), actor, "team set", &detail)
 }
 
 /// Every member of a mission: by role, then username.

@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/users/{user_id}/password", post(reset_password))
         .route("/admin/users/{user_id}/disable", post(disable))
         .route("/admin/users/{user_id}/enable", post(enable))
+        .route("/admin/users/{user_id}/team", post(set_team))
         .route("/admin/users/{user_id}/assignments", post(assign))
         .route(
             "/admin/users/{user_id}/assignments/{region_id}/remove",
@@ -498,6 +499,36 @@ async fn unassign(
     state
         .store
         .write(move |conn| users::unassign(conn, mission_id, user_id, region_id, &who))
+        .await?;
+    Ok(Redirect::to(&format!("/m/{}/admin/users/{user_id}", member.mission.slug)).into_response())
+}
+
+#[derive(Deserialize)]
+struct TeamForm {
+    #[serde(default)]
+    team: String,
+}
+
+/// Puts a member in a team; reviewers see it beside the observer's reports.
+async fn set_team(
+    State(state): State<AppState>,
+    member: Member<AdminArea>,
+    Path((_, user_id)): Path<(String, i64)>,
+    Form(form): Form<TeamForm>,
+) -> Result<Response, AppError> {
+    let team = form.team.trim().chars().take(80).collect::<String>();
+    let (mission_id, who) = (member.mission_id(), actor(&member));
+    state
+        .store
+        .write(move |conn| {
+            users::set_team(
+                conn,
+                mission_id,
+                user_id,
+                Some(team.as_str()).filter(|t| !t.is_empty()),
+                &who,
+            )
+        })
         .await?;
     Ok(Redirect::to(&format!("/m/{}/admin/users/{user_id}", member.mission.slug)).into_response())
 }

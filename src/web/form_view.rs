@@ -1,7 +1,7 @@
 //! A form definition turned into what a page shows: one view per question, with the
 //! values typed so far and the message beside each wrong answer.
 
-use crate::domain::answers::{FieldErrors, RawAnswers};
+use crate::domain::answers::{Answers, FieldErrors, RawAnswers, assess, display};
 use crate::domain::form::{FormDefinition, QuestionKind};
 
 /// The prefix of answer fields in a submitted form, so that question keys never clash
@@ -110,6 +110,47 @@ pub fn sections(
                         max_length,
                         error: errors.get(&q.key).map(str::to_owned),
                     }
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// A section of a report's answers as filed.
+pub struct AnswerSection {
+    pub title: Option<String>,
+    pub answers: Vec<AnswerLine>,
+}
+
+pub struct AnswerLine {
+    pub label: String,
+    /// The answer as a person reads it; "—" when not answered.
+    pub answer: String,
+    /// The answer counts as a problem.
+    pub problem: bool,
+}
+
+/// Every question of a report with its answer, problems marked.
+pub fn answer_sections(definition: &FormDefinition, answers: &Answers) -> Vec<AnswerSection> {
+    let flagged: Vec<String> = assess(definition, answers)
+        .problems
+        .into_iter()
+        .map(|p| p.question_key)
+        .collect();
+    definition
+        .sections
+        .iter()
+        .map(|section| AnswerSection {
+            title: section.title.clone(),
+            answers: section
+                .questions
+                .iter()
+                .map(|q| AnswerLine {
+                    label: q.label.clone(),
+                    answer: answers
+                        .get(&q.key)
+                        .map_or_else(|| "—".to_owned(), |a| display(q, a)),
+                    problem: flagged.contains(&q.key),
                 })
                 .collect(),
         })

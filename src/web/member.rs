@@ -26,6 +26,10 @@ pub trait AreaMarker {
 pub struct ObserverArea;
 /// The coordinators' and leads' overview.
 pub struct OverviewArea;
+/// The review queue.
+pub struct ReviewArea;
+/// Findings and the statement.
+pub struct FindingsArea;
 /// Form definitions.
 pub struct FormsArea;
 /// Mission setup.
@@ -36,6 +40,12 @@ impl AreaMarker for ObserverArea {
 }
 impl AreaMarker for OverviewArea {
     const AREA: Area = Area::Overview;
+}
+impl AreaMarker for ReviewArea {
+    const AREA: Area = Area::Review;
+}
+impl AreaMarker for FindingsArea {
+    const AREA: Area = Area::Findings;
 }
 impl AreaMarker for FormsArea {
     const AREA: Area = Area::Forms;

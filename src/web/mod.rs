@@ -10,6 +10,7 @@ mod client;
 mod csrf;
 mod error;
 mod filing;
+mod findings;
 mod form_view;
 mod forms;
 mod headers;
@@ -18,6 +19,7 @@ mod member;
 mod my_reports;
 mod observer;
 mod overview;
+mod review;
 mod session;
 mod strict_form;
 mod view;
@@ -148,6 +150,8 @@ pub fn app(state: AppState) -> Router {
         .merge(filing::routes())
         .merge(my_reports::routes())
         .merge(forms::routes())
+        .merge(review::routes())
+        .merge(findings::routes())
         .merge(overview::routes())
         .merge(admin::routes())
         .route_layer(from_fn(member::require_membership));

@@ -10,11 +10,12 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::form_view::{AnswerSection, answer_sections};
 use super::member::{Member, ObserverArea};
 use super::strict_form::StrictForm;
 use super::view::{Layout, local_time, ok, page, within};
 use super::{AppError, AppState};
-use crate::domain::answers::{Answers, assess, display};
+use crate::domain::answers::Answers;
 use crate::domain::form::Severity;
 use crate::domain::report::{AmendmentKind, amendment_text};
 use crate::store::reports::{self, Event, StoredReport};
@@ -142,17 +143,6 @@ struct ReportTemplate {
     amendment_id: String,
 }
 
-struct AnswerSection {
-    title: Option<String>,
-    answers: Vec<AnswerLine>,
-}
-
-struct AnswerLine {
-    label: String,
-    answer: String,
-    problem: bool,
-}
-
 struct HistoryLine {
     at: String,
     what: String,
@@ -200,29 +190,7 @@ async fn report_template(
     let slug = &member.mission.slug;
     let definition = &form.definition;
     let answers = Answers::from_json(definition, &report.answers);
-    let flagged: Vec<String> = assess(definition, &answers)
-        .problems
-        .into_iter()
-        .map(|p| p.question_key)
-        .collect();
-    let sections = definition
-        .sections
-        .iter()
-        .map(|section| AnswerSection {
-            title: section.title.clone(),
-            answers: section
-                .questions
-                .iter()
-                .map(|q| AnswerLine {
-                    label: q.label.clone(),
-                    answer: answers
-                        .get(&q.key)
-                        .map_or_else(|| "—".to_owned(), |a| display(q, a)),
-                    problem: flagged.contains(&q.key),
-                })
-                .collect(),
-        })
-        .collect();
+    let sections = answer_sections(definition, &answers);
     let history = events
         .into_iter()
         .map(|e| HistoryLine {

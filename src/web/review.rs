@@ -1,0 +1,642 @@
+//! The review queue and the reviewers' report page: coordinators and leads verify,
+//! dismiss, escalate, mark duplicates and comment.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+
+use super::form_view::{AnswerSection, answer_sections};
+use super::member::{Member, ReviewArea};
+use super::strict_form::StrictForm;
+use super::view::{Layout, level_name, local_time, ok, page, thousands, within};
+use super::{AppError, AppState};
+use crate::domain::answers::Answers;
+use crate::domain::finding::Stage;
+use crate::domain::form::{FormKind, QuestionKind, Severity};
+use crate::domain::queue::{Filter, Sort, text_query};
+use crate::domain::report::local_to_unix;
+use crate::domain::review::{Action, Status, note_for, transition};
+use crate::domain::role::Role;
+use crate::store::audit::Actor;
+use crate::store::review::{self, QueueLine, QueueQuery, Review};
+use crate::store::{StoreError, findings, forms, regions, reports, users};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/review", get(queue))
+        .route("/review/bulk", post(bulk))
+        .route("/review/reports/{id}", get(report_page))
+        .route("/review/reports/{id}/actions", post(act))
+}
+
+/// Lines per page of the queue, and urgent reports shown above it.
+const PAGE: u32 = 50;
+const URGENT: u32 = 10;
+
+// ----- the queue -----
+
+#[derive(Template)]
+#[template(path = "review/queue.html")]
+struct QueueTemplate {
+    layout: Layout,
+    base_href: String,
+    csrf_token: String,
+    notice: Option<String>,
+    counts: Vec<StatusCount>,
+    total: String,
+    urgent: Vec<LineView>,
+    lines: Vec<LineView>,
+    next_href: Option<String>,
+    back: String,
+    filter: FilterView,
+    findings: Vec<(i64, String)>,
+    is_lead: bool,
+}
+
+struct StatusCount {
+    status: &'static str,
+    count: String,
+    href: String,
+    current: bool,
+}
+
+struct LineView {
+    id: String,
+    href: String,
+    reference: String,
+    received_at: String,
+    form_title: String,
+    place: String,
+    observer: String,
+    status: &'static str,
+    severity: Option<Severity>,
+    problem_count: i64,
+    category: String,
+}
+
+/// The filter form: what each control offers and holds.
+struct FilterView {
+    regions: Vec<Choice>,
+    forms: Vec<Choice>,
+    categories: Vec<Choice>,
+    severities: Vec<Choice>,
+    statuses: Vec<Choice>,
+    observers: Vec<Choice>,
+    problems_only: bool,
+    from: String,
+    to: String,
+    text: String,
+    by_severity: bool,
+}
+
+struct Choice {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+fn choice(value: impl ToString, label: impl Into<String>, selected: bool) -> Choice {
+    Choice {
+        value: value.to_string(),
+        label: label.into(),
+        selected,
+    }
+}
+
+fn line_view(slug: &str, zone: &str, line: QueueLine) -> LineView {
+    LineView {
+        href: format!("/m/{slug}/review/reports/{}", line.id),
+        id: line.id,
+        reference: line.reference,
+        received_at: local_time(line.received_at, zone),
+        form_title: line.form_title,
+        place: format!("{} ({})", line.region_name, line.region_code),
+        observer: line.observer,
+        status: line.status.as_str(),
+        severity: line.severity,
+        problem_count: line.problem_count,
+        category: line.category.unwrap_or_default(),
+    }
+}
+
+/// Reads the query string into a filter (malformed values are a 400 with the reason) and
+/// any notice left by a bulk action.
+fn read_query(raw: Option<&str>) -> Result<(Filter, Option<String>), AppError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or_default())
+        .map_err(|_| AppError::BadRequest("The address of this page is malformed.".into()))?;
+    let filter = Filter::from_pairs(&pairs).map_err(|e| AppError::BadRequest(e.0))?;
+    let notice = pairs
+        .iter()
+        .find(|(k, _)| k == "done")
+        .map(|(_, v)| v.chars().take(300).collect());
+    Ok((filter, notice))
+}
+
+/// Turns the typed filter into what the store queries.
+fn resolve(
+    conn: &rusqlite::Connection,
+    mission_id: i64,
+    time_zone: &str,
+    filter: &Filter,
+) -> Result<QueueQuery, StoreError> {
+    let region_path = match filter.region {
+        Some(id) => Some(regions::by_id(conn, mission_id, id)?.path),
+        None => None,
+    };
+    Ok(QueueQuery {
+        mission_id,
+        region_path,
+        form_keys: filter.forms.clone(),
+        categories: filter.categories.clone(),
+        severities: filter.severities.clone(),
+        statuses: filter.statuses.clone(),
+        problems_only: filter.problems_only,
+        observer_id: filter.observer,
+        received_from: local_to_unix(&filter.from, time_zone),
+        received_to: local_to_unix(&filter.to, time_zone),
+        text: text_query(&filter.text),
+    })
+}
+
+async fn queue(
+    State(state): State<AppState>,
+    member: Member<ReviewArea>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
+    let (filter, notice) = read_query(raw.as_deref())?;
+    let mission_id = member.mission_id();
+    let zone = member.mission.time_zone.clone();
+    let is_lead = member.role() == Role::Lead;
+    let f = filter.clone();
+    let data = state
+        .store
+        .read(move |conn| {
+            let query = resolve(conn, mission_id, &zone, &f)?;
+            let counts = review::counts_by_status(conn, &query)?;
+            let total = review::count(conn, &query)?;
+            let urgent = review::urgent(conn, &query, URGENT)?;
+            let lines = review::page(conn, &query, f.sort, f.after, PAGE + 1)?;
+            let forms = forms::current(conn, mission_id, false)?;
+            let mut categories = Vec::new();
+            for summary in forms
+                .iter()
+                .filter(|s| s.kind == FormKind::Incident.as_str())
+            {
+                let form = forms::by_id(conn, mission_id, summary.id)?;
+                let definition = &form.definition;
+                let options = definition
+                    .category_from
+                    .as_deref()
+                    .and_then(|key| definition.question(key))
+                    .map(|q| &q.kind);
+                if let Some(QuestionKind::OneOf(options)) = options {
+                    for option in options {
+                        if !categories
+                            .iter()
+                            .any(|(k, _): &(String, String)| k == &option.key)
+                        {
+                            categories.push((option.key.clone(), option.label.clone()));
+                        }
+                    }
+                }
+            }
+            let mut places = regions::children(conn, mission_id, None, 500)?;
+            if let Some(id) = f.region {
+                let region = regions::by_id(conn, mission_id, id)?;
+                if !places.iter().any(|p| p.id == region.id) {
+                    places.insert(0, region);
+                }
+            }
+            let levels = regions::levels(conn, mission_id)?;
+            let observers: Vec<(i64, String)> = users::members(conn, mission_id)?
+                .into_iter()
+                .filter(|m| m.role == Role::Observer)
+                .map(|m| (m.user_id, m.display_name))
+                .collect();
+            let open_findings = if is_lead {
+                findings::list(conn, mission_id)?
+                    .into_iter()
+                    .filter(|f| f.stage != Stage::Published)
+                    .map(|f| (f.id, f.title))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            Ok((
+                counts,
+                total,
+                urgent,
+                lines,
+                forms,
+                categories,
+                places,
+                levels,
+                observers,
+                open_findings,
+            ))
+        })
+        .await?;
+    let (
+        counts,
+        total,
+        urgent,
+        mut lines,
+        forms,
+        categories,
+        places,
+        levels,
+        observers,
+        open_findings,
+    ) = data;
+
+    let slug = member.mission.slug.clone();
+    let zone = &member.mission.time_zone;
+    let base_href = format!("/m/{slug}/review");
+    let query_string = filter.query_string();
+    let next_href = (lines.len() > PAGE as usize).then(|| {
+        lines.truncate(PAGE as usize);
+        let last = lines
+            .last()
+            .map(|l| l.cursor)
+            .unwrap_or(crate::domain::queue::Cursor {
+                severity: 0,
+                seq: 0,
+            });
+        let join = if query_string.is_empty() { "" } else { "&" };
+        format!(
+            "{base_href}?{query_string}{join}after={}.{}",
+            last.severity, last.seq
+        )
+    });
+    let counts = counts
+        .into_iter()
+        .map(|(status, n)| {
+            let linked = filter.with_statuses(vec![status]).query_string();
+            StatusCount {
+                status: status.as_str(),
+                count: thousands(n),
+                href: format!("{base_href}?{linked}"),
+                current: filter.statuses == [status],
+            }
+        })
+        .collect();
+    let view = FilterView {
+        regions: places
+            .iter()
+            .map(|r| {
+                choice(
+                    r.id,
+                    format!("{} ({})", r.name, level_name(&levels, r.depth)),
+                    filter.region == Some(r.id),
+                )
+            })
+            .collect(),
+        forms: forms
+            .iter()
+            .map(|f| choice(&f.key, f.title.clone(), filter.forms.contains(&f.key)))
+            .collect(),
+        categories: categories
+            .into_iter()
+            .map(|(k, l)| {
+                let on = filter.categories.contains(&k);
+                choice(k, l, on)
+            })
+            .collect(),
+        severities: Severity::ALL
+            .iter()
+            .rev()
+            .map(|s| choice(s, s.as_str(), filter.severities.contains(s)))
+            .collect(),
+        statuses: Status::ALL
+            .iter()
+            .map(|s| choice(s, s.as_str(), filter.statuses.contains(s)))
+            .collect(),
+        observers: observers
+            .into_iter()
+            .map(|(id, name)| choice(id, name, filter.observer == Some(id)))
+            .collect(),
+        problems_only: filter.problems_only,
+        from: filter.from.clone(),
+        to: filter.to.clone(),
+        text: filter.text.clone(),
+        by_severity: filter.sort == Sort::Severity,
+    };
+    let template = QueueTemplate {
+        layout: member.layout("Review"),
+        csrf_token: member.user.csrf_token.clone(),
+        notice,
+        counts,
+        total: thousands(total),
+        urgent: urgent
+            .into_iter()
+            .map(|l| line_view(&slug, zone, l))
+            .collect(),
+        lines: lines
+            .into_iter()
+            .map(|l| line_view(&slug, zone, l))
+            .collect(),
+        next_href,
+        back: query_string,
+        base_href,
+        filter: view,
+        findings: open_findings,
+        is_lead,
+    };
+    Ok(ok(&template))
+}
+
+/// Verifies the selected reports, or adds them to a finding (leads).
+async fn bulk(
+    State(state): State<AppState>,
+    member: Member<ReviewArea>,
+    StrictForm(fields): StrictForm,
+) -> Result<Response, AppError> {
+    let value = |name: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let ids: Vec<String> = fields
+        .iter()
+        .filter(|(n, _)| n == "report")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let back = value("back");
+    if ids.is_empty() {
+        return Err(AppError::Unprocessable(
+            "Select at least one report first.".into(),
+        ));
+    }
+    let (mission_id, role) = (member.mission_id(), member.role());
+    let actor = Actor::user(member.user.user_id, &member.user.username);
+    let slug = member.mission.slug.clone();
+    match value("action").as_str() {
+        "verify" => {
+            let outcomes = state
+                .store
+                .write(move |conn| {
+                    let mut verified = 0;
+                    let mut refused = Vec::new();
+                    let review = Review {
+                        action: Action::Verify,
+                        note: String::new(),
+                        duplicate_of: None,
+                    };
+                    for id in &ids {
+                        match review::act(conn, mission_id, id, &actor, role, &review) {
+                            Ok(_) => verified += 1,
+                            Err(StoreError::Rejected(reason)) => refused.push(reason),
+                            Err(e) => return Err(e),
+                        }
+                    }
+                    Ok((verified, refused))
+                })
+                .await?;
+            let (verified, refused) = outcomes;
+            let mut done = format!("{verified} verified");
+            if !refused.is_empty() {
+                done.push_str(&format!("; {} not: {}", refused.len(), refused.join(" ")));
+            }
+            let join = if back.is_empty() { "" } else { "&" };
+            let done = serde_urlencoded::to_string([("done", done)]).unwrap_or_default();
+            Ok(Redirect::to(&format!("/m/{slug}/review?{back}{join}{done}")).into_response())
+        }
+        "add_to_finding" => {
+            if role != Role::Lead {
+                return Err(AppError::Forbidden);
+            }
+            let finding_id: i64 = value("finding_id").parse().map_err(|_| {
+                AppError::Unprocessable("Choose the finding to add the reports to.".into())
+            })?;
+            state
+                .store
+                .write(move |conn| {
+                    findings::add_evidence(conn, mission_id, finding_id, &ids, "", &actor)
+                })
+                .await?;
+            Ok(Redirect::to(&format!("/m/{slug}/findings/{finding_id}#evidence")).into_response())
+        }
+        _ => Err(AppError::BadRequest(
+            "Choose what to do with the selected reports.".into(),
+        )),
+    }
+}
+
+// ----- one report -----
+
+#[derive(Template)]
+#[template(path = "review/report.html")]
+struct ReviewReportTemplate {
+    layout: Layout,
+    queue_href: String,
+    action_href: String,
+    csrf_token: String,
+    reference: String,
+    status: &'static str,
+    severity: Option<Severity>,
+    problem_count: i64,
+    category: String,
+    duplicate_of: Option<String>,
+    form_title: String,
+    form_version: i64,
+    place_name: String,
+    place_code: String,
+    place_within: String,
+    observed_at: String,
+    received_at: String,
+    observer: ObserverView,
+    answers: Vec<AnswerSection>,
+    history: Vec<EventView>,
+    actions: Vec<&'static str>,
+    cited_by: Vec<(String, String, &'static str)>,
+    action_error: Option<String>,
+    typed_note: String,
+}
+
+struct ObserverView {
+    name: String,
+    username: String,
+    phone: String,
+    team: String,
+    href: String,
+}
+
+struct EventView {
+    at: String,
+    who: String,
+    what: String,
+    text: String,
+}
+
+fn describe(kind: &str, from: Option<&str>, to: Option<&str>) -> String {
+    match (kind, from, to) {
+        ("filed", _, _) => "filed the report".to_owned(),
+        ("correction", _, _) => "added a correction".to_owned(),
+        ("addition", _, _) => "added an addition".to_owned(),
+        ("comment", _, _) => "commented".to_owned(),
+        (action, Some(from), Some(to)) => format!("{action}: {from} → {to}"),
+        (other, _, _) => other.to_owned(),
+    }
+}
+
+/// What the reviewer typed, shown again with the reason an action was refused.
+struct ActionDraft {
+    error: Option<String>,
+    note: String,
+}
+
+async fn report_template(
+    state: &AppState,
+    member: &Member<ReviewArea>,
+    id: String,
+    draft: ActionDraft,
+) -> Result<ReviewReportTemplate, AppError> {
+    let mission_id = member.mission_id();
+    let (report, form, trail, events, observer, cited) = state
+        .store
+        .read(move |conn| {
+            let report = reports::in_mission(conn, mission_id, &id)?;
+            let form = forms::by_id(conn, mission_id, report.form_id)?;
+            let trail = regions::trail(conn, report.region_id)?;
+            let events = reports::history(conn, &report.id)?;
+            let observer = users::member(conn, mission_id, report.observer_id)?;
+            let cited = findings::citing(conn, &report.id)?;
+            Ok((report, form, trail, events, observer, cited))
+        })
+        .await?;
+    let slug = &member.mission.slug;
+    let zone = &member.mission.time_zone;
+    let status = Status::parse(&report.status).unwrap_or(Status::Received);
+    let actions = [
+        Action::Verify,
+        Action::Escalate,
+        Action::Dismiss,
+        Action::MarkDuplicate,
+        Action::Reopen,
+        Action::Comment,
+    ]
+    .into_iter()
+    .filter(|a| transition(status, *a, member.role()).is_ok())
+    .map(Action::as_str)
+    .collect();
+    let region = trail.last().cloned();
+    let answers = Answers::from_json(&form.definition, &report.answers);
+    Ok(ReviewReportTemplate {
+        layout: member.layout(&report.reference),
+        queue_href: format!("/m/{slug}/review"),
+        action_href: format!("/m/{slug}/review/reports/{}/actions", report.id),
+        csrf_token: member.user.csrf_token.clone(),
+        status: status.as_str(),
+        severity: report.severity,
+        problem_count: report.problem_count,
+        category: report.category.clone().unwrap_or_default(),
+        duplicate_of: report.duplicate_of.clone(),
+        form_title: form.definition.title.clone(),
+        form_version: form.version,
+        place_within: within(&trail, report.region_id),
+        place_name: region.as_ref().map(|r| r.name.clone()).unwrap_or_default(),
+        place_code: region.map(|r| r.code).unwrap_or_default(),
+        observed_at: local_time(report.observed_at, zone),
+        received_at: local_time(report.received_at, zone),
+        observer: ObserverView {
+            href: format!("/m/{slug}/review?observer={}", observer.user_id),
+            name: observer.display_name,
+            username: observer.username,
+            phone: observer.phone.unwrap_or_default(),
+            team: observer.team.unwrap_or_default(),
+        },
+        answers: answer_sections(&form.definition, &answers),
+        history: events
+            .into_iter()
+            .map(|e| EventView {
+                at: local_time(e.at, zone),
+                who: e.actor.unwrap_or_else(|| "someone".to_owned()),
+                what: describe(&e.kind, e.from_status.as_deref(), e.to_status.as_deref()),
+                text: e.text,
+            })
+            .collect(),
+        actions,
+        cited_by: cited
+            .into_iter()
+            .map(|(id, title, stage)| (format!("/m/{slug}/findings/{id}"), title, stage.label()))
+            .collect(),
+        reference: report.reference,
+        action_error: draft.error,
+        typed_note: draft.note,
+    })
+}
+
+async fn report_page(
+    State(state): State<AppState>,
+    member: Member<ReviewArea>,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let template = report_template(
+        &state,
+        &member,
+        id,
+        ActionDraft {
+            error: None,
+            note: String::new(),
+        },
+    )
+    .await?;
+    Ok(ok(&template))
+}
+
+async fn act(
+    State(state): State<AppState>,
+    member: Member<ReviewArea>,
+    Path((_, id)): Path<(String, String)>,
+    StrictForm(fields): StrictForm,
+) -> Result<Response, AppError> {
+    let value = |name: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let action = Action::parse(&value("action"))
+        .ok_or_else(|| AppError::BadRequest("Choose an action.".into()))?;
+    let typed = value("note");
+    let duplicate_of = Some(value("duplicate_of")).filter(|v| !v.trim().is_empty());
+    let refuse = |message: String| async {
+        let draft = ActionDraft {
+            error: Some(message),
+            note: typed.clone(),
+        };
+        let template = report_template(&state, &member, id.clone(), draft).await?;
+        Ok::<Response, AppError>(page(StatusCode::UNPROCESSABLE_ENTITY, &template))
+    };
+    let note = match note_for(action, &typed) {
+        Ok(note) => note,
+        Err(refused) => return refuse(refused.0).await,
+    };
+    let (mission_id, role) = (member.mission_id(), member.role());
+    let actor = Actor::user(member.user.user_id, &member.user.username);
+    let report_id = id.clone();
+    let review = Review {
+        action,
+        note,
+        duplicate_of,
+    };
+    let outcome = state
+        .store
+        .write(move |conn| review::act(conn, mission_id, &report_id, &actor, role, &review))
+        .await;
+    match outcome {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/m/{}/review/reports/{id}#history",
+            member.mission.slug
+        ))
+        .into_response()),
+        Err(StoreError::Rejected(message)) => refuse(message).await,
+        Err(other) => Err(other.into()),
+    }
+}
