@@ -71,6 +71,8 @@ async fn routes(app: &TestApp) -> Vec<Route> {
     const ADMIN: &[Who] = &[Who::Admin];
     const OBSERVER: &[Who] = &[Who::Observer];
     const FORMS: &[Who] = &[Who::Lead, Who::Admin];
+    const REVIEW: &[Who] = &[Who::Coordinator, Who::Lead];
+    const LEAD: &[Who] = &[Who::Lead];
     let station = app.region_id(4, "0001001").await;
     let voting = app.count("SELECT id FROM forms WHERE key = 'voting'").await;
     // A report of the observer's own, for the routes that show one.
@@ -88,6 +90,7 @@ async fn routes(app: &TestApp) -> Vec<Route> {
     ];
     let (form, filed) = observer.file("voting", station, &answers).await;
     let report = filed.location().trim_end_matches("/receipt").to_owned();
+    let report_id = report.rsplit('/').next().expect("id").to_owned();
     let mut filing: Vec<(&'static str, String)> = vec![
         (
             "submission_id",
@@ -127,6 +130,36 @@ async fn routes(app: &TestApp) -> Vec<Route> {
             ],
             OBSERVER,
         ),
+        get(format!("/m/{m}/review"), REVIEW),
+        get(format!("/m/{m}/review?severity=high&sort=severity"), REVIEW),
+        get(format!("/m/{m}/review/reports/{report_id}"), REVIEW),
+        post(
+            format!("/m/{m}/review/reports/{report_id}/actions"),
+            vec![
+                ("action", "comment".into()),
+                ("note", "Checked by phone.".into()),
+            ],
+            REVIEW,
+        ),
+        post(
+            format!("/m/{m}/review/bulk"),
+            vec![("action", "verify".into()), ("report", report_id.clone())],
+            REVIEW,
+        ),
+        get(format!("/m/{m}/findings"), LEAD),
+        get(format!("/m/{m}/findings/new"), LEAD),
+        post(
+            format!("/m/{m}/findings"),
+            vec![
+                ("title", "A finding".into()),
+                ("statement", "Text.".into()),
+                ("assessment", "mixed".into()),
+                ("topic", "Opening".into()),
+            ],
+            LEAD,
+        ),
+        get(format!("/m/{m}/statement"), LEAD),
+        get(format!("/m/{m}/statement.md"), LEAD),
         get(format!("/m/{m}/forms"), FORMS),
         get(format!("/m/{m}/forms/{voting}"), FORMS),
         get(
@@ -235,7 +268,7 @@ async fn every_route_checks_role_and_mission() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 21 * EVERYONE.len());
+    assert_eq!(checked, 31 * EVERYONE.len());
 }
 
 #[tokio::test]

@@ -484,7 +484,7 @@ impl Browser {
 pub fn hidden_href(html: &str, text: &str) -> Option<String> {
     let end = html.find(&format!("\">{text}</a>"))?;
     let start = html[..end].rfind("href=\"")? + 6;
-    Some(html[start..end].replace("&amp;", "&"))
+    Some(html[start..end].replace("&amp;", "&").replace("&#38;", "&"))
 }
 
 fn leak(text: String) -> &'static str {

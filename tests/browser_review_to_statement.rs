@@ -1,0 +1,176 @@
+//! In a real browser on a laptop: a coordinator verifies a report, a lead builds a finding
+//! on it, publishes it, and the preliminary statement shows it.
+
+mod chromium;
+mod common;
+
+use chromium::Chromium;
+use common::{MISSION, TestApp, password_of};
+use fantoccini::Locator;
+
+async fn sign_in(browser: &Chromium, base: &str, username: &str) {
+    let c = &browser.client;
+    c.goto(&format!("{base}/login")).await.expect("login page");
+    c.find(Locator::Id("username"))
+        .await
+        .expect("username")
+        .send_keys(username)
+        .await
+        .expect("type");
+    c.find(Locator::Id("password"))
+        .await
+        .expect("password")
+        .send_keys(&password_of(username))
+        .await
+        .expect("type");
+    c.find(Locator::Css("form.stack button"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("sign in");
+    browser.wait_for(Locator::Css("nav")).await;
+}
+
+async fn click(browser: &Chromium, locator: Locator<'_>) {
+    browser
+        .wait_for(locator)
+        .await
+        .click()
+        .await
+        .expect("click");
+}
+
+#[tokio::test]
+async fn a_report_becomes_a_published_finding_in_the_statement() {
+    let app = TestApp::new().await;
+    let mut observer = app.signed_in("observer").await;
+    let station = app.region_id(4, "0001001").await;
+    let answers = [
+        ("arrival_time", common::an_hour_ago()),
+        ("observers_access", "yes"),
+        ("boxes_sealed", "no"),
+        ("kit_working", "yes"),
+        ("ink_checked", "yes"),
+        ("ink_applied", "yes"),
+        ("secrecy_respected", "yes"),
+        ("intimidation", "no"),
+        ("voting_assessment", "bad"),
+    ];
+    observer.file("voting", station, &answers).await;
+    let reference = app.text("SELECT reference FROM reports").await;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let router = app.router.clone();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+
+    // The coordinator finds the report in the queue (it stands out as high) and verifies it.
+    let browser = Chromium::laptop().await;
+    let c = &browser.client;
+    sign_in(&browser, &base, "coordinator").await;
+    c.goto(&format!("{base}/m/{MISSION}/review"))
+        .await
+        .expect("queue");
+    let urgent = browser
+        .wait_for(Locator::Css("section.urgent"))
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert!(urgent.contains(&reference), "{urgent}");
+    click(&browser, Locator::LinkText(&reference)).await;
+    click(&browser, Locator::Css("button[value='verify']")).await;
+    let history = browser
+        .wait_for(Locator::Css("ul.history"))
+        .await
+        .text()
+        .await
+        .expect("history");
+    assert!(history.contains("verify: received → verified"), "{history}");
+    browser.screenshot("coordinator-verified-report").await;
+    c.clone().close().await.ok();
+    drop(browser);
+
+    // The lead writes a finding, links the report, and publishes.
+    let browser = Chromium::laptop().await;
+    let c = &browser.client;
+    sign_in(&browser, &base, "lead").await;
+    c.goto(&format!("{base}/m/{MISSION}/findings/new"))
+        .await
+        .expect("new finding");
+    browser
+        .wait_for(Locator::Id("title"))
+        .await
+        .send_keys("Ballot boxes left unsealed")
+        .await
+        .expect("type");
+    c.find(Locator::Id("topic"))
+        .await
+        .expect("topic")
+        .send_keys("Voting procedures")
+        .await
+        .expect("type");
+    c.find(Locator::Css("input[name='assessment'][value='negative']"))
+        .await
+        .expect("assessment")
+        .click()
+        .await
+        .expect("choose");
+    c.find(Locator::Id("statement"))
+        .await
+        .expect("statement")
+        .send_keys("Observers found ballot boxes that were not sealed before voting began.")
+        .await
+        .expect("type");
+    c.find(Locator::Css("form.stack button[type='submit']"))
+        .await
+        .expect("save")
+        .click()
+        .await
+        .expect("save");
+    browser
+        .wait_for(Locator::Id("references"))
+        .await
+        .send_keys(&reference)
+        .await
+        .expect("type");
+    c.find(Locator::Css("#evidence form.stack button"))
+        .await
+        .expect("add")
+        .click()
+        .await
+        .expect("add evidence");
+    click(&browser, Locator::Css("button[value='ready']")).await;
+    click(&browser, Locator::Css("button[value='published']")).await;
+    let stage = browser
+        .wait_for(Locator::Css(".tag.status"))
+        .await
+        .text()
+        .await
+        .expect("stage");
+    assert_eq!(stage, "Published");
+
+    c.goto(&format!("{base}/m/{MISSION}/statement"))
+        .await
+        .expect("statement");
+    let statement = browser
+        .wait_for(Locator::Css("article.statement-page"))
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        statement.contains("Voting procedures") && statement.contains("Ballot boxes left unsealed"),
+        "{statement}"
+    );
+    assert!(
+        statement.contains("based on 1 verified report from 1 county"),
+        "{statement}"
+    );
+    let shot = browser.screenshot("lead-preliminary-statement").await;
+    assert!(std::fs::metadata(shot).expect("saved").len() > 1000);
+    browser.quit().await;
+}

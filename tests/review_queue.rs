@@ -1,0 +1,542 @@
+//! The review queue: filters alone and combined, pages that hold while reports arrive,
+//! review actions and their history.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{MISSION, Page, TestApp};
+use fieldreport::domain::form::Severity;
+use fieldreport::store::reports::{self, NewReport};
+use serde_json::json;
+
+/// What a seeded report looks like.
+struct Seed {
+    observer: &'static str,
+    form: &'static str,
+    station: &'static str,
+    severity: Option<Severity>,
+    problems: i64,
+    category: Option<&'static str>,
+    text: &'static str,
+}
+
+fn seed(
+    observer: &'static str,
+    form: &'static str,
+    station: &'static str,
+    severity: Option<Severity>,
+) -> Seed {
+    Seed {
+        observer,
+        form,
+        station,
+        severity,
+        problems: i64::from(severity.is_some()),
+        category: None,
+        text: "",
+    }
+}
+
+/// Files reports straight through the store (the filing pages have their own tests) and
+/// returns their ids, in filing order.
+async fn file_all(app: &TestApp, seeds: Vec<Seed>) -> Vec<String> {
+    let mut ids = Vec::new();
+    for s in seeds {
+        let observer = app.user_id(s.observer).await;
+        let station = app
+            .region_id(if s.station.len() == 4 { 3 } else { 4 }, s.station)
+            .await;
+        let mission = app.mission_id;
+        let id = uuid_like(ids.len(), s.station);
+        let report_id = id.clone();
+        let form_key = s.form;
+        app.store
+            .write(move |conn| {
+                let form: i64 = conn.query_row(
+                    "SELECT id FROM forms WHERE mission_id = ?1 AND key = ?2 ORDER BY version DESC LIMIT 1",
+                    rusqlite::params![mission, form_key],
+                    |r| r.get(0),
+                )?;
+                let path: String = conn.query_row("SELECT path FROM regions WHERE id = ?1", [station], |r| r.get(0))?;
+                reports::file(
+                    conn,
+                    &NewReport {
+                        id: report_id,
+                        mission_id: mission,
+                        reference_prefix: "TE".into(),
+                        form_id: form,
+                        observer_id: observer,
+                        region_id: station,
+                        region_path: path,
+                        observed_at: fieldreport::store::now() - 600,
+                        channel: "web",
+                        severity: s.severity,
+                        problem_count: s.problems,
+                        category: s.category.map(str::to_owned),
+                        answers: json!({ "comments": s.text }),
+                    },
+                )
+            })
+            .await
+            .expect("file");
+        ids.push(id);
+    }
+    ids
+}
+
+fn uuid_like(n: usize, salt: &str) -> String {
+    format!(
+        "00000000-0000-4000-8000-{:06}{:06}",
+        n,
+        salt.len() * 1000 + n
+    )
+}
+
+/// The references listed in the queue's table, in order.
+fn listed(page: &Page) -> Vec<String> {
+    let table = page.body.split("<tbody>").nth(1).unwrap_or_default();
+    table
+        .split("name=\"report\" value=\"")
+        .skip(1)
+        .map(|s| s[..s.find('"').unwrap_or(0)].to_owned())
+        .collect()
+}
+
+async fn queue(app: &TestApp, query: &str) -> Page {
+    let mut coordinator = app.signed_in("coordinator").await;
+    let page = coordinator
+        .get(&format!("/m/{MISSION}/review?{query}"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{query}: {}", page.body);
+    page
+}
+
+#[tokio::test]
+async fn each_filter_alone_and_combined() {
+    let app = TestApp::new().await;
+    let ids = file_all(
+        &app,
+        vec![
+            seed("observer", "voting", "0001001", Some(Severity::High)), // 0 Mombasa
+            seed("observer", "opening", "0001002", None),                // 1 Mombasa
+            seed("observer2", "voting", "1427001", Some(Severity::Critical)), // 2 Nairobi
+            Seed {
+                category: Some("vote_buying"),
+                text: "cash handed out in the queue",
+                ..seed("observer2", "incident", "1428001", Some(Severity::Medium))
+            }, // 3 Nairobi
+            Seed {
+                category: Some("violence"),
+                text: "stones thrown",
+                ..seed("observer", "incident", "0006001", Some(Severity::Critical))
+            }, // 4 Mombasa/Jomvu
+        ],
+    )
+    .await;
+    let county = app.region_id(1, "001").await;
+    let ward = app.region_id(3, "0001").await;
+    let observer2 = app.user_id("observer2").await;
+    let set = |idx: &[usize]| -> Vec<String> { idx.iter().map(|i| ids[*i].clone()).collect() };
+    let cases: Vec<(String, Vec<String>)> = vec![
+        (String::new(), set(&[4, 3, 2, 1, 0])),
+        (format!("region={county}"), set(&[4, 1, 0])),
+        (format!("region={ward}"), set(&[1, 0])),
+        ("form=voting".into(), set(&[2, 0])),
+        ("form=voting&form=opening".into(), set(&[2, 1, 0])),
+        ("category=vote_buying".into(), set(&[3])),
+        ("severity=critical".into(), set(&[4, 2])),
+        ("severity=critical&severity=medium".into(), set(&[4, 3, 2])),
+        ("problems=1".into(), set(&[4, 3, 2, 0])),
+        (format!("observer={observer2}"), set(&[3, 2])),
+        ("q=cash".into(), set(&[3])),
+        ("q=ston".into(), set(&[4])),
+        ("status=received".into(), set(&[4, 3, 2, 1, 0])),
+        ("status=verified".into(), vec![]),
+        (
+            format!("region={county}&severity=critical&form=incident"),
+            set(&[4]),
+        ),
+        (
+            format!("observer={observer2}&form=voting&problems=1"),
+            set(&[2]),
+        ),
+        ("sort=severity".into(), set(&[4, 2, 0, 3, 1])),
+    ];
+    for (query, expected) in cases {
+        let page = queue(&app, &query).await;
+        assert_eq!(listed(&page), expected, "filter {query:?}");
+    }
+    // Received between two times: move two reports back a day.
+    let (a, b) = (ids[0].clone(), ids[1].clone());
+    app.store
+        .write(move |conn| {
+            conn.execute(
+                "UPDATE reports SET received_at = received_at - 86400 WHERE id IN (?1, ?2)",
+                [&a, &b],
+            )?;
+            Ok(())
+        })
+        .await
+        .expect("age");
+    let now = fieldreport::store::now();
+    let local = |t: i64| fieldreport::domain::report::local_input_value(t, "Africa/Nairobi");
+    let window = format!("from={}&to={}", local(now - 2 * 86400), local(now - 3600));
+    assert_eq!(listed(&queue(&app, &window).await), set(&[1, 0]));
+    let recent = format!("from={}", local(now - 3600));
+    assert_eq!(listed(&queue(&app, &recent).await), set(&[4, 3, 2]));
+
+    let bad = app
+        .signed_in("lead")
+        .await
+        .get(&format!("/m/{MISSION}/review?severity=dire"))
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.contains("severity filter `dire`"));
+}
+
+#[tokio::test]
+async fn counts_urgent_reports_and_links_that_share_the_view() {
+    let app = TestApp::new().await;
+    let ids = file_all(
+        &app,
+        vec![
+            seed("observer", "voting", "0001001", Some(Severity::Critical)),
+            seed("observer", "voting", "0001002", Some(Severity::Low)),
+            seed("observer2", "voting", "1427001", Some(Severity::High)),
+        ],
+    )
+    .await;
+    let mut lead = app.signed_in("lead").await;
+    let report = format!("/m/{MISSION}/review/reports/{}", ids[2]);
+    lead.post(
+        &format!("{report}/actions"),
+        &report,
+        &[("action", "verify")],
+    )
+    .await;
+    let page = queue(&app, "").await;
+    let text = page.body.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        text.contains("<strong>2</strong> received")
+            && text.contains("<strong>1</strong> verified"),
+        "counts"
+    );
+    let urgent = page
+        .body
+        .split("Needs attention")
+        .nth(1)
+        .expect("urgent block");
+    let urgent = &urgent[..urgent.find("</section>").unwrap_or(urgent.len())];
+    assert!(
+        urgent.contains(&ids_reference(&app, &ids[0]).await),
+        "open critical report stands out"
+    );
+    assert!(
+        !urgent.contains(&ids_reference(&app, &ids[2]).await),
+        "a verified one does not"
+    );
+    // The status links keep the other filters.
+    let filtered = queue(&app, "form=voting").await;
+    assert!(
+        filtered.contains("href=\"/m/test-2017/review?form=voting&#38;status=verified\""),
+        "{}",
+        filtered.body
+    );
+}
+
+async fn ids_reference(app: &TestApp, id: &str) -> String {
+    let id = id.to_owned();
+    app.store
+        .read(move |conn| {
+            Ok(
+                conn.query_row("SELECT reference FROM reports WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })?,
+            )
+        })
+        .await
+        .expect("reference")
+}
+
+#[tokio::test]
+async fn pages_have_no_gaps_or_repeats_while_reports_arrive() {
+    let app = TestApp::new().await;
+    let first: Vec<Seed> = (0..120)
+        .map(|_| seed("observer", "voting", "0001001", None))
+        .collect();
+    let ids = file_all(&app, first).await;
+    let mut coordinator = app.signed_in("coordinator").await;
+    let mut seen = Vec::new();
+    let mut page = coordinator
+        .get(&format!("/m/{MISSION}/review?form=voting"))
+        .await;
+    let mut pages = 0;
+    loop {
+        seen.extend(listed(&page));
+        pages += 1;
+        assert!(pages <= 5, "the pages never end: {}", page.body);
+        if pages == 1 {
+            // New reports arrive between the first and second page.
+            let later: Vec<Seed> = (0..10)
+                .map(|_| seed("observer2", "voting", "1427001", None))
+                .collect();
+            let later_ids: Vec<String> = file_all_from(&app, later, 500).await;
+            assert_eq!(later_ids.len(), 10);
+        }
+        let Some(next) = common::hidden_href(&page.body, "Next page") else {
+            break;
+        };
+        page = coordinator.get(&next).await;
+    }
+    assert_eq!(pages, 3);
+    let mut expected = ids.clone();
+    expected.reverse();
+    assert_eq!(
+        seen, expected,
+        "every report once, newest first, none that arrived later"
+    );
+}
+
+/// Like `file_all`, with ids numbered from `start` so that they differ from earlier ones.
+async fn file_all_from(app: &TestApp, seeds: Vec<Seed>, start: usize) -> Vec<String> {
+    let mut ids = Vec::new();
+    for (n, s) in seeds.into_iter().enumerate() {
+        let mut one = file_all_one(app, s, start + n).await;
+        ids.append(&mut one);
+    }
+    ids
+}
+
+async fn file_all_one(app: &TestApp, s: Seed, n: usize) -> Vec<String> {
+    let observer = app.user_id(s.observer).await;
+    let station = app.region_id(4, s.station).await;
+    let mission = app.mission_id;
+    let id = uuid_like(n, "later");
+    let report_id = id.clone();
+    app.store
+        .write(move |conn| {
+            let form: i64 = conn.query_row(
+                "SELECT id FROM forms WHERE mission_id = ?1 AND key = 'voting'",
+                [mission],
+                |r| r.get(0),
+            )?;
+            let path: String =
+                conn.query_row("SELECT path FROM regions WHERE id = ?1", [station], |r| {
+                    r.get(0)
+                })?;
+            reports::file(
+                conn,
+                &NewReport {
+                    id: report_id,
+                    mission_id: mission,
+                    reference_prefix: "TE".into(),
+                    form_id: form,
+                    observer_id: observer,
+                    region_id: station,
+                    region_path: path,
+                    observed_at: fieldreport::store::now() - 600,
+                    channel: "web",
+                    severity: s.severity,
+                    problem_count: 0,
+                    category: None,
+                    answers: json!({}),
+                },
+            )
+        })
+        .await
+        .expect("file");
+    vec![id]
+}
+
+#[tokio::test]
+async fn review_actions_follow_the_state_machine_and_are_recorded() {
+    let app = TestApp::new().await;
+    let ids = file_all(
+        &app,
+        vec![
+            seed("observer", "voting", "0001001", Some(Severity::High)),
+            seed("observer", "voting", "0001002", None),
+            seed("observer", "voting", "0006001", None),
+        ],
+    )
+    .await;
+    let original = ids_reference(&app, &ids[0]).await;
+    let mut coordinator = app.signed_in("coordinator").await;
+    let page = |i: usize| format!("/m/{MISSION}/review/reports/{}", ids[i]);
+    let act = |i: usize| format!("/m/{MISSION}/review/reports/{}/actions", ids[i]);
+
+    let no_reason = coordinator
+        .post(&act(1), &page(1), &[("action", "dismiss"), ("note", " ")])
+        .await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_reason.contains("Give the reason for dismissing this report."));
+    let unknown = coordinator
+        .post(
+            &act(1),
+            &page(1),
+            &[("action", "duplicate"), ("duplicate_of", "TE-NOPE00")],
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unknown.contains("There is no report TE-NOPE00 in this mission."));
+    assert_eq!(
+        app.count("SELECT count(*) FROM report_events WHERE kind <> 'filed'")
+            .await,
+        0,
+        "nothing recorded"
+    );
+
+    for (i, fields) in [
+        (
+            0,
+            vec![
+                ("action", "comment"),
+                ("note", "Calling the observer to confirm."),
+            ],
+        ),
+        (
+            0,
+            vec![
+                ("action", "escalate"),
+                ("note", "Ballot boxes unsealed: leads should see this."),
+            ],
+        ),
+        (
+            1,
+            vec![
+                ("action", "dismiss"),
+                ("note", "Observer filed it for the wrong station."),
+            ],
+        ),
+        (
+            2,
+            vec![("action", "duplicate"), ("duplicate_of", original.as_str())],
+        ),
+    ] {
+        let response = coordinator.post(&act(i), &page(i), &fields).await;
+        assert_eq!(
+            response.status,
+            StatusCode::SEE_OTHER,
+            "{fields:?}: {}",
+            response.body
+        );
+    }
+    // Escalated: the coordinator may no longer verify it; a lead may.
+    let refused = coordinator
+        .post(&act(0), &page(0), &[("action", "verify")])
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.contains("a lead decides"));
+    let mut lead = app.signed_in("lead").await;
+    assert_eq!(
+        lead.post(&act(0), &page(0), &[("action", "verify")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let impossible = lead.post(&act(1), &page(1), &[("action", "verify")]).await;
+    assert_eq!(
+        impossible.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a dismissed report is reopened first"
+    );
+    assert_eq!(
+        lead.post(&act(1), &page(1), &[("action", "reopen")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+
+    let statuses = app
+        .text("SELECT group_concat(status, ',') FROM (SELECT status FROM reports ORDER BY seq)")
+        .await;
+    assert_eq!(statuses, "verified,received,duplicate");
+    let history = lead.get(&page(0)).await;
+    for line in [
+        "Peter Kiptoo",
+        "commented",
+        "Calling the observer to confirm.",
+        "escalate: received → escalated",
+        "verify: escalated → verified",
+    ] {
+        let who = if line == "Peter Kiptoo" {
+            "coordinator name"
+        } else {
+            line
+        };
+        assert!(history.contains(who), "{who:?} missing from the history");
+    }
+    assert!(
+        lead.get(&page(2))
+            .await
+            .contains(&format!("duplicate of <strong>{original}</strong>"))
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM report_events WHERE kind NOT IN ('filed')")
+            .await,
+        6
+    );
+
+    // The observer's own page shows none of the reviewers' notes.
+    let mut observer = app.signed_in("observer").await;
+    let own = observer
+        .get(&format!("/m/{MISSION}/observer/reports/{}", ids[0]))
+        .await;
+    assert!(!own.contains("Calling the observer") && !own.contains("leads should see this"));
+}
+
+#[tokio::test]
+async fn several_reports_are_verified_at_once() {
+    let app = TestApp::new().await;
+    let ids = file_all(
+        &app,
+        (0..3)
+            .map(|_| seed("observer", "voting", "0001001", None))
+            .collect(),
+    )
+    .await;
+    let mut coordinator = app.signed_in("coordinator").await;
+    let dismiss = format!("/m/{MISSION}/review/reports/{}/actions", ids[2]);
+    coordinator
+        .post(
+            &dismiss,
+            &format!("/m/{MISSION}/review"),
+            &[("action", "dismiss"), ("note", "test")],
+        )
+        .await;
+    let queue_page = coordinator
+        .get(&format!("/m/{MISSION}/review?form=voting"))
+        .await;
+    let fields = [
+        ("_csrf", queue_page.csrf()),
+        ("back", "form=voting".to_owned()),
+        ("action", "verify".to_owned()),
+        ("report", ids[0].clone()),
+        ("report", ids[1].clone()),
+        ("report", ids[2].clone()),
+    ];
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let response = coordinator
+        .post_raw(&format!("/m/{MISSION}/review/bulk"), &pairs)
+        .await;
+    assert_eq!(response.status, StatusCode::SEE_OTHER);
+    assert!(
+        response.location().contains("form=voting"),
+        "back to the same view"
+    );
+    let after = coordinator.get(response.location()).await;
+    assert!(after.contains("2 verified; 1 not:"), "{}", after.body);
+    assert_eq!(
+        app.count("SELECT count(*) FROM reports WHERE status = 'verified'")
+            .await,
+        2
+    );
+    let none = coordinator
+        .post(
+            &format!("/m/{MISSION}/review/bulk"),
+            &format!("/m/{MISSION}/review"),
+            &[("action", "verify")],
+        )
+        .await;
+    assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
