@@ -32,13 +32,21 @@ async fn sign_in(browser: &Chromium, base: &str, username: &str) {
     browser.wait_for(Locator::Css("nav")).await;
 }
 
+/// Clicks an element once it is there. A page that is being replaced can hand over an
+/// element that goes stale before the click: look it up again then.
 async fn click(browser: &Chromium, locator: Locator<'_>) {
-    browser
-        .wait_for(locator)
-        .await
-        .click()
-        .await
-        .expect("click");
+    for _ in 0..20 {
+        match browser.wait_for(locator).await.click().await {
+            Ok(()) => return,
+            Err(fantoccini::error::CmdError::Standard(e))
+                if e.error == fantoccini::error::ErrorStatus::StaleElementReference =>
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("click {locator:?}: {e}"),
+        }
+    }
+    panic!("{locator:?} kept going stale");
 }
 
 #[tokio::test]
@@ -82,14 +90,14 @@ async fn a_report_becomes_a_published_finding_in_the_statement() {
         .expect("text");
     assert!(urgent.contains(&reference), "{urgent}");
     click(&browser, Locator::LinkText(&reference)).await;
-    click(&browser, Locator::Css("button[value='verify']")).await;
-    let history = browser
-        .wait_for(Locator::Css("ul.history"))
-        .await
-        .text()
-        .await
-        .expect("history");
-    assert!(history.contains("verify: received → verified"), "{history}");
+    click(
+        &browser,
+        Locator::Css("form.review-actions button[value='verify']"),
+    )
+    .await;
+    browser
+        .wait_for_text(Locator::Css("ul.history"), "verify: received → verified")
+        .await;
     browser.screenshot("coordinator-verified-report").await;
     c.clone().close().await.ok();
     drop(browser);
@@ -143,25 +151,28 @@ async fn a_report_becomes_a_published_finding_in_the_statement() {
         .click()
         .await
         .expect("add evidence");
+    // Each click below loads the page again: wait for the new one before the next click.
+    browser
+        .wait_for_text(Locator::Css("#evidence"), "1 verified")
+        .await;
     click(&browser, Locator::Css("button[value='ready']")).await;
+    browser
+        .wait_for_text(Locator::Css(".tag.status"), "Ready for review")
+        .await;
     click(&browser, Locator::Css("button[value='published']")).await;
-    let stage = browser
-        .wait_for(Locator::Css(".tag.status"))
-        .await
-        .text()
-        .await
-        .expect("stage");
-    assert_eq!(stage, "Published");
+    browser
+        .wait_for_text(Locator::Css(".tag.status"), "Published")
+        .await;
 
     c.goto(&format!("{base}/m/{MISSION}/statement"))
         .await
         .expect("statement");
     let statement = browser
-        .wait_for(Locator::Css("article.statement-page"))
-        .await
-        .text()
-        .await
-        .expect("text");
+        .wait_for_text(
+            Locator::Css("article.statement-page"),
+            "Ballot boxes left unsealed",
+        )
+        .await;
     assert!(
         statement.contains("Voting procedures") && statement.contains("Ballot boxes left unsealed"),
         "{statement}"

@@ -130,6 +130,31 @@ impl Chromium {
         }
     }
 
+    /// Waits (up to ten seconds) until an element's text contains `needle`, and returns the
+    /// text. After a click that loads a new page, the old page's element may answer first
+    /// or go stale: both are waited out.
+    pub async fn wait_for_text(&self, locator: fantoccini::Locator<'_>, needle: &str) -> String {
+        let mut last = String::new();
+        for _ in 0..100 {
+            if let Ok(element) = self.client.find(locator).await {
+                if let Ok(text) = element.text().await {
+                    if text.contains(needle) {
+                        return text;
+                    }
+                    last = text;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let url = self
+            .client
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        panic!("{locator:?} on {url} never showed {needle:?}; last: {last:?}")
+    }
+
     /// Saves a screenshot as `target/screenshots/<name>.png` and returns its path.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let png = self.client.screenshot().await.expect("screenshot");
