@@ -371,7 +371,7 @@ async fn the_statement_compiles_published_findings_by_topic() {
         md.body
             .starts_with("# Test Election 2017 — preliminary statement")
     );
-    assert!(md.body.contains("## Voting procedures\n\n### Unsealed ballot boxes\n\n*Negative* — based on 3 verified reports from 2 counties.\n\nUnsealed ballot boxes: the statement."), "{}", md.body);
+    assert!(md.body.contains("## Voting procedures\n\n### Unsealed ballot boxes\n\n*Negative* — based on 3 verified reports from 2 counties.\n\nUnsealed ballot boxes\\: the statement\\."), "{}", md.body);
     assert!(!md.body.contains("Draft only"));
     let css_start = page.body.find("/static/style.").expect("css");
     let css = lead
@@ -383,5 +383,184 @@ async fn the_statement_compiles_published_findings_by_topic() {
                 .body
                 .contains(".top, form, .no-print { display: none; }"),
         "no navigation on paper"
+    );
+}
+
+#[tokio::test]
+async fn the_markdown_statement_is_text_not_markup() {
+    let app = TestApp::new().await;
+    let (report, reference) = filed(&app, "observer", "0001001", "no").await;
+    let mut coordinator = app.signed_in("coordinator").await;
+    verify(&mut coordinator, &report).await;
+    let mut lead = app.signed_in("lead").await;
+    let hostile = "1. one\n- two\n---\n    code\n&amp; ~~x~~ https://e.x <b>";
+    let created = new_finding(
+        &mut lead,
+        &[
+            ("title", "# Not a heading"),
+            ("statement", hostile),
+            ("assessment", "mixed"),
+            ("topic", "*Topic*"),
+        ],
+    )
+    .await;
+    let finding = created.location().to_owned();
+    lead.post(
+        &format!("{finding}/evidence"),
+        &finding,
+        &[("references", &reference)],
+    )
+    .await;
+    lead.post(&format!("{finding}/stage"), &finding, &[("to", "ready")])
+        .await;
+    lead.post(
+        &format!("{finding}/stage"),
+        &finding,
+        &[("to", "published")],
+    )
+    .await;
+    let md = lead.get(&format!("/m/{MISSION}/statement.md")).await.body;
+    for expected in [
+        "## \\*Topic\\*",
+        "### \\# Not a heading",
+        "1\\. one\n\\- two\n\\-\\-\\-\ncode\n\\&amp\\; \\~\\~x\\~\\~ https\\:\\/\\/e\\.x \\<b\\>",
+    ] {
+        assert!(md.contains(expected), "{expected:?} not in:\n{md}");
+    }
+}
+
+#[tokio::test]
+async fn a_published_finding_changes_in_the_statement_only_when_published_again() {
+    let app = TestApp::new().await;
+    let (report, reference) = filed(&app, "observer", "0001001", "no").await;
+    let mut coordinator = app.signed_in("coordinator").await;
+    verify(&mut coordinator, &report).await;
+    let mut lead = app.signed_in("lead").await;
+    let created = new_finding(
+        &mut lead,
+        &[
+            ("title", "Late openings"),
+            ("statement", "First text."),
+            ("assessment", "negative"),
+            ("topic", "Opening"),
+        ],
+    )
+    .await;
+    let finding = created.location().to_owned();
+    lead.post(
+        &format!("{finding}/evidence"),
+        &finding,
+        &[("references", &reference)],
+    )
+    .await;
+    lead.post(&format!("{finding}/stage"), &finding, &[("to", "ready")])
+        .await;
+    lead.post(
+        &format!("{finding}/stage"),
+        &finding,
+        &[("to", "published")],
+    )
+    .await;
+    let edit = format!("{finding}/edit");
+    let edited = lead
+        .post(
+            &edit,
+            &edit,
+            &[
+                ("title", "Openings were on time"),
+                ("statement", "Second text."),
+                ("assessment", "positive"),
+                ("topic", "Opening"),
+            ],
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::SEE_OTHER);
+    let statement = lead.get(&format!("/m/{MISSION}/statement")).await;
+    assert!(
+        statement.contains("First text.") && !statement.contains("Second text."),
+        "the statement keeps the published text"
+    );
+    let page = lead.get(&finding).await;
+    assert!(
+        page.contains("has changed since it was published") && page.contains("Publish the changes")
+    );
+    let again = lead
+        .post(
+            &format!("{finding}/stage"),
+            &finding,
+            &[("to", "published")],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER);
+    let statement = lead.get(&format!("/m/{MISSION}/statement")).await;
+    assert!(
+        statement.contains("Second text.")
+            && statement.contains("Openings were on time")
+            && !statement.contains("First text.")
+    );
+    assert!(app.count("SELECT count(*) FROM finding_history WHERE statement = 'First text.' AND stage = 'published'").await >= 1);
+}
+
+#[tokio::test]
+async fn a_published_finding_without_verified_evidence_leaves_the_statement() {
+    let app = TestApp::new().await;
+    let (report, reference) = filed(&app, "observer", "0001001", "no").await;
+    let mut coordinator = app.signed_in("coordinator").await;
+    verify(&mut coordinator, &report).await;
+    let mut lead = app.signed_in("lead").await;
+    let created = new_finding(
+        &mut lead,
+        &[
+            ("title", "Unsealed boxes"),
+            ("statement", "Text."),
+            ("assessment", "negative"),
+            ("topic", "Voting"),
+        ],
+    )
+    .await;
+    let finding = created.location().to_owned();
+    lead.post(
+        &format!("{finding}/evidence"),
+        &finding,
+        &[("references", &reference)],
+    )
+    .await;
+    lead.post(&format!("{finding}/stage"), &finding, &[("to", "ready")])
+        .await;
+    lead.post(
+        &format!("{finding}/stage"),
+        &finding,
+        &[("to", "published")],
+    )
+    .await;
+    let report_id = report.rsplit('/').next().expect("id");
+    let remove = lead
+        .post(
+            &format!("{finding}/evidence/{report_id}/remove"),
+            &finding,
+            &[],
+        )
+        .await;
+    assert_eq!(
+        remove.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the last verified report stays"
+    );
+    assert!(remove.contains("last verified report of a published finding"));
+    lead.post(
+        &format!("{report}/actions"),
+        &report,
+        &[("action", "reopen")],
+    )
+    .await;
+    let statement = lead.get(&format!("/m/{MISSION}/statement")).await;
+    assert!(
+        !statement.contains("Unsealed boxes"),
+        "no verified report, no place in the statement"
+    );
+    assert!(
+        lead.get(&finding)
+            .await
+            .contains("No verified report backs this finding any more")
     );
 }

@@ -525,7 +525,11 @@ async fn several_reports_are_verified_at_once() {
         "back to the same view"
     );
     let after = coordinator.get(response.location()).await;
-    assert!(after.contains("2 verified; 1 not:"), "{}", after.body);
+    assert!(
+        after.contains("2 verified; 1 could not be"),
+        "{}",
+        after.body
+    );
     assert_eq!(
         app.count("SELECT count(*) FROM reports WHERE status = 'verified'")
             .await,
@@ -539,4 +543,236 @@ async fn several_reports_are_verified_at_once() {
         )
         .await;
     assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn severity_order_pages_hold_too() {
+    let app = TestApp::new().await;
+    let severities = [
+        None,
+        Some(Severity::Low),
+        Some(Severity::Critical),
+        None,
+        Some(Severity::High),
+        Some(Severity::Medium),
+    ];
+    let seeds: Vec<Seed> = (0..130)
+        .map(|i| {
+            seed(
+                "observer",
+                "voting",
+                "0001001",
+                severities[i % severities.len()],
+            )
+        })
+        .collect();
+    let ids = file_all(&app, seeds).await;
+    let mut coordinator = app.signed_in("coordinator").await;
+    let mut page = coordinator
+        .get(&format!("/m/{MISSION}/review?sort=severity"))
+        .await;
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        seen.extend(listed(&page));
+        let Some(next) = common::hidden_href(&page.body, "Next page") else {
+            break;
+        };
+        page = coordinator.get(&next).await;
+    }
+    let mut expected: Vec<(i64, usize)> = (0..ids.len())
+        .map(|i| (severities[i % severities.len()].map_or(0, |s| s.rank()), i))
+        .collect();
+    expected.sort_by(|a, b| b.cmp(a));
+    let expected: Vec<String> = expected.into_iter().map(|(_, i)| ids[i].clone()).collect();
+    assert_eq!(
+        seen, expected,
+        "most severe first, newest first within, each once"
+    );
+}
+
+#[tokio::test]
+async fn duplicates_point_at_a_report_that_carries_the_event() {
+    let app = TestApp::new().await;
+    let ids = file_all(
+        &app,
+        (0..3)
+            .map(|_| seed("observer", "voting", "0001001", None))
+            .collect(),
+    )
+    .await;
+    let refs = [
+        ids_reference(&app, &ids[0]).await,
+        ids_reference(&app, &ids[1]).await,
+    ];
+    let mut coordinator = app.signed_in("coordinator").await;
+    let act = |i: usize| format!("/m/{MISSION}/review/reports/{}/actions", ids[i]);
+    let page = format!("/m/{MISSION}/review");
+    let itself = coordinator
+        .post(
+            &act(0),
+            &page,
+            &[("action", "duplicate"), ("duplicate_of", &refs[0])],
+        )
+        .await;
+    assert_eq!(itself.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(itself.contains("cannot be a duplicate of itself"));
+    let first = coordinator
+        .post(
+            &act(1),
+            &page,
+            &[("action", "duplicate"), ("duplicate_of", &refs[0])],
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER);
+    let chain = coordinator
+        .post(
+            &act(2),
+            &page,
+            &[("action", "duplicate"), ("duplicate_of", &refs[1])],
+        )
+        .await;
+    assert_eq!(chain.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        chain.contains(&format!("is itself a duplicate of {}", refs[0])),
+        "{}",
+        chain.body
+    );
+    let cycle = coordinator
+        .post(
+            &act(0),
+            &page,
+            &[("action", "duplicate"), ("duplicate_of", &refs[1])],
+        )
+        .await;
+    assert_eq!(cycle.status, StatusCode::UNPROCESSABLE_ENTITY, "no cycle");
+    assert_eq!(
+        app.count("SELECT count(*) FROM reports WHERE status = 'duplicate'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn another_missions_reports_are_out_of_reach() {
+    let app = TestApp::new().await;
+    let ids = file_all(&app, vec![seed("observer", "voting", "0001001", None)]).await;
+    // An admin of the other mission made a lead there acts on this mission's report id
+    // through their own mission's routes.
+    let other = app.other_mission_id;
+    let outsider_lead = common::add_user(
+        &app.store,
+        other,
+        "otherlead",
+        fieldreport::domain::role::Role::Lead,
+    )
+    .await;
+    let _ = outsider_lead;
+    let mut intruder = app.signed_in("otherlead").await;
+    let base = format!("/m/{}", common::OTHER_MISSION);
+    let token_page = format!("{base}/review");
+    let action = intruder
+        .post(
+            &format!("{base}/review/reports/{}/actions", ids[0]),
+            &token_page,
+            &[("action", "verify")],
+        )
+        .await;
+    assert_eq!(action.status, StatusCode::NOT_FOUND);
+    let bulk = intruder
+        .post(
+            &format!("{base}/review/bulk"),
+            &token_page,
+            &[("action", "verify"), ("report", &ids[0])],
+        )
+        .await;
+    assert_eq!(
+        bulk.status,
+        StatusCode::NOT_FOUND,
+        "a report of another mission is not found"
+    );
+    let created = intruder
+        .post(
+            &format!("{base}/findings"),
+            &format!("{base}/findings/new"),
+            &[
+                ("title", "T"),
+                ("statement", "S"),
+                ("assessment", "mixed"),
+                ("topic", "X"),
+            ],
+        )
+        .await;
+    let finding = created
+        .location()
+        .rsplit('/')
+        .next()
+        .expect("id")
+        .to_owned();
+    let add = intruder
+        .post(
+            &format!("{base}/review/bulk"),
+            &token_page,
+            &[
+                ("action", "add_to_finding"),
+                ("finding_id", &finding),
+                ("report", &ids[0]),
+            ],
+        )
+        .await;
+    assert_eq!(add.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.count("SELECT count(*) FROM finding_evidence").await, 0);
+    assert_eq!(
+        app.count("SELECT count(*) FROM reports WHERE status = 'received'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn reviewer_notes_do_not_show_as_amendments_and_bulk_redirects_are_rebuilt() {
+    let app = TestApp::new().await;
+    let ids = file_all(&app, vec![seed("observer", "voting", "0001001", None)]).await;
+    let mut coordinator = app.signed_in("coordinator").await;
+    let report = format!("/m/{MISSION}/review/reports/{}", ids[0]);
+    coordinator
+        .post(
+            &format!("{report}/actions"),
+            &report,
+            &[("action", "comment"), ("note", "Phoned the observer.")],
+        )
+        .await;
+    let mut observer = app.signed_in("observer").await;
+    let mine = observer
+        .get(&format!("/m/{MISSION}/observer/reports"))
+        .await;
+    assert!(
+        !mine.contains("amended"),
+        "a reviewer's comment is no amendment"
+    );
+
+    let queue_page = coordinator.get(&format!("/m/{MISSION}/review")).await;
+    let fields = [
+        ("_csrf", queue_page.csrf()),
+        (
+            "back",
+            "form=voting&done=You+have+been+hacked&x=1\r\nSet-Cookie:+a=b#frag".to_owned(),
+        ),
+        ("action", "verify".to_owned()),
+        ("report", ids[0].clone()),
+    ];
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let response = coordinator
+        .post_raw(&format!("/m/{MISSION}/review/bulk"), &pairs)
+        .await;
+    assert_eq!(response.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        response.location(),
+        format!("/m/{MISSION}/review?form=voting&verified=1&not_verified=0")
+    );
+    let after = coordinator.get(response.location()).await;
+    assert!(after.contains("1 verified.") && !after.contains("hacked"));
+    let spoofed = coordinator
+        .get(&format!("/m/{MISSION}/review?done=You+have+been+hacked"))
+        .await;
+    assert!(!spoofed.contains("hacked"));
 }

@@ -91,6 +91,27 @@ async fn routes(app: &TestApp) -> Vec<Route> {
     let (form, filed) = observer.file("voting", station, &answers).await;
     let report = filed.location().trim_end_matches("/receipt").to_owned();
     let report_id = report.rsplit('/').next().expect("id").to_owned();
+    let reference = app.text("SELECT reference FROM reports").await;
+    // A finding of the lead's, for the routes on one finding.
+    let mut lead = app.signed_in("lead").await;
+    let created = lead
+        .post(
+            &format!("/m/{m}/findings"),
+            &format!("/m/{m}/findings/new"),
+            &[
+                ("title", "Existing"),
+                ("statement", "S."),
+                ("assessment", "mixed"),
+                ("topic", "Opening"),
+            ],
+        )
+        .await;
+    let finding = created
+        .location()
+        .rsplit('/')
+        .next()
+        .expect("finding id")
+        .to_owned();
     let mut filing: Vec<(&'static str, String)> = vec![
         (
             "submission_id",
@@ -156,6 +177,33 @@ async fn routes(app: &TestApp) -> Vec<Route> {
                 ("assessment", "mixed".into()),
                 ("topic", "Opening".into()),
             ],
+            LEAD,
+        ),
+        get(format!("/m/{m}/findings/{finding}"), LEAD),
+        get(format!("/m/{m}/findings/{finding}/edit"), LEAD),
+        post(
+            format!("/m/{m}/findings/{finding}/edit"),
+            vec![
+                ("title", "A finding, edited".into()),
+                ("statement", "Text.".into()),
+                ("assessment", "mixed".into()),
+                ("topic", "Opening".into()),
+            ],
+            LEAD,
+        ),
+        post(
+            format!("/m/{m}/findings/{finding}/evidence"),
+            vec![("references", reference.clone())],
+            LEAD,
+        ),
+        post(
+            format!("/m/{m}/findings/{finding}/evidence/{report_id}/remove"),
+            vec![],
+            LEAD,
+        ),
+        post(
+            format!("/m/{m}/findings/{finding}/stage"),
+            vec![("to", "ready".into())],
             LEAD,
         ),
         get(format!("/m/{m}/statement"), LEAD),
@@ -268,7 +316,7 @@ async fn every_route_checks_role_and_mission() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 31 * EVERYONE.len());
+    assert_eq!(checked, 37 * EVERYONE.len());
 }
 
 #[tokio::test]

@@ -3,6 +3,9 @@
 
 use std::fmt;
 
+use super::form::Severity;
+use super::review::Status;
+
 /// How the mission judges what a finding describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Assessment {
@@ -99,6 +102,12 @@ pub fn move_to(from: Stage, to: Stage, verified_evidence: usize) -> Result<Stage
                 .to_owned(),
         )),
         (ReadyForReview, Published) => Ok(to),
+        // Publishing again puts an edited text into the statement.
+        (Published, Published) if verified_evidence == 0 => Err(StageRefused(
+            "A finding is published only with at least one verified report among its evidence."
+                .to_owned(),
+        )),
+        (Published, Published) => Ok(to),
         (Draft, Published) => Err(StageRefused(
             "A draft is marked ready for review before it is published.".to_owned(),
         )),
@@ -171,6 +180,101 @@ impl FindingText {
     }
 }
 
+/// The top-level region of a materialized path: `/001/002/0003/` -> `001`.
+pub fn top_region(path: &str) -> &str {
+    path.split('/').nth(1).unwrap_or_default()
+}
+
+/// One report of a finding's evidence, as the summary counts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvidenceItem {
+    pub status: Status,
+    pub severity: Option<Severity>,
+    pub region_path: String,
+}
+
+/// What a finding's evidence amounts to: counts, and the warnings a lead must see.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EvidenceSummary {
+    pub by_status: Vec<(Status, usize)>,
+    /// Most severe first; `None` for reports with no severity.
+    pub by_severity: Vec<(Option<Severity>, usize)>,
+    /// By top-level region code.
+    pub by_region: Vec<(String, usize)>,
+    pub verified: usize,
+    /// Distinct top-level regions among the verified reports.
+    pub verified_regions: usize,
+    pub warnings: Vec<String>,
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Counts a finding's evidence and says what is wrong with it.
+pub fn summarize(evidence: &[EvidenceItem]) -> EvidenceSummary {
+    let count = |pred: &dyn Fn(&EvidenceItem) -> bool| evidence.iter().filter(|e| pred(e)).count();
+    let by_status = Status::ALL
+        .into_iter()
+        .map(|s| (s, count(&|e| e.status == s)))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    let mut severities: Vec<Option<Severity>> = Severity::ALL.into_iter().rev().map(Some).collect();
+    severities.push(None);
+    let by_severity = severities
+        .into_iter()
+        .map(|s| (s, count(&|e| e.severity == s)))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    let mut by_region: Vec<(String, usize)> = Vec::new();
+    for e in evidence {
+        let top = top_region(&e.region_path);
+        match by_region.iter_mut().find(|(code, _)| code == top) {
+            Some((_, n)) => *n += 1,
+            None => by_region.push((top.to_owned(), 1)),
+        }
+    }
+    by_region.sort();
+    let verified: Vec<&EvidenceItem> = evidence
+        .iter()
+        .filter(|e| e.status == Status::Verified)
+        .collect();
+    let mut tops: Vec<&str> = verified
+        .iter()
+        .map(|e| top_region(&e.region_path))
+        .collect();
+    tops.sort_unstable();
+    tops.dedup();
+    let mut warnings = Vec::new();
+    if evidence.is_empty() {
+        warnings.push("This finding has no evidence yet.".to_owned());
+    }
+    let set_aside = count(&|e| matches!(e.status, Status::Dismissed | Status::Duplicate));
+    if set_aside > 0 {
+        let verb = if set_aside == 1 { "has" } else { "have" };
+        warnings.push(format!(
+            "{} of the evidence {verb} been dismissed or marked duplicate.",
+            plural(set_aside, "report", "reports")
+        ));
+    }
+    let open = count(&|e| e.status.is_open());
+    if open > 0 {
+        let verb = if open == 1 { "is" } else { "are" };
+        warnings.push(format!(
+            "{} of the evidence {verb} not verified yet.",
+            plural(open, "report", "reports")
+        ));
+    }
+    EvidenceSummary {
+        by_status,
+        by_severity,
+        by_region,
+        verified: verified.len(),
+        verified_regions: tops.len(),
+        warnings,
+    }
+}
+
 /// "based on 1 verified report from 1 county" / "based on 34 verified reports from 12
 /// counties": the basis line under each finding in the statement.
 pub fn basis(
@@ -209,7 +313,8 @@ mod tests {
             (ReadyForReview, ReadyForReview, 0, false),
             (Published, Draft, 0, true),
             (Published, ReadyForReview, 3, false),
-            (Published, Published, 3, false),
+            (Published, Published, 3, true),
+            (Published, Published, 0, false),
         ];
         for (from, to, verified, allowed) in table {
             assert_eq!(
@@ -240,6 +345,59 @@ mod tests {
         assert!(errors.statement.is_some_and(|e| e.contains("10000")));
         assert_eq!(errors.assessment.as_deref(), Some("Choose an assessment."));
         assert_eq!(errors.topic.as_deref(), Some("Write the topic."));
+    }
+
+    #[test]
+    fn evidence_is_counted_and_warned_about() {
+        let item = |status, severity, path: &str| EvidenceItem {
+            status,
+            severity,
+            region_path: path.to_owned(),
+        };
+        let summary = summarize(&[
+            item(Status::Verified, Some(Severity::High), "/001/001/0001/"),
+            item(Status::Verified, None, "/001/002/0007/"),
+            item(Status::Verified, Some(Severity::Low), "/047/285/"),
+            item(Status::Dismissed, Some(Severity::High), "/047/285/"),
+            item(Status::Received, None, "/030/"),
+        ]);
+        assert_eq!((summary.verified, summary.verified_regions), (3, 2));
+        assert_eq!(
+            summary.by_status,
+            [
+                (Status::Received, 1),
+                (Status::Verified, 3),
+                (Status::Dismissed, 1)
+            ]
+        );
+        assert_eq!(
+            summary.by_severity,
+            [
+                (Some(Severity::High), 2),
+                (Some(Severity::Low), 1),
+                (None, 2)
+            ]
+        );
+        assert_eq!(
+            summary.by_region,
+            [
+                ("001".to_owned(), 2),
+                ("030".to_owned(), 1),
+                ("047".to_owned(), 2)
+            ]
+        );
+        assert_eq!(
+            summary.warnings,
+            [
+                "1 report of the evidence has been dismissed or marked duplicate.",
+                "1 report of the evidence is not verified yet."
+            ]
+        );
+        assert_eq!(
+            summarize(&[]).warnings,
+            ["This finding has no evidence yet."]
+        );
+        assert_eq!(top_region("/030/158/0792/"), "030");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use super::audit::Actor;
 use super::regions::{self, Region};
 use super::review;
 use super::{StoreError, found, now};
-use crate::domain::finding::{Assessment, FindingText, Stage, move_to};
+use crate::domain::finding::{Assessment, EvidenceItem, FindingText, Stage, move_to, summarize};
 use crate::domain::form::Severity;
 use crate::domain::review::Status;
 
@@ -17,8 +17,25 @@ pub struct Finding {
     pub text: FindingText,
     pub stage: Stage,
     pub regions: Vec<Region>,
-    pub updated_at: i64,
     pub published_at: Option<i64>,
+    /// The text as last published, which the statement shows.
+    pub published: Option<FindingText>,
+}
+
+impl Finding {
+    /// Published, and edited since: the statement still shows the earlier text.
+    pub fn has_unpublished_changes(&self) -> bool {
+        self.published.as_ref().is_some_and(|p| *p != self.text)
+    }
+}
+
+/// A stored value outside its set is a corrupt row: an error, never a guess.
+fn corrupt(column: usize, value: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        column,
+        rusqlite::types::Type::Text,
+        format!("unexpected value `{value}`").into(),
+    )
 }
 
 fn text_from(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<FindingText> {
@@ -26,13 +43,23 @@ fn text_from(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<FindingText
     Ok(FindingText {
         title: row.get(at)?,
         statement: row.get(at + 1)?,
-        assessment: Assessment::parse(&assessment).unwrap_or(Assessment::Mixed),
+        assessment: Assessment::parse(&assessment).ok_or_else(|| corrupt(at + 2, &assessment))?,
         topic: row.get(at + 3)?,
     })
 }
 
-fn stage_of(text: &str) -> Stage {
-    Stage::parse(text).unwrap_or(Stage::Draft)
+fn stage_at(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Stage> {
+    let stage: String = row.get(at)?;
+    Stage::parse(&stage).ok_or_else(|| corrupt(at, &stage))
+}
+
+/// The published text, when the row has one (columns title, statement, assessment, topic).
+fn published_from(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Option<FindingText>> {
+    let title: Option<String> = row.get(at)?;
+    if title.is_none() {
+        return Ok(None);
+    }
+    text_from(row, at).map(Some)
 }
 
 /// Records the finding as it now is in its history.
@@ -110,12 +137,20 @@ pub fn update(
 
 /// A finding of the mission.
 pub fn get(conn: &Connection, mission_id: i64, id: i64) -> Result<Finding, StoreError> {
-    let (text, stage, updated_at, published_at): (FindingText, String, i64, Option<i64>) = found(
+    let (text, stage, published_at, published) = found(
         conn.prepare_cached(
-            "SELECT title, statement, assessment, topic, stage, updated_at, published_at FROM findings
-             WHERE id = ?1 AND mission_id = ?2",
+            "SELECT title, statement, assessment, topic, stage, published_at,
+                    published_title, published_statement, published_assessment, published_topic
+             FROM findings WHERE id = ?1 AND mission_id = ?2",
         )?
-        .query_row(params![id, mission_id], |r| Ok((text_from(r, 0)?, r.get(4)?, r.get(5)?, r.get(6)?))),
+        .query_row(params![id, mission_id], |r| {
+            Ok((
+                text_from(r, 0)?,
+                stage_at(r, 4)?,
+                r.get(5)?,
+                published_from(r, 6)?,
+            ))
+        }),
         || format!("no finding {id}"),
     )?;
     let mut stmt = conn.prepare_cached(
@@ -128,10 +163,10 @@ pub fn get(conn: &Connection, mission_id: i64, id: i64) -> Result<Finding, Store
     Ok(Finding {
         id,
         text,
-        stage: stage_of(&stage),
+        stage,
         regions,
-        updated_at,
         published_at,
+        published,
     })
 }
 
@@ -159,13 +194,12 @@ pub fn list(conn: &Connection, mission_id: i64) -> Result<Vec<FindingLine>, Stor
     )?;
     let rows = stmt.query_map([mission_id], |r| {
         let assessment: String = r.get(3)?;
-        let stage: String = r.get(4)?;
         Ok(FindingLine {
             id: r.get(0)?,
             title: r.get(1)?,
             topic: r.get(2)?,
-            assessment: Assessment::parse(&assessment).unwrap_or(Assessment::Mixed),
-            stage: stage_of(&stage),
+            assessment: Assessment::parse(&assessment).ok_or_else(|| corrupt(3, &assessment))?,
+            stage: stage_at(r, 4)?,
             evidence: r.get(5)?,
             verified: r.get(6)?,
         })
@@ -196,6 +230,17 @@ pub struct Evidence {
     pub note: String,
 }
 
+impl Evidence {
+    /// What the evidence summary counts of this report.
+    pub fn item(&self) -> EvidenceItem {
+        EvidenceItem {
+            status: self.status,
+            severity: self.severity,
+            region_path: self.region_path.clone(),
+        }
+    }
+}
+
 /// A finding's evidence, in the order it was added.
 pub fn evidence(conn: &Connection, finding_id: i64) -> Result<Vec<Evidence>, StoreError> {
     let mut stmt = conn.prepare_cached(
@@ -210,7 +255,7 @@ pub fn evidence(conn: &Connection, finding_id: i64) -> Result<Vec<Evidence>, Sto
         Ok(Evidence {
             report_id: r.get(0)?,
             reference: r.get(1)?,
-            status: Status::parse(&status).unwrap_or(Status::Received),
+            status: Status::parse(&status).ok_or_else(|| corrupt(2, &status))?,
             severity: severity.and_then(Severity::from_rank),
             form_title: r.get(4)?,
             region_name: r.get(5)?,
@@ -301,9 +346,30 @@ pub fn remove_evidence(
     let Some(reference) = reference else {
         return Err(StoreError::NotFound("not evidence of this finding".into()));
     };
+    let finding = get(conn, mission_id, finding_id)?;
+    let verified = verified_count(conn, finding_id)?;
+    let this_verified: bool = conn
+        .prepare_cached("SELECT status = 'verified' FROM reports WHERE id = ?1")?
+        .query_row([report_id], |r| r.get(0))?;
+    if finding.stage == Stage::Published && this_verified && verified <= 1 {
+        return Err(StoreError::Rejected(
+            "This is the last verified report of a published finding: add another, or take the finding back to draft, first.".into(),
+        ));
+    }
     conn.prepare_cached("DELETE FROM finding_evidence WHERE finding_id = ?1 AND report_id = ?2")?
         .execute(params![finding_id, report_id])?;
     snapshot(conn, finding_id, actor, "evidence removed", &reference)
+}
+
+/// How many of a finding's reports are verified.
+pub fn verified_count(conn: &Connection, finding_id: i64) -> Result<usize, StoreError> {
+    let n: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM finding_evidence e JOIN reports r ON r.id = e.report_id
+             WHERE e.finding_id = ?1 AND r.status = 'verified'",
+        )?
+        .query_row([finding_id], |r| r.get(0))?;
+    Ok(usize::try_from(n).unwrap_or(0))
 }
 
 /// Moves a finding to another stage, by the rules of `domain::finding::move_to`.
@@ -315,21 +381,28 @@ pub fn set_stage(
     actor: &Actor,
 ) -> Result<Stage, StoreError> {
     let finding = get(conn, mission_id, id)?;
-    let verified: i64 = conn
-        .prepare_cached(
-            "SELECT count(*) FROM finding_evidence e JOIN reports r ON r.id = e.report_id
-             WHERE e.finding_id = ?1 AND r.status = 'verified'",
-        )?
-        .query_row([id], |r| r.get(0))?;
-    let stage = move_to(finding.stage, to, usize::try_from(verified).unwrap_or(0))
+    if finding.stage == Stage::Published
+        && to == Stage::Published
+        && !finding.has_unpublished_changes()
+    {
+        return Err(StoreError::Rejected(
+            "The finding is already published as it stands.".into(),
+        ));
+    }
+    let stage = move_to(finding.stage, to, verified_count(conn, id)?)
         .map_err(|e| StoreError::Rejected(e.0))?;
-    let at = now();
+    // Publishing copies the text into the published columns, which the statement reads:
+    // later edits reach the statement only when published again.
     conn.prepare_cached(
         "UPDATE findings SET stage = ?2, updated_at = ?3,
-             published_at = CASE WHEN ?2 = 'published' THEN ?3 ELSE published_at END
+             published_at = CASE WHEN ?2 = 'published' THEN ?3 ELSE published_at END,
+             published_title = CASE WHEN ?2 = 'published' THEN title ELSE published_title END,
+             published_statement = CASE WHEN ?2 = 'published' THEN statement ELSE published_statement END,
+             published_assessment = CASE WHEN ?2 = 'published' THEN assessment ELSE published_assessment END,
+             published_topic = CASE WHEN ?2 = 'published' THEN topic ELSE published_topic END
          WHERE id = ?1",
     )?
-    .execute(params![id, stage.as_str(), at])?;
+    .execute(params![id, stage.as_str(), now()])?;
     snapshot(conn, id, actor, "stage", stage.label())?;
     Ok(stage)
 }
@@ -352,32 +425,36 @@ pub fn history(conn: &Connection, finding_id: i64) -> Result<Vec<HistoryEntry>, 
          FROM finding_history h LEFT JOIN users u ON u.id = h.actor_id WHERE h.finding_id = ?1 ORDER BY h.id DESC",
     )?;
     let rows = stmt.query_map([finding_id], |r| {
-        let stage: String = r.get(7)?;
         Ok(HistoryEntry {
             text: text_from(r, 0)?,
             at: r.get(4)?,
             actor: r.get(5)?,
             event: r.get(6)?,
-            stage: stage_of(&stage),
+            stage: stage_at(r, 7)?,
             detail: r.get(8)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// A published finding with what its statement line says it rests on.
+/// A published finding as the statement shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Published {
     pub finding: Finding,
+    /// The text as published (not any later edit).
+    pub text: FindingText,
     pub verified_reports: usize,
     /// Distinct top-level regions (counties) among the verified reports.
     pub regions: usize,
 }
 
-/// The published findings, by topic then title.
+/// The published findings that still rest on at least one verified report (one whose
+/// evidence has all been set aside since is left out, and its page says so), by topic
+/// then title.
 pub fn published(conn: &Connection, mission_id: i64) -> Result<Vec<Published>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id FROM findings WHERE mission_id = ?1 AND stage = 'published' ORDER BY topic, title",
+        "SELECT id FROM findings WHERE mission_id = ?1 AND stage = 'published'
+         ORDER BY lower(published_topic), lower(published_title)",
     )?;
     let ids: Vec<i64> = stmt
         .query_map([mission_id], |r| r.get(0))?
@@ -385,19 +462,18 @@ pub fn published(conn: &Connection, mission_id: i64) -> Result<Vec<Published>, S
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         let finding = get(conn, mission_id, id)?;
-        let verified: Vec<Evidence> = evidence(conn, id)?
-            .into_iter()
-            .filter(|e| e.status == Status::Verified)
-            .collect();
-        let mut tops: Vec<&str> = verified
-            .iter()
-            .filter_map(|e| e.region_path.split('/').nth(1))
-            .collect();
-        tops.sort_unstable();
-        tops.dedup();
+        let items: Vec<EvidenceItem> = evidence(conn, id)?.into_iter().map(|e| e.item()).collect();
+        let summary = summarize(&items);
+        let Some(text) = finding.published.clone() else {
+            continue;
+        };
+        if summary.verified == 0 {
+            continue;
+        }
         out.push(Published {
-            regions: tops.len(),
-            verified_reports: verified.len(),
+            text,
+            verified_reports: summary.verified,
+            regions: summary.verified_regions,
             finding,
         });
     }
@@ -410,9 +486,6 @@ pub fn citing(conn: &Connection, report_id: &str) -> Result<Vec<(i64, String, St
         "SELECT f.id, f.title, f.stage FROM finding_evidence e JOIN findings f ON f.id = e.finding_id
          WHERE e.report_id = ?1 ORDER BY f.title",
     )?;
-    let rows = stmt.query_map([report_id], |r| {
-        let stage: String = r.get(2)?;
-        Ok((r.get(0)?, r.get(1)?, stage_of(&stage)))
-    })?;
+    let rows = stmt.query_map([report_id], |r| Ok((r.get(0)?, r.get(1)?, stage_at(r, 2)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

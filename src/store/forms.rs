@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::audit::{self, Actor};
 use super::{StoreError, found, now};
-use crate::domain::form::FormDefinition;
+use crate::domain::form::{FormDefinition, FormKind, QuestionKind};
 
 /// One version of a form, as stored.
 #[derive(Debug, Clone)]
@@ -178,4 +178,32 @@ pub fn versions(
         Ok((r.get(0)?, r.get(1)?, r.get(2)?))
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The incident categories offered by the mission's current incident forms: (option key,
+/// label), each once.
+pub fn incident_categories(
+    conn: &Connection,
+    mission_id: i64,
+) -> Result<Vec<(String, String)>, StoreError> {
+    let mut categories: Vec<(String, String)> = Vec::new();
+    for summary in current(conn, mission_id, false)?
+        .into_iter()
+        .filter(|s| s.kind == FormKind::Incident.as_str())
+    {
+        let form = by_id(conn, mission_id, summary.id)?;
+        let definition = &form.definition;
+        let source = definition
+            .category_from
+            .as_deref()
+            .and_then(|key| definition.question(key));
+        if let Some(QuestionKind::OneOf(options)) = source.map(|q| &q.kind) {
+            for option in options {
+                if !categories.iter().any(|(key, _)| key == &option.key) {
+                    categories.push((option.key.clone(), option.label.clone()));
+                }
+            }
+        }
+    }
+    Ok(categories)
 }

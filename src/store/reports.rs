@@ -272,7 +272,7 @@ pub fn of_observer(
     let mut stmt = conn.prepare_cached(
         "SELECT r.id, r.reference, f.title, g.name, g.code, r.observed_at, r.received_at, r.status,
                 r.severity, r.problem_count,
-                (SELECT count(*) FROM report_events e WHERE e.report_id = r.id AND e.kind <> 'filed'),
+                (SELECT count(*) FROM report_events e WHERE e.report_id = r.id AND e.kind IN ('correction', 'addition')),
                 r.seq
          FROM reports r JOIN forms f ON f.id = r.form_id JOIN regions g ON g.id = r.region_id
          WHERE r.observer_id = ?1 AND r.mission_id = ?2 AND (r.received_at, r.seq) < (?3, ?4)

@@ -36,10 +36,8 @@ pub struct QueueLine {
     pub reference: String,
     pub received_at: i64,
     pub form_title: String,
-    pub form_kind: String,
     pub region_name: String,
     pub region_code: String,
-    pub observer_id: i64,
     pub observer: String,
     pub status: Status,
     pub severity: Option<Severity>,
@@ -68,12 +66,15 @@ fn conditions(query: &QueueQuery, with_status: bool) -> (String, Vec<Sql>) {
         values.push(Sql::Text(path.clone()));
         values.push(Sql::Text(regions::path_upper_bound(path)));
     }
-    any_of(
-        "f.key",
-        query.form_keys.iter().cloned().map(Sql::Text).collect(),
-        &mut clauses,
-        &mut values,
-    );
+    if !query.form_keys.is_empty() {
+        // A subquery, not a join: an unfiltered count then reads an index alone.
+        let marks = vec!["?"; query.form_keys.len()].join(", ");
+        clauses.push(format!(
+            "r.form_id IN (SELECT id FROM forms WHERE mission_id = ? AND key IN ({marks}))"
+        ));
+        values.push(Sql::Integer(query.mission_id));
+        values.extend(query.form_keys.iter().cloned().map(Sql::Text));
+    }
     any_of(
         "r.category",
         query.categories.iter().cloned().map(Sql::Text).collect(),
@@ -122,7 +123,7 @@ fn conditions(query: &QueueQuery, with_status: bool) -> (String, Vec<Sql>) {
 }
 
 const LINE_SELECT: &str = "
-    SELECT r.id, r.reference, r.received_at, f.title, f.kind, g.name, g.code, r.observer_id, u.display_name,
+    SELECT r.id, r.reference, r.received_at, f.title, g.name, g.code, u.display_name,
            r.status, r.severity, r.problem_count, r.category, r.seq
     FROM reports r
     JOIN forms f ON f.id = r.form_id
@@ -130,25 +131,29 @@ const LINE_SELECT: &str = "
     JOIN users u ON u.id = r.observer_id";
 
 fn line_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<QueueLine> {
-    let status: String = row.get(9)?;
-    let severity: Option<i64> = row.get(10)?;
+    let status: String = row.get(7)?;
+    let severity: Option<i64> = row.get(8)?;
     Ok(QueueLine {
         id: row.get(0)?,
         reference: row.get(1)?,
         received_at: row.get(2)?,
         form_title: row.get(3)?,
-        form_kind: row.get(4)?,
-        region_name: row.get(5)?,
-        region_code: row.get(6)?,
-        observer_id: row.get(7)?,
-        observer: row.get(8)?,
-        status: Status::parse(&status).unwrap_or(Status::Received),
+        region_name: row.get(4)?,
+        region_code: row.get(5)?,
+        observer: row.get(6)?,
+        status: Status::parse(&status).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                7,
+                rusqlite::types::Type::Text,
+                format!("unexpected status `{status}`").into(),
+            )
+        })?,
         severity: severity.and_then(Severity::from_rank),
-        problem_count: row.get(11)?,
-        category: row.get(12)?,
+        problem_count: row.get(9)?,
+        category: row.get(10)?,
         cursor: Cursor {
             severity: severity.unwrap_or(0),
-            seq: row.get(13)?,
+            seq: row.get(11)?,
         },
     })
 }
@@ -173,8 +178,10 @@ pub fn page(
             "r.seq DESC"
         }
         Sort::Severity => {
+            // Spelled out (not a row value) so that SQLite walks the severity index.
             if let Some(cursor) = after {
-                clause.push_str(" AND (coalesce(r.severity, 0), r.seq) < (?, ?)");
+                clause.push_str(" AND (coalesce(r.severity, 0) < ? OR (coalesce(r.severity, 0) = ? AND r.seq < ?))");
+                values.push(Sql::Integer(cursor.severity));
                 values.push(Sql::Integer(cursor.severity));
                 values.push(Sql::Integer(cursor.seq));
             }
@@ -198,8 +205,9 @@ pub fn urgent(
     let (clause, mut values) = conditions(query, false);
     values.push(Sql::Integer(i64::from(limit)));
     let sql = format!(
-        "{LINE_SELECT} WHERE {clause} AND r.status IN ('received', 'escalated') AND r.severity >= 3
-         ORDER BY r.severity DESC, r.seq DESC LIMIT ?"
+        "{LINE_SELECT} WHERE {clause} AND r.status IN ('received', 'escalated') AND r.severity >= {high}
+         ORDER BY r.severity DESC, r.seq DESC LIMIT ?",
+        high = Severity::High.rank()
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(values), line_from_row)?;
@@ -212,9 +220,7 @@ pub fn counts_by_status(
     query: &QueueQuery,
 ) -> Result<Vec<(Status, i64)>, StoreError> {
     let (clause, values) = conditions(query, false);
-    let sql = format!(
-        "SELECT r.status, count(*) FROM reports r JOIN forms f ON f.id = r.form_id WHERE {clause} GROUP BY r.status"
-    );
+    let sql = format!("SELECT r.status, count(*) FROM reports r WHERE {clause} GROUP BY r.status");
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows: Vec<(String, i64)> = stmt
         .query_map(params_from_iter(values), |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -232,16 +238,6 @@ pub fn counts_by_status(
         .collect())
 }
 
-/// How many reports match every filter.
-pub fn count(conn: &Connection, query: &QueueQuery) -> Result<i64, StoreError> {
-    let (clause, values) = conditions(query, true);
-    let sql =
-        format!("SELECT count(*) FROM reports r JOIN forms f ON f.id = r.form_id WHERE {clause}");
-    Ok(conn
-        .prepare_cached(&sql)?
-        .query_row(params_from_iter(values), |r| r.get(0))?)
-}
-
 /// A report's id by its reference, within the mission.
 pub fn id_by_reference(
     conn: &Connection,
@@ -256,8 +252,6 @@ pub fn id_by_reference(
         .optional()?)
 }
 
-/// Takes a review action on a report of the mission, if the state machine allows it for
-/// this role, and records it in the report's history. Returns the new status.
 /// A review action as a reviewer asked for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Review {
@@ -268,6 +262,9 @@ pub struct Review {
     pub duplicate_of: Option<String>,
 }
 
+/// Takes a review action on a report of the mission, if the state machine allows it for
+/// this role, and records it in the report's history with who and when. Returns the new
+/// status.
 pub fn act(
     conn: &Connection,
     mission_id: i64,
@@ -290,7 +287,11 @@ pub fn act(
         }),
         || "no such report".to_owned(),
     )?;
-    let current = Status::parse(&current).unwrap_or(Status::Received);
+    let current = Status::parse(&current).ok_or_else(|| {
+        StoreError::Task(format!(
+            "report {reference} has an unknown status `{current}`"
+        ))
+    })?;
     let target = transition(current, action, role)
         .map_err(|e| StoreError::Rejected(format!("{reference}: {e}")))?;
     let duplicate_id = match (action, duplicate_of) {
@@ -305,6 +306,20 @@ pub fn act(
                 return Err(StoreError::Rejected(
                     "A report cannot be a duplicate of itself.".to_owned(),
                 ));
+            }
+            // A duplicate points at the report that carries the event, never at another
+            // duplicate: chains and cycles would leave no report carrying it.
+            let (other_status, carrier): (String, Option<String>) = conn
+                .prepare_cached(
+                    "SELECT r.status, d.reference FROM reports r LEFT JOIN reports d ON d.id = r.duplicate_of WHERE r.id = ?1",
+                )?
+                .query_row([&other_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            if other_status == Status::Duplicate.as_str() {
+                let carrier = carrier.unwrap_or_default();
+                return Err(StoreError::Rejected(format!(
+                    "{} is itself a duplicate of {carrier}: mark this report a duplicate of {carrier}.",
+                    other.trim().to_uppercase()
+                )));
             }
             Some(other_id)
         }

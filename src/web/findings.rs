@@ -13,7 +13,9 @@ use super::member::{FindingsArea, Member};
 use super::strict_form::StrictForm;
 use super::view::{Layout, local_time, ok, page};
 use super::{AppError, AppState};
-use crate::domain::finding::{Assessment, FindingErrors, FindingText, Stage, basis};
+use crate::domain::finding::{
+    Assessment, FindingErrors, FindingText, Stage, basis, move_to, summarize,
+};
 use crate::domain::geography::{level_label, level_plural};
 use crate::domain::review::Status;
 use crate::store::audit::Actor;
@@ -39,14 +41,6 @@ pub fn routes() -> Router<AppState> {
 
 fn actor(member: &Member<FindingsArea>) -> Actor {
     Actor::user(member.user.user_id, &member.user.username)
-}
-
-fn field(fields: &[(String, String)], name: &str) -> String {
-    fields
-        .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
 }
 
 // ----- the list -----
@@ -135,20 +129,20 @@ struct Draft {
 }
 
 impl Draft {
-    fn from_fields(fields: &[(String, String)]) -> Result<Draft, AppError> {
-        let regions = fields
+    fn from_form(form: &StrictForm) -> Result<Draft, AppError> {
+        let regions = form
+            .values("region")
             .iter()
-            .filter(|(n, _)| n == "region")
-            .map(|(_, v)| {
+            .map(|v| {
                 v.parse::<i64>()
                     .map_err(|_| AppError::BadRequest("A region in the form is malformed.".into()))
             })
             .collect::<Result<_, _>>()?;
         Ok(Draft {
-            title: field(fields, "title"),
-            statement: field(fields, "statement"),
-            assessment: field(fields, "assessment"),
-            topic: field(fields, "topic"),
+            title: form.value("title"),
+            statement: form.value("statement"),
+            assessment: form.value("assessment"),
+            topic: form.value("topic"),
             regions,
         })
     }
@@ -240,9 +234,9 @@ async fn new_finding(
 async fn create(
     State(state): State<AppState>,
     member: Member<FindingsArea>,
-    StrictForm(fields): StrictForm,
+    form: StrictForm,
 ) -> Result<Response, AppError> {
-    let draft = Draft::from_fields(&fields)?;
+    let draft = Draft::from_form(&form)?;
     let text = match FindingText::parse(
         &draft.title,
         &draft.statement,
@@ -296,9 +290,9 @@ async fn edit(
     State(state): State<AppState>,
     member: Member<FindingsArea>,
     Path((_, id)): Path<(String, i64)>,
-    StrictForm(fields): StrictForm,
+    form: StrictForm,
 ) -> Result<Response, AppError> {
-    let draft = Draft::from_fields(&fields)?;
+    let draft = Draft::from_form(&form)?;
     let text = match FindingText::parse(
         &draft.title,
         &draft.statement,
@@ -377,88 +371,6 @@ struct HistoryView {
     published: bool,
 }
 
-/// The evidence counted by status, severity and place, and the warnings a lead must see
-/// before publishing.
-struct EvidenceSummary {
-    by_status: Vec<(&'static str, usize)>,
-    by_severity: Vec<(String, usize)>,
-    by_region: Vec<(String, usize)>,
-    warnings: Vec<String>,
-}
-
-fn evidence_summary(
-    evidence: &[Evidence],
-    top_names: &BTreeMap<String, String>,
-) -> EvidenceSummary {
-    let by_status = Status::ALL
-        .iter()
-        .map(|s| {
-            (
-                s.as_str(),
-                evidence.iter().filter(|e| e.status == *s).count(),
-            )
-        })
-        .filter(|(_, n)| *n > 0)
-        .collect();
-    let mut severities: BTreeMap<i64, usize> = BTreeMap::new();
-    let mut places: BTreeMap<String, usize> = BTreeMap::new();
-    for e in evidence {
-        *severities
-            .entry(e.severity.map_or(0, |s| s.rank()))
-            .or_default() += 1;
-        let top = e.region_path.split('/').nth(1).unwrap_or_default();
-        *places
-            .entry(
-                top_names
-                    .get(top)
-                    .cloned()
-                    .unwrap_or_else(|| top.to_owned()),
-            )
-            .or_default() += 1;
-    }
-    let by_severity = severities
-        .into_iter()
-        .rev()
-        .map(|(rank, n)| {
-            (
-                crate::domain::form::Severity::from_rank(rank)
-                    .map_or("none".to_owned(), |s| s.as_str().to_owned()),
-                n,
-            )
-        })
-        .collect();
-    let by_region = places.into_iter().collect();
-    let mut warnings = Vec::new();
-    let dismissed = evidence
-        .iter()
-        .filter(|e| matches!(e.status, Status::Dismissed | Status::Duplicate))
-        .count();
-    if dismissed > 0 {
-        warnings.push(format!(
-            "{dismissed} report{} of the evidence {} been dismissed or marked duplicate.",
-            if dismissed == 1 { "" } else { "s" },
-            if dismissed == 1 { "has" } else { "have" }
-        ));
-    }
-    let unverified = evidence.iter().filter(|e| e.status.is_open()).count();
-    if unverified > 0 {
-        warnings.push(format!(
-            "{unverified} report{} of the evidence {} not verified yet.",
-            if unverified == 1 { "" } else { "s" },
-            if unverified == 1 { "is" } else { "are" }
-        ));
-    }
-    if evidence.is_empty() {
-        warnings.push("This finding has no evidence yet.".to_owned());
-    }
-    EvidenceSummary {
-        by_status,
-        by_severity,
-        by_region,
-        warnings,
-    }
-}
-
 async fn finding_template(
     state: &AppState,
     member: &Member<FindingsArea>,
@@ -484,37 +396,39 @@ async fn finding_template(
         .iter()
         .map(|r| (r.code.clone(), r.name.clone()))
         .collect();
-    let EvidenceSummary {
-        by_status,
-        by_severity,
-        by_region,
-        warnings,
-    } = evidence_summary(&evidence, &top_names);
-    let verified: Vec<&Evidence> = evidence
-        .iter()
-        .filter(|e| e.status == Status::Verified)
-        .collect();
-    let mut verified_tops: Vec<&str> = verified
-        .iter()
-        .filter_map(|e| e.region_path.split('/').nth(1))
-        .collect();
-    verified_tops.sort_unstable();
-    verified_tops.dedup();
+    let summary = summarize(&evidence.iter().map(Evidence::item).collect::<Vec<_>>());
     let top_level = levels.first().map_or("region", String::as_str);
     let moves = Stage::ALL
         .iter()
-        .filter(|to| crate::domain::finding::move_to(finding.stage, **to, usize::MAX).is_ok())
+        .filter(|to| move_to(finding.stage, **to, summary.verified).is_ok())
+        .filter(|to| {
+            **to != Stage::Published
+                || finding.stage != Stage::Published
+                || finding.has_unpublished_changes()
+        })
         .map(|to| {
-            (
-                to.as_str(),
-                match to {
-                    Stage::Draft => "Back to draft",
-                    Stage::ReadyForReview => "Mark ready for review",
-                    Stage::Published => "Publish",
-                },
-            )
+            let label = match (finding.stage, to) {
+                (Stage::Published, Stage::Published) => "Publish the changes",
+                (_, Stage::Draft) => "Back to draft",
+                (_, Stage::ReadyForReview) => "Mark ready for review",
+                (_, Stage::Published) => "Publish",
+            };
+            (to.as_str(), label)
         })
         .collect();
+    let mut warnings = summary.warnings.clone();
+    if finding.stage == Stage::Published && summary.verified == 0 {
+        warnings.push(
+            "No verified report backs this finding any more: it is left out of the statement."
+                .to_owned(),
+        );
+    }
+    if finding.has_unpublished_changes() {
+        warnings.push(
+            "This finding has changed since it was published: the statement shows the published text until you publish the changes."
+                .to_owned(),
+        );
+    }
     let base_href = format!("/m/{slug}/findings/{id}");
     Ok(FindingTemplate {
         layout: member.layout(&finding.text.title),
@@ -537,15 +451,37 @@ async fn finding_template(
                 .join(", ")
         },
         basis: basis(
-            verified.len(),
-            verified_tops.len(),
+            summary.verified,
+            summary.verified_regions,
             &level_label(top_level),
             &level_plural(top_level),
         ),
         warnings,
-        by_status,
-        by_severity,
-        by_region,
+        by_status: summary
+            .by_status
+            .iter()
+            .map(|(s, n)| (s.as_str(), *n))
+            .collect(),
+        by_severity: summary
+            .by_severity
+            .iter()
+            .map(|(s, n)| {
+                (
+                    s.map_or_else(|| "none".to_owned(), |s| s.as_str().to_owned()),
+                    *n,
+                )
+            })
+            .collect(),
+        by_region: summary
+            .by_region
+            .iter()
+            .map(|(code, n)| {
+                (
+                    top_names.get(code).cloned().unwrap_or_else(|| code.clone()),
+                    *n,
+                )
+            })
+            .collect(),
         evidence: evidence
             .iter()
             .map(|e| EvidenceView {
@@ -617,9 +553,10 @@ async fn add_evidence(
     State(state): State<AppState>,
     member: Member<FindingsArea>,
     Path((_, id)): Path<(String, i64)>,
-    StrictForm(fields): StrictForm,
+    form: StrictForm,
 ) -> Result<Response, AppError> {
-    let references: Vec<String> = field(&fields, "references")
+    let references: Vec<String> = form
+        .value("references")
         .split(|c: char| c.is_whitespace() || c == ',')
         .filter(|r| !r.is_empty())
         .map(str::to_owned)
@@ -633,7 +570,8 @@ async fn add_evidence(
         )
         .await;
     }
-    let note = field(&fields, "note")
+    let note = form
+        .value("note")
         .trim()
         .chars()
         .take(1000)
@@ -675,9 +613,9 @@ async fn stage(
     State(state): State<AppState>,
     member: Member<FindingsArea>,
     Path((_, id)): Path<(String, i64)>,
-    StrictForm(fields): StrictForm,
+    form: StrictForm,
 ) -> Result<Response, AppError> {
-    let to = Stage::parse(&field(&fields, "to"))
+    let to = Stage::parse(&form.value("to"))
         .ok_or_else(|| AppError::BadRequest("Choose where the finding goes.".into()))?;
     let (mission_id, actor) = (member.mission_id(), actor(&member));
     match state
@@ -737,9 +675,9 @@ async fn statement_topics(
     let mut topics: Vec<TopicView> = Vec::new();
     for p in published {
         let view = PublishedView {
-            title: p.finding.text.title.clone(),
-            assessment: p.finding.text.assessment.label(),
-            statement: p.finding.text.statement.clone(),
+            title: p.text.title.clone(),
+            assessment: p.text.assessment.label(),
+            statement: p.text.statement.clone(),
             basis: basis(
                 p.verified_reports,
                 p.regions,
@@ -754,10 +692,12 @@ async fn statement_topics(
                 .collect::<Vec<_>>()
                 .join(", "),
         };
-        match topics.iter_mut().find(|t| t.topic == p.finding.text.topic) {
-            Some(topic) => topic.findings.push(view),
+        // "Opening" and "opening" are one topic: the first spelling met names it.
+        let topic = p.text.topic.to_lowercase();
+        match topics.iter_mut().find(|t| t.topic.to_lowercase() == topic) {
+            Some(existing) => existing.findings.push(view),
             None => topics.push(TopicView {
-                topic: p.finding.text.topic.clone(),
+                topic: p.text.topic.clone(),
                 findings: vec![view],
             }),
         }
@@ -780,14 +720,21 @@ async fn statement(
     }))
 }
 
-/// Escapes what Markdown would read as markup at the start of a line or inline.
+/// Text that Markdown shows as written: every ASCII punctuation character escaped
+/// (CommonMark allows escaping any of them) and leading spaces dropped, so that no line
+/// of a statement turns into a list, a heading, a code block, a link or an entity.
 fn markdown_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if "\\`*_[]<>#|".contains(c) {
-            out.push('\\');
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for (i, line) in text.lines().enumerate() {
+        if i > 0 {
+            out.push('\n');
         }
-        out.push(c);
+        for c in line.trim_start().chars() {
+            if c.is_ascii_punctuation() {
+                out.push('\\');
+            }
+            out.push(c);
+        }
     }
     out
 }

@@ -15,12 +15,13 @@ use super::view::{Layout, level_name, local_time, ok, page, thousands, within};
 use super::{AppError, AppState};
 use crate::domain::answers::Answers;
 use crate::domain::finding::Stage;
-use crate::domain::form::{FormKind, QuestionKind, Severity};
-use crate::domain::queue::{Filter, Sort, text_query};
+use crate::domain::form::Severity;
+use crate::domain::queue::{Cursor, Filter, Sort, text_query};
 use crate::domain::report::local_to_unix;
 use crate::domain::review::{Action, Status, note_for, transition};
 use crate::domain::role::Role;
 use crate::store::audit::Actor;
+use crate::store::regions::Region;
 use crate::store::review::{self, QueueLine, QueueQuery, Review};
 use crate::store::{StoreError, findings, forms, regions, reports, users};
 
@@ -47,6 +48,7 @@ struct QueueTemplate {
     notice: Option<String>,
     counts: Vec<StatusCount>,
     total: String,
+    one_match: bool,
     urgent: Vec<LineView>,
     lines: Vec<LineView>,
     next_href: Option<String>,
@@ -123,15 +125,24 @@ fn line_view(slug: &str, zone: &str, line: QueueLine) -> LineView {
 }
 
 /// Reads the query string into a filter (malformed values are a 400 with the reason) and
-/// any notice left by a bulk action.
+/// the outcome of a bulk verification, if the page follows one.
 fn read_query(raw: Option<&str>) -> Result<(Filter, Option<String>), AppError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or_default())
         .map_err(|_| AppError::BadRequest("The address of this page is malformed.".into()))?;
     let filter = Filter::from_pairs(&pairs).map_err(|e| AppError::BadRequest(e.0))?;
-    let notice = pairs
-        .iter()
-        .find(|(k, _)| k == "done")
-        .map(|(_, v)| v.chars().take(300).collect());
+    let number = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .and_then(|(_, v)| v.parse::<u32>().ok())
+    };
+    // Only numbers travel in the address: no text of anyone's choosing becomes a notice.
+    let notice = number("verified").map(|verified| match number("not_verified").unwrap_or(0) {
+        0 => format!("{verified} verified."),
+        n => format!(
+            "{verified} verified; {n} could not be (already settled, or escalated to the leads)."
+        ),
+    });
     Ok((filter, notice))
 }
 
@@ -143,7 +154,14 @@ fn resolve(
     filter: &Filter,
 ) -> Result<QueueQuery, StoreError> {
     let region_path = match filter.region {
-        Some(id) => Some(regions::by_id(conn, mission_id, id)?.path),
+        Some(id) => Some(
+            regions::by_id(conn, mission_id, id)
+                .map_err(|e| match e {
+                    StoreError::NotFound(_) => StoreError::Rejected("The place in this filter is not part of the mission. Clear it and try again.".into()),
+                    other => other,
+                })?
+                .path,
+        ),
         None => None,
     };
     Ok(QueueQuery {
@@ -161,6 +179,23 @@ fn resolve(
     })
 }
 
+/// Observers offered in the filter's list; a national network has too many to list, and
+/// its reviewers reach an observer from a report instead.
+const OBSERVERS_LISTED: usize = 300;
+
+/// What the queue page needs from the database.
+struct QueueData {
+    counts: Vec<(Status, i64)>,
+    urgent: Vec<QueueLine>,
+    lines: Vec<QueueLine>,
+    forms: Vec<forms::FormSummary>,
+    categories: Vec<(String, String)>,
+    places: Vec<Region>,
+    levels: Vec<String>,
+    observers: Vec<(i64, String)>,
+    open_findings: Vec<(i64, String)>,
+}
+
 async fn queue(
     State(state): State<AppState>,
     member: Member<ReviewArea>,
@@ -175,45 +210,23 @@ async fn queue(
         .store
         .read(move |conn| {
             let query = resolve(conn, mission_id, &zone, &f)?;
-            let counts = review::counts_by_status(conn, &query)?;
-            let total = review::count(conn, &query)?;
-            let urgent = review::urgent(conn, &query, URGENT)?;
-            let lines = review::page(conn, &query, f.sort, f.after, PAGE + 1)?;
-            let forms = forms::current(conn, mission_id, false)?;
-            let mut categories = Vec::new();
-            for summary in forms
-                .iter()
-                .filter(|s| s.kind == FormKind::Incident.as_str())
-            {
-                let form = forms::by_id(conn, mission_id, summary.id)?;
-                let definition = &form.definition;
-                let options = definition
-                    .category_from
-                    .as_deref()
-                    .and_then(|key| definition.question(key))
-                    .map(|q| &q.kind);
-                if let Some(QuestionKind::OneOf(options)) = options {
-                    for option in options {
-                        if !categories
-                            .iter()
-                            .any(|(k, _): &(String, String)| k == &option.key)
-                        {
-                            categories.push((option.key.clone(), option.label.clone()));
-                        }
+            // The place list: the top level, and around a chosen place its trail and children.
+            let mut places = regions::children(conn, mission_id, None, 500)?;
+            if let Some(id) = f.region {
+                for region in regions::trail(conn, id)?
+                    .into_iter()
+                    .chain(regions::children(conn, mission_id, Some(id), 200)?)
+                {
+                    if !places.iter().any(|p| p.id == region.id) {
+                        places.push(region);
                     }
                 }
             }
-            let mut places = regions::children(conn, mission_id, None, 500)?;
-            if let Some(id) = f.region {
-                let region = regions::by_id(conn, mission_id, id)?;
-                if !places.iter().any(|p| p.id == region.id) {
-                    places.insert(0, region);
-                }
-            }
-            let levels = regions::levels(conn, mission_id)?;
+            places.sort_by(|a, b| a.path.cmp(&b.path));
             let observers: Vec<(i64, String)> = users::members(conn, mission_id)?
                 .into_iter()
                 .filter(|m| m.role == Role::Observer)
+                .take(OBSERVERS_LISTED)
                 .map(|m| (m.user_id, m.display_name))
                 .collect();
             let open_findings = if is_lead {
@@ -225,23 +238,21 @@ async fn queue(
             } else {
                 Vec::new()
             };
-            Ok((
-                counts,
-                total,
-                urgent,
-                lines,
-                forms,
-                categories,
+            Ok(QueueData {
+                counts: review::counts_by_status(conn, &query)?,
+                urgent: review::urgent(conn, &query, URGENT)?,
+                lines: review::page(conn, &query, f.sort, f.after, PAGE + 1)?,
+                forms: forms::current(conn, mission_id, false)?,
+                categories: forms::incident_categories(conn, mission_id)?,
                 places,
-                levels,
+                levels: regions::levels(conn, mission_id)?,
                 observers,
                 open_findings,
-            ))
+            })
         })
         .await?;
-    let (
+    let QueueData {
         counts,
-        total,
         urgent,
         mut lines,
         forms,
@@ -250,21 +261,26 @@ async fn queue(
         levels,
         observers,
         open_findings,
-    ) = data;
+    } = data;
 
     let slug = member.mission.slug.clone();
     let zone = &member.mission.time_zone;
     let base_href = format!("/m/{slug}/review");
     let query_string = filter.query_string();
+    let total: i64 = counts
+        .iter()
+        .filter(|(status, _)| filter.statuses.is_empty() || filter.statuses.contains(status))
+        .map(|(_, n)| n)
+        .sum();
     let next_href = (lines.len() > PAGE as usize).then(|| {
         lines.truncate(PAGE as usize);
-        let last = lines
-            .last()
-            .map(|l| l.cursor)
-            .unwrap_or(crate::domain::queue::Cursor {
+        let last = lines.last().map_or(
+            Cursor {
                 severity: 0,
                 seq: 0,
-            });
+            },
+            |l| l.cursor,
+        );
         let join = if query_string.is_empty() { "" } else { "&" };
         format!(
             "{base_href}?{query_string}{join}after={}.{}",
@@ -273,14 +289,14 @@ async fn queue(
     });
     let counts = counts
         .into_iter()
-        .map(|(status, n)| {
-            let linked = filter.with_statuses(vec![status]).query_string();
-            StatusCount {
-                status: status.as_str(),
-                count: thousands(n),
-                href: format!("{base_href}?{linked}"),
-                current: filter.statuses == [status],
-            }
+        .map(|(status, n)| StatusCount {
+            status: status.as_str(),
+            count: thousands(n),
+            href: format!(
+                "{base_href}?{}",
+                filter.with_statuses(vec![status]).query_string()
+            ),
+            current: filter.statuses == [status],
         })
         .collect();
     let view = FilterView {
@@ -289,7 +305,12 @@ async fn queue(
             .map(|r| {
                 choice(
                     r.id,
-                    format!("{} ({})", r.name, level_name(&levels, r.depth)),
+                    format!(
+                        "{}{} ({})",
+                        "· ".repeat(usize::try_from(r.depth - 1).unwrap_or(0)),
+                        r.name,
+                        level_name(&levels, r.depth)
+                    ),
                     filter.region == Some(r.id),
                 )
             })
@@ -329,6 +350,7 @@ async fn queue(
         csrf_token: member.user.csrf_token.clone(),
         notice,
         counts,
+        one_match: total == 1,
         total: thousands(total),
         urgent: urgent
             .into_iter()
@@ -352,21 +374,16 @@ async fn queue(
 async fn bulk(
     State(state): State<AppState>,
     member: Member<ReviewArea>,
-    StrictForm(fields): StrictForm,
+    form: StrictForm,
 ) -> Result<Response, AppError> {
-    let value = |name: &str| {
-        fields
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let ids: Vec<String> = fields
-        .iter()
-        .filter(|(n, _)| n == "report")
-        .map(|(_, v)| v.clone())
-        .collect();
-    let back = value("back");
+    let ids = form.values("report");
+    // The view to return to, rebuilt from its filters: nothing else from the form reaches
+    // the address.
+    let back_pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(&form.value("back")).unwrap_or_default();
+    let back = Filter::from_pairs(&back_pairs)
+        .map(|f| f.query_string())
+        .unwrap_or_default();
     if ids.is_empty() {
         return Err(AppError::Unprocessable(
             "Select at least one report first.".into(),
@@ -375,13 +392,12 @@ async fn bulk(
     let (mission_id, role) = (member.mission_id(), member.role());
     let actor = Actor::user(member.user.user_id, &member.user.username);
     let slug = member.mission.slug.clone();
-    match value("action").as_str() {
+    match form.value("action").as_str() {
         "verify" => {
-            let outcomes = state
+            let (verified, refused) = state
                 .store
                 .write(move |conn| {
-                    let mut verified = 0;
-                    let mut refused = Vec::new();
+                    let (mut verified, mut refused) = (0_u32, 0_u32);
                     let review = Review {
                         action: Action::Verify,
                         note: String::new(),
@@ -390,27 +406,24 @@ async fn bulk(
                     for id in &ids {
                         match review::act(conn, mission_id, id, &actor, role, &review) {
                             Ok(_) => verified += 1,
-                            Err(StoreError::Rejected(reason)) => refused.push(reason),
+                            Err(StoreError::Rejected(_)) => refused += 1,
                             Err(e) => return Err(e),
                         }
                     }
                     Ok((verified, refused))
                 })
                 .await?;
-            let (verified, refused) = outcomes;
-            let mut done = format!("{verified} verified");
-            if !refused.is_empty() {
-                done.push_str(&format!("; {} not: {}", refused.len(), refused.join(" ")));
-            }
             let join = if back.is_empty() { "" } else { "&" };
-            let done = serde_urlencoded::to_string([("done", done)]).unwrap_or_default();
-            Ok(Redirect::to(&format!("/m/{slug}/review?{back}{join}{done}")).into_response())
+            Ok(Redirect::to(&format!(
+                "/m/{slug}/review?{back}{join}verified={verified}&not_verified={refused}"
+            ))
+            .into_response())
         }
         "add_to_finding" => {
             if role != Role::Lead {
                 return Err(AppError::Forbidden);
             }
-            let finding_id: i64 = value("finding_id").parse().map_err(|_| {
+            let finding_id: i64 = form.value("finding_id").parse().map_err(|_| {
                 AppError::Unprocessable("Choose the finding to add the reports to.".into())
             })?;
             state
@@ -452,10 +465,23 @@ struct ReviewReportTemplate {
     observer: ObserverView,
     answers: Vec<AnswerSection>,
     history: Vec<EventView>,
-    actions: Vec<&'static str>,
-    cited_by: Vec<(String, String, &'static str)>,
+    actions: Vec<ActionButton>,
+    may_mark_duplicate: bool,
+    cited_by: Vec<Citation>,
     action_error: Option<String>,
     typed_note: String,
+}
+
+struct ActionButton {
+    value: &'static str,
+    class: &'static str,
+}
+
+/// A finding that cites the report; only leads, who work on findings, get the link.
+struct Citation {
+    href: Option<String>,
+    title: String,
+    stage: &'static str,
 }
 
 struct ObserverView {
@@ -511,8 +537,10 @@ async fn report_template(
         .await?;
     let slug = &member.mission.slug;
     let zone = &member.mission.time_zone;
-    let status = Status::parse(&report.status).unwrap_or(Status::Received);
-    let actions = [
+    let status = Status::parse(&report.status).ok_or_else(|| {
+        AppError::Internal(format!("report {} has an unknown status", report.reference))
+    })?;
+    let allowed: Vec<Action> = [
         Action::Verify,
         Action::Escalate,
         Action::Dismiss,
@@ -522,8 +550,19 @@ async fn report_template(
     ]
     .into_iter()
     .filter(|a| transition(status, *a, member.role()).is_ok())
-    .map(Action::as_str)
     .collect();
+    let actions = allowed
+        .iter()
+        .map(|a| ActionButton {
+            value: a.as_str(),
+            class: match a {
+                Action::Dismiss => "danger",
+                Action::Comment => "secondary",
+                _ => "",
+            },
+        })
+        .collect();
+    let lead = member.role() == Role::Lead;
     let region = trail.last().cloned();
     let answers = Answers::from_json(&form.definition, &report.answers);
     Ok(ReviewReportTemplate {
@@ -561,9 +600,14 @@ async fn report_template(
             })
             .collect(),
         actions,
+        may_mark_duplicate: allowed.contains(&Action::MarkDuplicate),
         cited_by: cited
             .into_iter()
-            .map(|(id, title, stage)| (format!("/m/{slug}/findings/{id}"), title, stage.label()))
+            .map(|(id, title, stage)| Citation {
+                href: lead.then(|| format!("/m/{slug}/findings/{id}")),
+                title,
+                stage: stage.label(),
+            })
             .collect(),
         reference: report.reference,
         action_error: draft.error,

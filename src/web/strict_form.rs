@@ -9,6 +9,26 @@ use super::AppError;
 /// The fields of a form body, in order, repeated names kept (checkboxes).
 pub struct StrictForm(pub Vec<(String, String)>);
 
+impl StrictForm {
+    /// The first value sent under `name`, or empty.
+    pub fn value(&self, name: &str) -> String {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+
+    /// Every value sent under `name` (ticked boxes).
+    pub fn values(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+}
+
 impl<S: Send + Sync> FromRequest<S> for StrictForm {
     type Rejection = AppError;
 

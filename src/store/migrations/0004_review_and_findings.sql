@@ -15,14 +15,22 @@ CREATE UNIQUE INDEX report_events_submission ON report_events(submission_id) WHE
 
 -- The review queue filters by status, severity and place, newest first (by arrival, seq).
 CREATE INDEX reports_status ON reports(mission_id, status, seq);
-CREATE INDEX reports_severity ON reports(mission_id, severity, seq);
+-- The queue's "most severe first" order: no severity sorts as 0.
+CREATE INDEX reports_severity ON reports(mission_id, coalesce(severity, 0), seq);
 CREATE INDEX reports_region ON reports(mission_id, region_path, seq);
 CREATE INDEX reports_form ON reports(form_id, seq);
 
 -- Free text over what observers wrote (answers and amendments), rowid = reports.seq.
 CREATE VIRTUAL TABLE report_text USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');
+-- Reports filed before this migration are indexed by the same rule as later ones (see
+-- store::reports::searchable_text): the reference, every text answer, every amendment.
 INSERT INTO report_text (rowid, text)
-    SELECT seq, reference || ' ' || (SELECT group_concat(value, ' ') FROM json_each(reports.answers)) FROM reports;
+    SELECT seq,
+           reference
+           || coalesce(' ' || (SELECT group_concat(value, ' ') FROM json_tree(reports.answers) WHERE type = 'text'), '')
+           || coalesce(' ' || (SELECT group_concat(text, ' ') FROM report_events e
+                               WHERE e.report_id = reports.id AND e.kind IN ('correction', 'addition')), '')
+    FROM reports;
 
 CREATE TABLE findings (
     id           INTEGER PRIMARY KEY,
@@ -34,7 +42,13 @@ CREATE TABLE findings (
     stage        TEXT NOT NULL DEFAULT 'draft' CHECK (stage IN ('draft', 'ready', 'published')),
     created_at   INTEGER NOT NULL,
     updated_at   INTEGER NOT NULL,
-    published_at INTEGER
+    published_at INTEGER,
+    -- The text as last published: what the statement shows. Editing a published finding
+    -- changes the text above; the statement changes only when it is published again.
+    published_title      TEXT,
+    published_statement  TEXT,
+    published_assessment TEXT,
+    published_topic      TEXT
 ) STRICT;
 CREATE INDEX findings_mission ON findings(mission_id, stage, topic);
 
