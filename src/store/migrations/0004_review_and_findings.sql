@@ -18,6 +18,10 @@ CREATE INDEX reports_status ON reports(mission_id, status, seq);
 -- The queue's "most severe first" order: no severity sorts as 0.
 CREATE INDEX reports_severity ON reports(mission_id, coalesce(severity, 0), seq);
 CREATE INDEX reports_region ON reports(mission_id, region_path, seq);
+-- "Needs attention": open critical and high reports, a small part of all, read directly.
+-- The WHERE matches store::review::urgent's word for word, so SQLite can use it.
+CREATE INDEX reports_urgent ON reports(mission_id, severity, seq)
+    WHERE status IN ('received', 'escalated') AND severity >= 3;
 CREATE INDEX reports_form ON reports(form_id, seq);
 
 -- Free text over what observers wrote (answers and amendments), rowid = reports.seq.
