@@ -40,48 +40,57 @@ fn seed(
 /// Files reports straight through the store (the filing pages have their own tests) and
 /// returns their ids, in filing order.
 async fn file_all(app: &TestApp, seeds: Vec<Seed>) -> Vec<String> {
+    file_all_from(app, seeds, 0).await
+}
+
+/// Like `file_all`, with ids numbered from `start` so that they differ from earlier ones.
+async fn file_all_from(app: &TestApp, seeds: Vec<Seed>, start: usize) -> Vec<String> {
     let mut ids = Vec::new();
-    for s in seeds {
-        let observer = app.user_id(s.observer).await;
-        let station = app
-            .region_id(if s.station.len() == 4 { 3 } else { 4 }, s.station)
-            .await;
-        let mission = app.mission_id;
-        let id = uuid_like(ids.len(), s.station);
-        let report_id = id.clone();
-        let form_key = s.form;
-        app.store
-            .write(move |conn| {
-                let form: i64 = conn.query_row(
-                    "SELECT id FROM forms WHERE mission_id = ?1 AND key = ?2 ORDER BY version DESC LIMIT 1",
-                    rusqlite::params![mission, form_key],
-                    |r| r.get(0),
-                )?;
-                let path: String = conn.query_row("SELECT path FROM regions WHERE id = ?1", [station], |r| r.get(0))?;
-                reports::file(
-                    conn,
-                    &NewReport {
-                        id: report_id,
-                        mission_id: mission,
-                        reference_prefix: "TE".into(),
-                        form_id: form,
-                        observer_id: observer,
-                        region_id: station,
-                        region_path: path,
-                        observed_at: fieldreport::store::now() - 600,
-                        channel: "web",
-                        severity: s.severity,
-                        problem_count: s.problems,
-                        category: s.category.map(str::to_owned),
-                        answers: json!({ "comments": s.text }),
-                    },
-                )
-            })
-            .await
-            .expect("file");
-        ids.push(id);
+    for (n, s) in seeds.into_iter().enumerate() {
+        ids.push(file_one(app, s, start + n).await);
     }
     ids
+}
+
+async fn file_one(app: &TestApp, s: Seed, n: usize) -> String {
+    let observer = app.user_id(s.observer).await;
+    let station = app
+        .region_id(if s.station.len() == 4 { 3 } else { 4 }, s.station)
+        .await;
+    let mission = app.mission_id;
+    let id = uuid_like(n, s.station);
+    let report_id = id.clone();
+    let form_key = s.form;
+    app.store
+        .write(move |conn| {
+            let form: i64 = conn.query_row(
+                "SELECT id FROM forms WHERE mission_id = ?1 AND key = ?2 ORDER BY version DESC LIMIT 1",
+                rusqlite::params![mission, form_key],
+                |r| r.get(0),
+            )?;
+            let path: String = conn.query_row("SELECT path FROM regions WHERE id = ?1", [station], |r| r.get(0))?;
+            reports::file(
+                conn,
+                &NewReport {
+                    id: report_id,
+                    mission_id: mission,
+                    reference_prefix: "TE".into(),
+                    form_id: form,
+                    observer_id: observer,
+                    region_id: station,
+                    region_path: path,
+                    observed_at: fieldreport::store::now() - 600,
+                    channel: "web",
+                    severity: s.severity,
+                    problem_count: s.problems,
+                    category: s.category.map(str::to_owned),
+                    answers: json!({ "comments": s.text }),
+                },
+            )
+        })
+        .await
+        .expect("file");
+    id
 }
 
 fn uuid_like(n: usize, salt: &str) -> String {
@@ -295,57 +304,6 @@ async fn pages_have_no_gaps_or_repeats_while_reports_arrive() {
         seen, expected,
         "every report once, newest first, none that arrived later"
     );
-}
-
-/// Like `file_all`, with ids numbered from `start` so that they differ from earlier ones.
-async fn file_all_from(app: &TestApp, seeds: Vec<Seed>, start: usize) -> Vec<String> {
-    let mut ids = Vec::new();
-    for (n, s) in seeds.into_iter().enumerate() {
-        let mut one = file_all_one(app, s, start + n).await;
-        ids.append(&mut one);
-    }
-    ids
-}
-
-async fn file_all_one(app: &TestApp, s: Seed, n: usize) -> Vec<String> {
-    let observer = app.user_id(s.observer).await;
-    let station = app.region_id(4, s.station).await;
-    let mission = app.mission_id;
-    let id = uuid_like(n, "later");
-    let report_id = id.clone();
-    app.store
-        .write(move |conn| {
-            let form: i64 = conn.query_row(
-                "SELECT id FROM forms WHERE mission_id = ?1 AND key = 'voting'",
-                [mission],
-                |r| r.get(0),
-            )?;
-            let path: String =
-                conn.query_row("SELECT path FROM regions WHERE id = ?1", [station], |r| {
-                    r.get(0)
-                })?;
-            reports::file(
-                conn,
-                &NewReport {
-                    id: report_id,
-                    mission_id: mission,
-                    reference_prefix: "TE".into(),
-                    form_id: form,
-                    observer_id: observer,
-                    region_id: station,
-                    region_path: path,
-                    observed_at: fieldreport::store::now() - 600,
-                    channel: "web",
-                    severity: s.severity,
-                    problem_count: 0,
-                    category: None,
-                    answers: json!({}),
-                },
-            )
-        })
-        .await
-        .expect("file");
-    vec![id]
 }
 
 #[tokio::test]

@@ -231,12 +231,15 @@ async fn new_finding(
     .await
 }
 
-async fn create(
-    State(state): State<AppState>,
-    member: Member<FindingsArea>,
-    form: StrictForm,
+/// Saves a new finding (`existing` None) or the edit of one; a wrong field shows the
+/// form again with every value kept.
+async fn save(
+    state: &AppState,
+    member: &Member<FindingsArea>,
+    existing: Option<i64>,
+    form: &StrictForm,
 ) -> Result<Response, AppError> {
-    let draft = Draft::from_form(&form)?;
+    let draft = Draft::from_form(form)?;
     let text = match FindingText::parse(
         &draft.title,
         &draft.statement,
@@ -246,9 +249,9 @@ async fn create(
         Ok(text) => text,
         Err(errors) => {
             return edit_page(
-                &state,
-                &member,
-                None,
+                state,
+                member,
+                existing,
                 draft,
                 errors,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -256,13 +259,26 @@ async fn create(
             .await;
         }
     };
-    let (mission_id, actor) = (member.mission_id(), actor(&member));
+    let (mission_id, actor) = (member.mission_id(), actor(member));
     let regions = draft.regions;
     let id = state
         .store
-        .write(move |conn| findings::create(conn, mission_id, &text, &regions, &actor))
+        .write(move |conn| match existing {
+            Some(id) => {
+                findings::update(conn, mission_id, id, &text, &regions, &actor).map(|()| id)
+            }
+            None => findings::create(conn, mission_id, &text, &regions, &actor),
+        })
         .await?;
     Ok(Redirect::to(&format!("/m/{}/findings/{id}", member.mission.slug)).into_response())
+}
+
+async fn create(
+    State(state): State<AppState>,
+    member: Member<FindingsArea>,
+    form: StrictForm,
+) -> Result<Response, AppError> {
+    save(&state, &member, None, &form).await
 }
 
 async fn edit_form(
@@ -292,33 +308,7 @@ async fn edit(
     Path((_, id)): Path<(String, i64)>,
     form: StrictForm,
 ) -> Result<Response, AppError> {
-    let draft = Draft::from_form(&form)?;
-    let text = match FindingText::parse(
-        &draft.title,
-        &draft.statement,
-        &draft.assessment,
-        &draft.topic,
-    ) {
-        Ok(text) => text,
-        Err(errors) => {
-            return edit_page(
-                &state,
-                &member,
-                Some(id),
-                draft,
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
-    };
-    let (mission_id, actor) = (member.mission_id(), actor(&member));
-    let regions = draft.regions;
-    state
-        .store
-        .write(move |conn| findings::update(conn, mission_id, id, &text, &regions, &actor))
-        .await?;
-    Ok(Redirect::to(&format!("/m/{}/findings/{id}", member.mission.slug)).into_response())
+    save(&state, &member, Some(id), &form).await
 }
 
 // ----- one finding -----
