@@ -244,17 +244,10 @@ async fn amend(
     State(state): State<AppState>,
     member: Member<ObserverArea>,
     Path((_, id)): Path<(String, String)>,
-    StrictForm(fields): StrictForm,
+    form: StrictForm,
 ) -> Result<Response, AppError> {
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let (kind_text, typed) = (field("kind"), field("text"));
-    let amendment_id = Uuid::parse_str(field("amendment_id").trim())
+    let (kind_text, typed) = (form.value("kind"), form.value("text"));
+    let amendment_id = Uuid::parse_str(form.value("amendment_id").trim())
         .map_err(|_| {
             AppError::BadRequest(
                 "This form arrived incomplete. Go back, reload the page and send it again.".into(),

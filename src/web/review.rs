@@ -637,19 +637,12 @@ async fn act(
     State(state): State<AppState>,
     member: Member<ReviewArea>,
     Path((_, id)): Path<(String, String)>,
-    StrictForm(fields): StrictForm,
+    form: StrictForm,
 ) -> Result<Response, AppError> {
-    let value = |name: &str| {
-        fields
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let action = Action::parse(&value("action"))
+    let action = Action::parse(&form.value("action"))
         .ok_or_else(|| AppError::BadRequest("Choose an action.".into()))?;
-    let typed = value("note");
-    let duplicate_of = Some(value("duplicate_of")).filter(|v| !v.trim().is_empty());
+    let typed = form.value("note");
+    let duplicate_of = Some(form.value("duplicate_of")).filter(|v| !v.trim().is_empty());
     let refuse = |message: String| async {
         let draft = ActionDraft {
             error: Some(message),
