@@ -1,0 +1,486 @@
+//! Filing throughput over real HTTP on loopback: many observers sending checklists at
+//! once through the whole filing path (session, CSRF, validation, durable commit, receipt),
+//! beside a bare endpoint that only inserts a row, measured in the same run.
+//!
+//! `cargo bench --bench filing -- [--observers N] [--seconds S]`
+//!
+//! Both servers run as child processes, so that their memory is theirs alone: fieldreport
+//! itself (`fieldreport serve`), and this program again as the bare server.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fieldreport::credentials::hash_password;
+use fieldreport::domain::account::{NewPassword, Username};
+use fieldreport::domain::role::Role;
+use fieldreport::store::audit::Actor;
+use fieldreport::store::users::NewMember;
+use fieldreport::store::{OpenMode, Store, missions, users};
+
+/// Set in the environment of the copy of this program that serves the bare endpoint.
+const BARE_SERVER: &str = "FIELDREPORT_BENCH_BARE_DB";
+
+fn main() {
+    if let Ok(db) = std::env::var(BARE_SERVER) {
+        bare_server(Path::new(&db));
+        return;
+    }
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |name: &str, default: u64| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let observers = usize::try_from(arg("--observers", 200)).unwrap_or(200);
+    let seconds = arg("--seconds", 10);
+    let dir = std::env::temp_dir().join(format!("fieldreport-filing-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    // Accounts are made before the runtime starts: the store's blocking calls are for
+    // code outside it.
+    let credentials = prepare(&dir.join("mission.db"), observers);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(run(&dir, &credentials, Duration::from_secs(seconds)));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The bare baseline: one axum route that inserts a row through the same store (writer
+/// thread, group commit, FULL sync), and answers once it is committed.
+fn bare_server(db: &Path) {
+    let store = Store::open(db, OpenMode::CreateIfMissing).expect("open");
+    store
+        .write_blocking(|c| {
+            Ok(
+                c.execute_batch(
+                    "CREATE TABLE IF NOT EXISTS bare (id TEXT PRIMARY KEY, body TEXT)",
+                )?,
+            )
+        })
+        .expect("table");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async move {
+        let app = axum::Router::new().route(
+            "/bare",
+            axum::routing::post(move |body: String| {
+                let store = store.clone();
+                async move {
+                    let id = uuid::Uuid::new_v4().to_string();
+                    let stored = store
+                        .write(move |c| {
+                            Ok(c.execute(
+                                "INSERT INTO bare (id, body) VALUES (?1, ?2)",
+                                [id, body],
+                            )?)
+                        })
+                        .await;
+                    if stored.is_ok() { "stored" } else { "failed" }
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        println!(
+            "bare listening on {}",
+            listener.local_addr().expect("address")
+        );
+        axum::serve(listener, app).await.expect("serve");
+    });
+}
+
+struct Server {
+    child: Child,
+    address: SocketAddr,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// Peak resident memory of the server process, in MiB.
+    fn peak_rss_mib(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map_or(f64::NAN, |kib| kib / 1024.0)
+    }
+}
+
+/// Starts a server and waits for the line that says where it listens.
+fn start(mut command: Command, marker: &str) -> Server {
+    let child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start server");
+    // Owned by the guard at once, so that it is killed and reaped however this ends.
+    let mut server = Server {
+        child,
+        address: SocketAddr::from(([127, 0, 0, 1], 0)),
+    };
+    let stdout = server.child.stdout.take().expect("stdout");
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
+    loop {
+        let line = lines.next().expect("server output").expect("line");
+        if let Some(rest) = line.strip_prefix(marker) {
+            let address = rest
+                .trim()
+                .trim_start_matches("http://")
+                .split(['/', ' '])
+                .next()
+                .expect("address");
+            let address = address.parse().expect("socket address");
+            // Keep draining the pipe so the server never blocks on a full one.
+            std::thread::spawn(move || lines.for_each(drop));
+            server.address = address;
+            return server;
+        }
+    }
+}
+
+fn fieldreport_binary() -> PathBuf {
+    // cargo builds the main binary next to this bench's target directory.
+    let here = std::env::current_exe().expect("exe");
+    here.parent()
+        .and_then(Path::parent)
+        .expect("target dir")
+        .join("fieldreport")
+}
+
+async fn run(dir: &Path, credentials: &[(String, String)], duration: Duration) {
+    let observers = credentials.len();
+    let db = dir.join("mission.db");
+    let binary = fieldreport_binary();
+    assert!(
+        binary.exists(),
+        "build it first: cargo build --release ({})",
+        binary.display()
+    );
+
+    let mut serve = Command::new(&binary);
+    serve.args([
+        "serve",
+        "--db",
+        db.to_str().expect("utf-8"),
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    serve
+        .env("RUST_LOG", "warn")
+        .env("FIELDREPORT_ADDRESS_FAILURE_LIMIT", "100000");
+    if let Ok(arenas) = std::env::var("BENCH_MALLOC_ARENA_MAX") {
+        serve.env("MALLOC_ARENA_MAX", arenas);
+    }
+    let server = start(serve, "fieldreport is listening on ");
+    let sessions = sign_in_all(server.address, credentials).await;
+    let filing = load(server.address, &sessions, duration).await;
+    let filing_rss = server.peak_rss_mib();
+    drop(server);
+
+    let mut bare = Command::new(std::env::current_exe().expect("exe"));
+    bare.env(BARE_SERVER, dir.join("bare.db"));
+    let bare_server = start(bare, "bare listening on ");
+    let baseline = load_bare(bare_server.address, observers, duration).await;
+    let bare_rss = bare_server.peak_rss_mib();
+    drop(bare_server);
+
+    println!(
+        "{observers} concurrent observers, {} s each run, loopback HTTP/1.1",
+        duration.as_secs()
+    );
+    println!(
+        "{:<44} {:>10} {:>9} {:>9} {:>9}",
+        "", "reports/s", "p50 ms", "p99 ms", "peak MiB"
+    );
+    filing.print("filing (session, CSRF, validation, commit)", filing_rss);
+    baseline.print("bare endpoint (insert a row, commit)", bare_rss);
+    println!(
+        "ratio filing / bare: {:.2}",
+        filing.per_second() / baseline.per_second()
+    );
+}
+
+/// A mission with the demo geography and forms, and `observers` observer accounts.
+fn prepare(db: &Path, observers: usize) -> Vec<(String, String)> {
+    let store = Store::open(db, OpenMode::CreateIfMissing).expect("open");
+    fieldreport::demo::ensure(&store).expect("demo");
+    let mission = store
+        .read_blocking(|c| missions::by_slug(c, fieldreport::demo::SLUG))
+        .expect("mission");
+    let password = NewPassword::parse("bench password 1").expect("valid");
+    let hash = hash_password(&password).expect("hash");
+    let mut credentials = Vec::new();
+    for n in 0..observers {
+        let username = format!("bench{n:05}");
+        let member = NewMember {
+            mission_id: mission.id,
+            username: Username::parse(&username).expect("valid"),
+            display_name: username.clone(),
+            phone: None,
+            role: Role::Observer,
+            password_hash: hash.clone(),
+        };
+        store
+            .write_blocking(move |c| users::create(c, &member, &Actor::command_line()))
+            .expect("user");
+        credentials.push((username, password.expose().to_owned()));
+    }
+    credentials
+}
+
+/// A signed-in observer: their cookie and what a Voting page hands them.
+struct Session {
+    cookie: String,
+    csrf: String,
+    form_id: String,
+    region_id: String,
+    observed_at: String,
+}
+
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).map(|i| i + marker.len()).expect("field");
+    html[start..start + html[start..].find('"').expect("end")].to_owned()
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+async fn sign_in_all(address: SocketAddr, credentials: &[(String, String)]) -> Vec<Session> {
+    let http = client();
+    let base = format!("http://{address}");
+    let mut sessions = Vec::new();
+    for (username, password) in credentials {
+        let form = http
+            .get(format!("{base}/login"))
+            .send()
+            .await
+            .expect("login page");
+        let nonce = form
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| v.strip_prefix("fr_sign_in="))
+            .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+            .expect("nonce");
+        let token = hidden(&form.text().await.expect("html"), "_csrf");
+        let body = serde_urlencoded::to_string([
+            ("_csrf", token.as_str()),
+            ("username", username),
+            ("password", password),
+        ])
+        .expect("form");
+        let signed_in = http
+            .post(format!("{base}/login"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", format!("fr_sign_in={nonce}"))
+            .body(body)
+            .send()
+            .await
+            .expect("sign in");
+        let cookie = signed_in
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("fr_session="))
+            .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+            .expect("session");
+        // Any polling station will do: the first one of the demo.
+        let page = http
+            .get(format!(
+                "{base}/m/kenya-2017/observer/file/voting/{}",
+                first_station(&base, &http, &cookie).await
+            ))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .expect("form")
+            .text()
+            .await
+            .expect("html");
+        sessions.push(Session {
+            cookie,
+            csrf: hidden(&page, "_csrf"),
+            form_id: hidden(&page, "form_id"),
+            region_id: hidden(&page, "region_id"),
+            observed_at: hidden(&page, "observed_at"),
+        });
+    }
+    sessions
+}
+
+async fn first_station(base: &str, http: &reqwest::Client, cookie: &str) -> String {
+    let picker = http
+        .get(format!(
+            "{base}/m/kenya-2017/observer/file/voting?q=Primary"
+        ))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("picker")
+        .text()
+        .await
+        .expect("html");
+    let start =
+        picker.find("/observer/file/voting/").expect("a station") + "/observer/file/voting/".len();
+    picker[start..start + picker[start..].find('"').expect("end")].to_owned()
+}
+
+/// Latencies of one run.
+struct Run {
+    latencies: Vec<Duration>,
+    elapsed: Duration,
+    failures: usize,
+}
+
+impl Run {
+    fn per_second(&self) -> f64 {
+        self.latencies.len() as f64 / self.elapsed.as_secs_f64()
+    }
+
+    fn percentile(&self, p: f64) -> f64 {
+        let mut sorted = self.latencies.clone();
+        sorted.sort();
+        let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+        sorted
+            .get(index)
+            .map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
+    }
+
+    fn print(&self, what: &str, rss: f64) {
+        println!(
+            "{what:<44} {:>10.0} {:>9.1} {:>9.1} {:>9.1}{}",
+            self.per_second(),
+            self.percentile(0.5),
+            self.percentile(0.99),
+            rss,
+            if self.failures > 0 {
+                format!("  ({} failed)", self.failures)
+            } else {
+                String::new()
+            }
+        );
+    }
+}
+
+const VOTING: [(&str, &str); 8] = [
+    ("q.observers_access", "yes"),
+    ("q.boxes_sealed", "no"),
+    ("q.kit_working", "yes"),
+    ("q.ink_checked", "yes"),
+    ("q.ink_applied", "yes"),
+    ("q.secrecy_respected", "yes"),
+    ("q.intimidation", "no"),
+    ("q.voting_assessment", "good"),
+];
+
+async fn load(address: SocketAddr, sessions: &[Session], duration: Duration) -> Run {
+    let url = Arc::new(format!("http://{address}/m/kenya-2017/observer/file"));
+    let deadline = Instant::now() + duration;
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for session in sessions {
+        let http = client();
+        let url = Arc::clone(&url);
+        let (cookie, csrf, form_id, region_id, observed_at) = (
+            session.cookie.clone(),
+            session.csrf.clone(),
+            session.form_id.clone(),
+            session.region_id.clone(),
+            session.observed_at.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let (mut latencies, mut failures) = (Vec::new(), 0);
+            while Instant::now() < deadline {
+                let id = uuid::Uuid::new_v4().to_string();
+                let mut fields = vec![
+                    ("_csrf", csrf.as_str()),
+                    ("submission_id", id.as_str()),
+                    ("form_id", form_id.as_str()),
+                    ("region_id", region_id.as_str()),
+                    ("observed_at", observed_at.as_str()),
+                    ("q.arrival_time", observed_at.as_str()),
+                ];
+                fields.extend_from_slice(&VOTING);
+                let body = serde_urlencoded::to_string(&fields).expect("form");
+                let sent = Instant::now();
+                let response = http
+                    .post(url.as_str())
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .header("cookie", &cookie)
+                    .body(body)
+                    .send()
+                    .await;
+                match response {
+                    Ok(r) if r.status() == 303 => latencies.push(sent.elapsed()),
+                    _ => failures += 1,
+                }
+            }
+            (latencies, failures)
+        }));
+    }
+    collect(tasks, started).await
+}
+
+async fn load_bare(address: SocketAddr, clients: usize, duration: Duration) -> Run {
+    let url = Arc::new(format!("http://{address}/bare"));
+    let deadline = Instant::now() + duration;
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let http = client();
+        let url = Arc::clone(&url);
+        tasks.push(tokio::spawn(async move {
+            let (mut latencies, mut failures) = (Vec::new(), 0);
+            while Instant::now() < deadline {
+                let sent = Instant::now();
+                match http
+                    .post(url.as_str())
+                    .body("observers_access=yes&boxes_sealed=no")
+                    .send()
+                    .await
+                {
+                    Ok(r) if r.status() == 200 => latencies.push(sent.elapsed()),
+                    _ => failures += 1,
+                }
+            }
+            (latencies, failures)
+        }));
+    }
+    collect(tasks, started).await
+}
+
+async fn collect(
+    tasks: Vec<tokio::task::JoinHandle<(Vec<Duration>, usize)>>,
+    started: Instant,
+) -> Run {
+    let mut run = Run {
+        latencies: Vec::new(),
+        elapsed: Duration::ZERO,
+        failures: 0,
+    };
+    for task in tasks {
+        let (latencies, failures) = task.await.expect("task");
+        run.latencies.extend(latencies);
+        run.failures += failures;
+    }
+    run.elapsed = started.elapsed();
+    run
+}
