@@ -21,25 +21,9 @@ async fn an_observer_files_the_voting_checklist_on_a_phone() {
 
     let browser = Chromium::phone().await;
     let c = &browser.client;
-    c.goto(&format!("{base}/login")).await.expect("login page");
-    c.find(Locator::Id("username"))
-        .await
-        .expect("username")
-        .send_keys("observer")
-        .await
-        .expect("type");
-    c.find(Locator::Id("password"))
-        .await
-        .expect("password")
-        .send_keys(&password_of("observer"))
-        .await
-        .expect("type");
-    c.find(Locator::Css("form.stack button"))
-        .await
-        .expect("sign in")
-        .click()
-        .await
-        .expect("click");
+    browser
+        .sign_in(&base, "observer", &password_of("observer"))
+        .await;
 
     browser
         .wait_for(Locator::LinkText("Voting"))

@@ -8,30 +8,6 @@ use chromium::Chromium;
 use common::{MISSION, TestApp, password_of};
 use fantoccini::Locator;
 
-async fn sign_in(browser: &Chromium, base: &str, username: &str) {
-    let c = &browser.client;
-    c.goto(&format!("{base}/login")).await.expect("login page");
-    c.find(Locator::Id("username"))
-        .await
-        .expect("username")
-        .send_keys(username)
-        .await
-        .expect("type");
-    c.find(Locator::Id("password"))
-        .await
-        .expect("password")
-        .send_keys(&password_of(username))
-        .await
-        .expect("type");
-    c.find(Locator::Css("form.stack button"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("sign in");
-    browser.wait_for(Locator::Css("nav")).await;
-}
-
 /// Clicks an element once it is there. A page that is being replaced can hand over an
 /// element that goes stale before the click: look it up again then.
 async fn click(browser: &Chromium, locator: Locator<'_>) {
@@ -78,7 +54,9 @@ async fn a_report_becomes_a_published_finding_in_the_statement() {
     // The coordinator finds the report in the queue (it stands out as high) and verifies it.
     let browser = Chromium::laptop().await;
     let c = &browser.client;
-    sign_in(&browser, &base, "coordinator").await;
+    browser
+        .sign_in(&base, "coordinator", &password_of("coordinator"))
+        .await;
     c.goto(&format!("{base}/m/{MISSION}/review"))
         .await
         .expect("queue");
@@ -105,7 +83,7 @@ async fn a_report_becomes_a_published_finding_in_the_statement() {
     // The lead writes a finding, links the report, and publishes.
     let browser = Chromium::laptop().await;
     let c = &browser.client;
-    sign_in(&browser, &base, "lead").await;
+    browser.sign_in(&base, "lead", &password_of("lead")).await;
     c.goto(&format!("{base}/m/{MISSION}/findings/new"))
         .await
         .expect("new finding");

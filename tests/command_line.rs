@@ -1,27 +1,15 @@
 //! The `fieldreport` binary as an admin uses it in a shell.
 
-use std::io::Write;
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use fieldreport::credentials::verify_password;
 use fieldreport::store::{OpenMode, Store, users};
 
-fn fieldreport(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fieldreport"))
-        .args(args)
-        .env_remove("FIELDREPORT_DB")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run fieldreport");
-    let mut input = child.stdin.take().expect("stdin");
-    if let Some(text) = stdin {
-        input.write_all(text.as_bytes()).expect("write stdin");
-    }
-    drop(input);
-    child.wait_with_output().expect("wait")
+fn fieldreport(args: &[&str], stdin: Option<&str>) -> std::process::Output {
+    common::run_fieldreport(args, stdin)
 }
 
 fn stdout(output: &Output) -> String {

@@ -2,9 +2,6 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use axum::http::StatusCode;
 use common::{MISSION, TestApp};
 
@@ -39,19 +36,7 @@ async fn leads_and_admins_list_and_preview_the_forms() {
 }
 
 fn fieldreport(args: &[&str], stdin: Option<&str>) -> std::process::Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fieldreport"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run");
-    let mut input = child.stdin.take().expect("stdin");
-    if let Some(text) = stdin {
-        input.write_all(text.as_bytes()).expect("stdin");
-    }
-    drop(input);
-    child.wait_with_output().expect("wait")
+    common::run_fieldreport(args, stdin)
 }
 
 #[test]

@@ -105,6 +105,31 @@ impl Chromium {
         panic!("cannot start a browser session: {last_error}");
     }
 
+    /// Signs in through the sign-in page and waits for the signed-in page that follows.
+    pub async fn sign_in(&self, base: &str, username: &str, password: &str) {
+        let c = &self.client;
+        c.goto(&format!("{base}/login")).await.expect("login page");
+        c.find(fantoccini::Locator::Id("username"))
+            .await
+            .expect("username")
+            .send_keys(username)
+            .await
+            .expect("type");
+        c.find(fantoccini::Locator::Id("password"))
+            .await
+            .expect("password")
+            .send_keys(password)
+            .await
+            .expect("type");
+        c.find(fantoccini::Locator::Css("form.stack button"))
+            .await
+            .expect("button")
+            .click()
+            .await
+            .expect("sign in");
+        self.wait_for(fantoccini::Locator::Css("nav")).await;
+    }
+
     /// Waits (up to ten seconds, not for ever) for an element to appear.
     pub async fn wait_for(
         &self,

@@ -500,3 +500,23 @@ pub fn an_hour_ago() -> &'static str {
     );
     leak(local)
 }
+
+/// Runs the built `fieldreport` binary with `stdin` as its standard input.
+pub fn run_fieldreport(args: &[&str], stdin: Option<&str>) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fieldreport"))
+        .args(args)
+        .env_remove("FIELDREPORT_DB")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run fieldreport");
+    let mut input = child.stdin.take().expect("stdin");
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).expect("write stdin");
+    }
+    drop(input);
+    child.wait_with_output().expect("wait")
+}
