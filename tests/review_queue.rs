@@ -82,7 +82,7 @@ async fn file_one(app: &TestApp, s: Seed, n: usize) -> String {
                     observed_at: fieldreport::store::now() - 600,
                     channel: "web",
                     severity: s.severity,
-                    problem_count: s.problems,
+                    problems: (0..s.problems).map(|i| format!("question_{i}")).collect(),
                     category: s.category.map(str::to_owned),
                     answers: json!({ "comments": s.text }),
                 },

@@ -13,7 +13,12 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_server_keys.sql"),
     include_str!("migrations/0003_forms_and_reports.sql"),
     include_str!("migrations/0004_review_and_findings.sql"),
+    include_str!("migrations/0005_tallies.sql"),
 ];
+
+/// The version after which the dashboard's aggregates exist: reaching it counts the
+/// reports already filed (problems are derived from answers, which takes Rust).
+const TALLIES_VERSION: usize = 5;
 
 /// Brings the database up to the newest schema. Refuses a database made by a newer
 /// fieldreport rather than guess at its shape.
@@ -29,6 +34,9 @@ pub fn apply(conn: &mut Connection) -> Result<(), StoreError> {
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(current) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
+        if index + 1 == TALLIES_VERSION {
+            super::tallies::rebuild(&tx)?;
+        }
         tx.pragma_update(
             None,
             "user_version",

@@ -19,6 +19,7 @@ pub mod reports;
 pub mod review;
 pub mod sessions;
 pub mod sign_in_failures;
+pub mod tallies;
 pub mod users;
 
 use std::path::{Path, PathBuf};

@@ -23,9 +23,16 @@ pub struct NewReport {
     pub observed_at: i64,
     pub channel: &'static str,
     pub severity: Option<Severity>,
-    pub problem_count: i64,
+    /// The keys of the questions whose answers are a problem.
+    pub problems: Vec<String>,
     pub category: Option<String>,
     pub answers: Value,
+}
+
+impl NewReport {
+    fn problem_count(&self) -> i64 {
+        i64::try_from(self.problems.len()).unwrap_or(i64::MAX)
+    }
 }
 
 /// What the observer is told once a report is on disk.
@@ -75,17 +82,16 @@ pub fn file(conn: &Connection, report: &NewReport) -> Result<Receipt, StoreError
         received_at,
         report.channel,
         report.severity.map(Severity::rank),
-        report.problem_count,
+        report.problem_count(),
         report.category,
         answers,
         content_hash,
     ])?;
+    let seq = conn.last_insert_rowid();
+    super::tallies::record_problems(conn, seq, &report.problems)?;
     super::parked::forget(conn, &report.id)?;
     conn.prepare_cached("INSERT INTO report_text (rowid, text) VALUES (?1, ?2)")?
-        .execute(params![
-            conn.last_insert_rowid(),
-            searchable_text(&reference, &report.answers)
-        ])?;
+        .execute(params![seq, searchable_text(&reference, &report.answers)])?;
     record_event(
         conn,
         &report.id,
@@ -207,7 +213,7 @@ fn chain_hash(
         &received_at.to_string(),
         report.channel,
         &report.severity.map_or(0, Severity::rank).to_string(),
-        &report.problem_count.to_string(),
+        &report.problem_count().to_string(),
         report.category.as_deref().unwrap_or_default(),
         answers,
     ] {

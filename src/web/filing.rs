@@ -613,7 +613,11 @@ async fn submit(
         observed_at,
         channel: "web",
         severity: assessment.severity,
-        problem_count: i64::try_from(assessment.problems.len()).unwrap_or(i64::MAX),
+        problems: assessment
+            .problems
+            .into_iter()
+            .map(|p| p.question_key)
+            .collect(),
         category: assessment.category,
         answers: answers.to_json(),
     };
