@@ -214,7 +214,12 @@ async fn run(dir: &Path, credentials: &[(String, String)], duration: Duration) {
 /// A mission with the demo geography and forms, and `observers` observer accounts.
 fn prepare(db: &Path, observers: usize) -> Vec<(String, String)> {
     let store = Store::open(db, OpenMode::CreateIfMissing).expect("open");
-    fieldreport::demo::ensure(&store).expect("demo");
+    let size = fieldreport::demo::DemoSize {
+        reports: 0,
+        observers: 0,
+        ..Default::default()
+    };
+    fieldreport::demo::ensure(&store, size, &|_| {}).expect("demo");
     let mission = store
         .read_blocking(|c| missions::by_slug(c, fieldreport::demo::SLUG))
         .expect("mission");

@@ -116,6 +116,17 @@ struct DemoArgs {
     /// FIELDREPORT_DB: the demo must never add itself to a real mission's database.
     #[arg(long, default_value = "fieldreport-demo.db")]
     db: PathBuf,
+    /// Polling stations of a new demo mission, shared among Kenya's 1,450 wards (use
+    /// 40000 for a national network). An existing demo file keeps its own.
+    #[arg(long, default_value_t = 4_350)]
+    stations: usize,
+    /// Reports generated on polling day for a new demo mission, spread over forms,
+    /// regions, severities and hours, some of them reviewed.
+    #[arg(long, default_value_t = 2_000)]
+    reports: usize,
+    /// Make the demo file and stop, without serving it (for benchmarks).
+    #[arg(long)]
+    no_serve: bool,
     #[command(flatten)]
     server: ServerOptions,
 }
@@ -251,7 +262,7 @@ pub fn run() -> ExitCode {
 fn execute(command: Command) -> Result<(), CliError> {
     match command {
         Command::Serve(args) => serve(&args.database.db, &args.server),
-        Command::Demo(args) => run_demo(&args.db, &args.server),
+        Command::Demo(args) => run_demo(&args),
         Command::Mission(command) => mission(command),
         Command::User(command) => user(command),
         Command::Import(ImportCommand::Regions {
@@ -334,11 +345,36 @@ fn serve_store(
     })
 }
 
-fn run_demo(db: &Path, options: &ServerOptions) -> Result<(), CliError> {
+fn run_demo(args: &DemoArgs) -> Result<(), CliError> {
     init_logging();
+    let (db, options) = (&args.db, &args.server);
+    let size = demo::DemoSize::new(args.stations, args.reports).map_err(fail)?;
     let store = open(db, OpenMode::CreateIfMissing)?;
-    let demo = demo::ensure(&store).map_err(fail)?;
+    let started = std::time::Instant::now();
+    let progress = |filed: usize| {
+        if args.reports >= 50_000 && filed % 50_000 < 5_000 {
+            eprintln!(
+                "  {filed} of {} reports generated ({:.0} s)",
+                args.reports,
+                started.elapsed().as_secs_f64()
+            );
+        }
+    };
+    let demo = demo::ensure(&store, size, &progress).map_err(fail)?;
     let verb = if demo.created { "created" } else { "found" };
+    if let Some((count, password)) = &demo.generated_observers {
+        println!(
+            "Generated {count} more observers, observer-00001 to observer-{count:05}, all with the password {password}."
+        );
+    }
+    if args.no_serve {
+        println!(
+            "Demo mission \"Kenya 2017 General Election\" {verb} in {} ({:.1} s).",
+            db.display(),
+            started.elapsed().as_secs_f64()
+        );
+        return Ok(());
+    }
     serve_store(store, options, |address| {
         println!(
             "Demo mission \"Kenya 2017 General Election\" {verb} in {}.",

@@ -214,6 +214,10 @@ async fn routes(app: &TestApp) -> Vec<Route> {
             format!("/m/{m}/overview"),
             &[Who::Coordinator, Who::Lead, Who::Admin],
         ),
+        get(
+            format!("/m/{m}/overview/map.svg"),
+            &[Who::Coordinator, Who::Lead, Who::Admin],
+        ),
         get(format!("/m/{m}/admin"), ADMIN),
         get(format!("/m/{m}/admin/users/{observer2}"), ADMIN),
         get(format!("/m/{m}/admin/users/{observer2}?q=Port"), ADMIN),
@@ -316,7 +320,7 @@ async fn every_route_checks_role_and_mission() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 37 * EVERYONE.len());
+    assert_eq!(checked, 38 * EVERYONE.len());
 }
 
 #[tokio::test]

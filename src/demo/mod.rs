@@ -4,12 +4,14 @@
 use crate::credentials::{generate_password, hash_password};
 use crate::domain::account::{NewPassword, Username};
 use crate::domain::form::FormDefinition;
-use crate::domain::geography::{PlannedRegion, RegionPlan};
+use crate::domain::geography::{Location, PlannedRegion, RegionPlan};
 use crate::domain::mission::NewMission;
 use crate::domain::role::Role;
 use crate::store::audit::Actor;
 use crate::store::users::NewMember;
 use crate::store::{Store, StoreError, forms, missions, regions, users};
+
+pub mod generate;
 
 /// The demo mission's slug.
 pub const SLUG: &str = "kenya-2017";
@@ -96,9 +98,79 @@ const STATION_PLACES: [&str; 6] = [
     "Market Shed",
 ];
 
-/// Builds the demo geography: 47 counties, 290 constituencies, 1,450 wards and
-/// `stations_per_ward` polling stations in each ward, with registered voters.
-pub fn geography(stations_per_ward: usize) -> RegionPlan {
+/// Approximate centre (latitude, longitude) and spread in degrees of each county, in the
+/// order of `COUNTIES`: enough to place demo polling stations on a recognisable map of
+/// Kenya. Not survey data.
+const COUNTY_CENTRES: [(f64, f64, f64); 47] = [
+    (-4.04, 39.66, 0.06),
+    (-4.20, 39.10, 0.35),
+    (-3.30, 39.55, 0.45),
+    (-1.60, 39.90, 0.90),
+    (-2.10, 40.70, 0.40),
+    (-3.40, 38.40, 0.50),
+    (-0.50, 39.90, 0.90),
+    (1.80, 40.10, 1.00),
+    (3.50, 40.90, 0.70),
+    (2.80, 37.70, 1.10),
+    (0.90, 38.70, 0.70),
+    (0.10, 37.70, 0.35),
+    (-0.30, 37.90, 0.20),
+    (-0.60, 37.60, 0.25),
+    (-1.50, 38.30, 0.80),
+    (-1.40, 37.40, 0.40),
+    (-2.00, 37.70, 0.50),
+    (-0.40, 36.50, 0.25),
+    (-0.40, 36.95, 0.20),
+    (-0.55, 37.30, 0.12),
+    (-0.80, 37.00, 0.20),
+    (-1.00, 36.80, 0.25),
+    (3.30, 35.60, 1.20),
+    (1.60, 35.30, 0.45),
+    (1.30, 37.10, 0.60),
+    (1.00, 34.95, 0.18),
+    (0.50, 35.30, 0.25),
+    (0.80, 35.50, 0.25),
+    (0.20, 35.10, 0.22),
+    (0.70, 35.90, 0.45),
+    (0.30, 36.80, 0.45),
+    (-0.40, 36.00, 0.45),
+    (-1.30, 35.60, 0.65),
+    (-2.10, 36.80, 0.70),
+    (-0.40, 35.30, 0.20),
+    (-0.80, 35.30, 0.20),
+    (0.30, 34.80, 0.20),
+    (0.07, 34.70, 0.06),
+    (0.70, 34.60, 0.20),
+    (0.40, 34.20, 0.15),
+    (0.10, 34.30, 0.20),
+    (-0.10, 34.80, 0.20),
+    (-0.60, 34.50, 0.25),
+    (-1.00, 34.40, 0.25),
+    (-0.70, 34.80, 0.10),
+    (-0.60, 34.95, 0.08),
+    (-1.29, 36.82, 0.08),
+];
+
+/// A demo station's place: spread around its county's centre by a stable hash of its
+/// number, denser near the centre as towns are.
+fn station_location(county: usize, station_no: usize) -> Location {
+    let (lat, lon, spread) = COUNTY_CENTRES[county];
+    let hash = station_no.wrapping_mul(2_654_435_761) % 1_000_003;
+    let angle = (hash % 3600) as f64 / 3600.0 * std::f64::consts::TAU;
+    let distance = spread * ((hash / 3600) % 1000) as f64 / 1000.0;
+    Location {
+        latitude: lat + distance * angle.sin(),
+        longitude: lon + distance * angle.cos(),
+    }
+}
+
+/// Wards in the demo geography, as in Kenya.
+pub const WARDS: usize = 1450;
+
+/// Builds the demo geography: 47 counties, 290 constituencies, 1,450 wards and `stations`
+/// polling stations shared among the wards as evenly as can be, with registered voters
+/// and (approximate) coordinates.
+pub fn geography(stations: usize) -> RegionPlan {
     let mut regions = Vec::new();
     let region =
         |depth, code: String, name: String, parent: Option<String>, voters| PlannedRegion {
@@ -110,8 +182,8 @@ pub fn geography(stations_per_ward: usize) -> RegionPlan {
             registered_voters: voters,
             location: None,
         };
-    let (mut constituency_no, mut ward_no) = (0, 0);
-    for (county_code, county, constituencies) in COUNTIES {
+    let (mut constituency_no, mut ward_no, mut station_no) = (0, 0, 0);
+    for (county_no, (county_code, county, constituencies)) in COUNTIES.into_iter().enumerate() {
         regions.push(region(1, county_code.into(), county.into(), None, None));
         for suffix in &CONSTITUENCY_SUFFIXES[..constituencies] {
             constituency_no += 1;
@@ -135,16 +207,21 @@ pub fn geography(stations_per_ward: usize) -> RegionPlan {
                     Some(constituency_code.clone()),
                     None,
                 ));
-                for n in 0..stations_per_ward {
+                let in_ward = stations / WARDS + usize::from(ward_no <= stations % WARDS);
+                for n in 0..in_ward {
                     let place = STATION_PLACES[(ward_no + n) % STATION_PLACES.len()];
                     let voters = registered_voters(ward_no, n);
-                    regions.push(region(
-                        4,
-                        format!("{ward_code}{:03}", n + 1),
-                        format!("{ward} {place} {}", n + 1),
-                        Some(ward_code.clone()),
-                        Some(voters),
-                    ));
+                    station_no += 1;
+                    regions.push(PlannedRegion {
+                        location: Some(station_location(county_no, station_no)),
+                        ..region(
+                            4,
+                            format!("{ward_code}{:03}", n + 1),
+                            format!("{ward} {place} {}", n + 1),
+                            Some(ward_code.clone()),
+                            Some(voters),
+                        )
+                    });
                 }
             }
         }
@@ -251,8 +328,44 @@ const USERS: [DemoUser; 9] = [
     },
 ];
 
-/// Polling stations per ward in the demo.
-pub const STATIONS_PER_WARD: usize = 3;
+/// How big a demo mission to make.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoSize {
+    /// Polling stations, at least two per ward (demo observers are assigned to stations).
+    pub stations: usize,
+    /// Reports generated on polling day when the mission is made.
+    pub reports: usize,
+    /// Observers added besides the demo accounts, sharing one password.
+    pub observers: usize,
+}
+
+impl Default for DemoSize {
+    fn default() -> DemoSize {
+        DemoSize {
+            stations: 4_350,
+            reports: 2_000,
+            observers: 435,
+        }
+    }
+}
+
+impl DemoSize {
+    /// A mission of `stations` polling stations, with an observer for every ten.
+    pub fn new(stations: usize, reports: usize) -> Result<DemoSize, String> {
+        if !(2 * WARDS..=999 * WARDS).contains(&stations) {
+            return Err(format!(
+                "the demo needs between {} and {} polling stations (2 to 999 in each of its {WARDS} wards)",
+                2 * WARDS,
+                999 * WARDS
+            ));
+        }
+        Ok(DemoSize {
+            stations,
+            reports,
+            observers: stations / 10,
+        })
+    }
+}
 
 /// A demo account's sign-in details, printed at start.
 pub struct Account {
@@ -266,11 +379,14 @@ pub struct Account {
 pub struct Demo {
     pub created: bool,
     pub accounts: Vec<Account>,
+    /// The generated observers (`observer-00001`...) and their shared password, when the
+    /// mission was made now.
+    pub generated_observers: Option<(usize, String)>,
 }
 
 /// Creates the demo mission if the database has none, and gives every demo account a
 /// fresh password (the old ones are only stored hashed, so they cannot be shown again).
-pub fn ensure(store: &Store) -> Result<Demo, StoreError> {
+pub fn ensure(store: &Store, size: DemoSize, progress: &dyn Fn(usize)) -> Result<Demo, StoreError> {
     let existing = store.read_blocking(|conn| missions::find(conn, SLUG))?;
     let created = existing.is_none();
     let mut accounts = Vec::new();
@@ -292,10 +408,16 @@ pub fn ensure(store: &Store) -> Result<Demo, StoreError> {
                 .map_err(|e| StoreError::Rejected(format!("demo form: {e}")))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let shared = generate_password().map_err(|e| StoreError::Task(e.to_string()))?;
+    let shared_hash = hash(&shared)?;
     store.write_blocking(move |conn| {
         let actor = Actor::command_line();
         let mission = match missions::find(conn, SLUG)? {
-            None => create_mission(conn, hashed)?,
+            None => {
+                let mission = create_mission(conn, hashed, size.stations)?;
+                add_observers(conn, mission.id, size.observers, &shared_hash)?;
+                mission
+            }
             Some(mission) => {
                 reset_passwords(conn, mission.id, &hashed, &actor)?;
                 mission
@@ -308,7 +430,61 @@ pub fn ensure(store: &Store) -> Result<Demo, StoreError> {
         }
         Ok(())
     })?;
-    Ok(Demo { created, accounts })
+    let mut generated_observers = None;
+    if created {
+        generate::generate_reports(
+            store,
+            SLUG,
+            generate::Scale {
+                reports: size.reports,
+                seed: 2017,
+            },
+            progress,
+        )?;
+        generated_observers = Some((size.observers, shared.expose().to_owned()));
+    }
+    Ok(Demo {
+        created,
+        accounts,
+        generated_observers,
+    })
+}
+
+/// Adds `count` observers, each deployed to a ward in turn, all with one password hash
+/// (hashing thousands of passwords would take minutes and show nothing).
+fn add_observers(
+    conn: &rusqlite::Connection,
+    mission_id: i64,
+    count: usize,
+    password_hash: &str,
+) -> Result<(), StoreError> {
+    let wards: Vec<(i64, String)> = conn
+        .prepare("SELECT id, name FROM regions WHERE mission_id = ?1 AND depth = 3 ORDER BY path")?
+        .query_map([mission_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let actor = Actor::command_line();
+    for n in 1..=count {
+        let username = format!("observer-{n:05}");
+        let member = NewMember {
+            mission_id,
+            username: Username::parse(&username).map_err(|e| StoreError::Rejected(e.0))?,
+            display_name: format!("Observer {n}"),
+            phone: Some(format!("+254 722 {:03} {:03}", n / 1000, n % 1000)),
+            role: Role::Observer,
+            password_hash: password_hash.to_owned(),
+        };
+        let user_id = users::create(conn, &member, &actor)?;
+        let (ward, name) = &wards[(n - 1) * wards.len() / count.max(1)];
+        users::set_team(
+            conn,
+            mission_id,
+            user_id,
+            Some(&format!("{name} STO")),
+            &actor,
+        )?;
+        users::assign(conn, mission_id, user_id, *ward, &actor)?;
+    }
+    Ok(())
 }
 
 /// Gives the demo accounts the passwords about to be printed, and re-enables any that
@@ -338,6 +514,7 @@ fn hash(password: &NewPassword) -> Result<String, StoreError> {
 fn create_mission(
     conn: &rusqlite::Connection,
     hashes: Vec<String>,
+    stations: usize,
 ) -> Result<missions::Mission, StoreError> {
     let new = NewMission::parse(
         SLUG,
@@ -348,7 +525,7 @@ fn create_mission(
     )
     .map_err(|e| StoreError::Rejected(e.0))?;
     let mission = missions::create(conn, &new)?;
-    regions::import(conn, mission.id, &geography(STATIONS_PER_WARD))?;
+    regions::import(conn, mission.id, &geography(stations))?;
     for (user, password_hash) in USERS.iter().zip(hashes) {
         let member = NewMember {
             mission_id: mission.id,
@@ -403,11 +580,17 @@ mod tests {
 
     #[test]
     fn demo_geography_has_kenyas_shape() {
-        let plan = geography(STATIONS_PER_WARD);
+        let plan = geography(40_000);
         assert_eq!(plan.count_at(1), 47);
         assert_eq!(plan.count_at(2), 290);
         assert_eq!(plan.count_at(3), 1450);
-        assert_eq!(plan.count_at(4), 1450 * STATIONS_PER_WARD);
+        assert_eq!(plan.count_at(4), 40_000);
+        assert!(
+            plan.regions
+                .iter()
+                .filter(|r| r.depth == 4)
+                .all(|r| r.location.is_some())
+        );
         let codes: std::collections::HashSet<_> =
             plan.regions.iter().map(|r| (r.depth, &r.code)).collect();
         assert_eq!(
@@ -419,7 +602,7 @@ mod tests {
 
     #[test]
     fn demo_assignments_name_existing_regions() {
-        let plan = geography(STATIONS_PER_WARD);
+        let plan = geography(DemoSize::default().stations);
         for user in &USERS {
             for &(depth, code) in user.assignments {
                 let exists = plan

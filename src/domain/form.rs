@@ -87,6 +87,12 @@ impl FormKind {
             FormKind::Incident => "incident",
         }
     }
+
+    pub fn parse(text: &str) -> Option<FormKind> {
+        [FormKind::Checklist, FormKind::Incident]
+            .into_iter()
+            .find(|k| k.as_str() == text)
+    }
 }
 
 /// One choice of a `one_of` or `many_of` question.

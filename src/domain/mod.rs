@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod answers;
+pub mod dashboard;
 pub mod finding;
 pub mod form;
 pub mod geography;

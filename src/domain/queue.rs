@@ -31,6 +31,8 @@ pub struct Filter {
     pub severities: Vec<Severity>,
     pub statuses: Vec<Status>,
     pub problems_only: bool,
+    /// Only reports whose answer to this question (a key) is a problem.
+    pub problem: String,
     pub observer: Option<i64>,
     /// Received at or after, as typed (`2017-08-08T06:00`) in the mission's time zone.
     pub from: String,
@@ -73,6 +75,14 @@ impl Filter {
                     .statuses
                     .push(Status::parse(value).ok_or_else(|| bad("status", value))?),
                 "problems" => filter.problems_only = value == "1" || value == "on",
+                "problem" => {
+                    let is_key = value.len() <= 64
+                        && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                    if !is_key {
+                        return Err(bad("problem", value));
+                    }
+                    filter.problem = value.to_owned();
+                }
                 "observer" => {
                     filter.observer = Some(value.parse().map_err(|_| bad("observer", value))?)
                 }
@@ -127,6 +137,9 @@ impl Filter {
         );
         if self.problems_only {
             pairs.push(("problems", "1".to_owned()));
+        }
+        if !self.problem.is_empty() {
+            pairs.push(("problem", self.problem.clone()));
         }
         if let Some(observer) = self.observer {
             pairs.push(("observer", observer.to_string()));

@@ -10,6 +10,7 @@ mod readers;
 mod writer;
 
 pub mod audit;
+pub mod dashboard;
 pub mod findings;
 pub mod forms;
 pub mod missions;

@@ -49,11 +49,19 @@ pub struct Receipt {
 /// outbox resend) gets the first receipt and changes nothing; the same id from another
 /// observer or mission is `NotFound`, so nobody can read or overwrite a report through it.
 pub fn file(conn: &Connection, report: &NewReport) -> Result<Receipt, StoreError> {
+    file_received(conn, report, now())
+}
+
+/// Files a report as received at a given time: generated missions are set on polling day.
+pub fn file_received(
+    conn: &Connection,
+    report: &NewReport,
+    received_at: i64,
+) -> Result<Receipt, StoreError> {
     if let Some(existing) = filed_receipt(conn, &report.id, report.mission_id, report.observer_id)?
     {
         return Ok(existing);
     }
-    let received_at = now();
     let answers = report.answers.to_string();
     let previous: Vec<u8> = conn
         .prepare_cached(

@@ -22,6 +22,8 @@ pub struct QueueQuery {
     pub severities: Vec<Severity>,
     pub statuses: Vec<Status>,
     pub problems_only: bool,
+    /// Only reports flagging a problem on this question.
+    pub problem: Option<String>,
     pub observer_id: Option<i64>,
     pub received_from: Option<i64>,
     pub received_to: Option<i64>,
@@ -101,6 +103,12 @@ fn conditions(query: &QueueQuery, with_status: bool) -> (String, Vec<Sql>) {
     }
     if query.problems_only {
         clauses.push("r.problem_count > 0".to_owned());
+    }
+    if let Some(question) = &query.problem {
+        clauses.push(
+            "r.seq IN (SELECT report_seq FROM report_problems WHERE question = ?)".to_owned(),
+        );
+        values.push(Sql::Text(question.clone()));
     }
     if let Some(observer) = query.observer_id {
         clauses.push("r.observer_id = ?".to_owned());

@@ -40,12 +40,30 @@ static STYLESHEET: LazyLock<Asset> = LazyLock::new(|| {
     )
 });
 
+/// The dashboard's own styles (charts, wide tables): laptop pages only, so that the
+/// observers' pages never download them.
+static DASHBOARD_STYLESHEET: LazyLock<Asset> = LazyLock::new(|| {
+    Asset::new(
+        "dashboard",
+        "css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../static/dashboard.css"),
+    )
+});
+
 static STYLESHEET_URL: LazyLock<String> =
     LazyLock::new(|| format!("/static/{}", STYLESHEET.hashed_name));
+static DASHBOARD_STYLESHEET_URL: LazyLock<String> =
+    LazyLock::new(|| format!("/static/{}", DASHBOARD_STYLESHEET.hashed_name));
 
-/// The URL of the one stylesheet.
+/// The URL of the stylesheet of every page.
 pub fn stylesheet_url() -> &'static str {
     &STYLESHEET_URL
+}
+
+/// The URL of the dashboard's additional stylesheet.
+pub fn dashboard_stylesheet_url() -> &'static str {
+    &DASHBOARD_STYLESHEET_URL
 }
 
 pub fn routes() -> Router<AppState> {
@@ -53,7 +71,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn serve(Path(name): Path<String>) -> Result<Response, AppError> {
-    let asset = [&*STYLESHEET]
+    let asset = [&*STYLESHEET, &*DASHBOARD_STYLESHEET]
         .into_iter()
         .find(|asset| asset.hashed_name == name)
         .ok_or(AppError::NotFound)?;

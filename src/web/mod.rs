@@ -8,6 +8,7 @@ mod assets;
 mod auth;
 mod client;
 mod csrf;
+mod dashboard;
 mod error;
 mod filing;
 mod findings;
@@ -18,7 +19,6 @@ mod home;
 mod member;
 mod my_reports;
 mod observer;
-mod overview;
 mod review;
 mod session;
 mod strict_form;
@@ -152,7 +152,7 @@ pub fn app(state: AppState) -> Router {
         .merge(forms::routes())
         .merge(review::routes())
         .merge(findings::routes())
-        .merge(overview::routes())
+        .merge(dashboard::routes())
         .merge(admin::routes())
         .route_layer(from_fn(member::require_membership));
     let routes = Router::new()

@@ -88,6 +88,7 @@ struct FilterView {
     statuses: Vec<Choice>,
     observers: Vec<Choice>,
     problems_only: bool,
+    problem: String,
     from: String,
     to: String,
     text: String,
@@ -172,6 +173,7 @@ fn resolve(
         severities: filter.severities.clone(),
         statuses: filter.statuses.clone(),
         problems_only: filter.problems_only,
+        problem: (!filter.problem.is_empty()).then(|| filter.problem.clone()),
         observer_id: filter.observer,
         received_from: local_to_unix(&filter.from, time_zone),
         received_to: local_to_unix(&filter.to, time_zone),
@@ -340,6 +342,7 @@ async fn queue(
             .map(|(id, name)| choice(id, name, filter.observer == Some(id)))
             .collect(),
         problems_only: filter.problems_only,
+        problem: filter.problem.clone(),
         from: filter.from.clone(),
         to: filter.to.clone(),
         text: filter.text.clone(),

@@ -1,0 +1,778 @@
+//! The mission dashboard, home of coordinators and leads: what, where, how serious and how
+//! widespread, for the whole mission or a region, every figure a link to its reports.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{RawQuery, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use super::member::{Member, OverviewArea};
+use super::view::{Layout, level_name, local_time, ok, thousands};
+use super::{AppError, AppState};
+use crate::domain::dashboard::{
+    self, CategoryLine, Count, DashboardFilter, HourChart, Indicator, MapDrawing, MapPoint, Part,
+    RegionFigures, SEVERITY_COLUMNS, Share,
+};
+use crate::domain::form::{FormDefinition, FormKind, Severity};
+use crate::domain::geography::level_plural;
+use crate::domain::queue::Filter;
+use crate::domain::review::Status;
+use crate::domain::role::Area;
+use crate::store::dashboard::{self as tallies, Coverage, ObserverActivity, Tally, TallyQuery};
+use crate::store::missions::{self, Mission, Team};
+use crate::store::regions::{self, Region};
+use crate::store::{StoreError, forms};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/overview", get(page))
+        .route("/overview/map.svg", get(map))
+}
+
+/// Silent observers listed by name; the rest are counted.
+const SILENT_LISTED: u32 = 50;
+/// Regions listed under the one looked at (a ward rarely has more stations than this).
+const CHILDREN_LISTED: u32 = 2000;
+
+/// A form of the mission as the dashboard uses it.
+struct FormInfo {
+    key: String,
+    title: String,
+    kind: FormKind,
+    definition: std::sync::Arc<FormDefinition>,
+}
+
+/// Everything the page reads, in one read transaction: the figures agree with each other.
+struct Data {
+    mission: Mission,
+    region: Option<Region>,
+    trail: Vec<Region>,
+    levels: Vec<String>,
+    forms: Vec<FormInfo>,
+    categories: Vec<(String, String)>,
+    here: Vec<Tally>,
+    by_child: Vec<Tally>,
+    hourly: Vec<(i64, i64)>,
+    children: Vec<Region>,
+    coverage: Coverage,
+    mission_coverage: Coverage,
+    child_coverage: Vec<Coverage>,
+    problems: Vec<(String, String, i64)>,
+    mission_problems: Vec<(String, String, i64)>,
+    active: i64,
+    silent: Vec<ObserverActivity>,
+    silent_total: i64,
+    geography: Vec<(String, i64)>,
+    team: Team,
+}
+
+fn read_filter(raw: Option<&str>, time_zone: &str) -> Result<DashboardFilter, AppError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or_default())
+        .map_err(|_| AppError::BadRequest("The address of this page is malformed.".into()))?;
+    DashboardFilter::from_pairs(&pairs, time_zone).map_err(|e| AppError::BadRequest(e.0))
+}
+
+/// The region a filter names, refused with a clear message when it is not the mission's.
+fn region_of(
+    conn: &rusqlite::Connection,
+    mission_id: i64,
+    filter: &DashboardFilter,
+) -> Result<Option<Region>, StoreError> {
+    filter
+        .queue
+        .region
+        .map(|id| regions::by_id(conn, mission_id, id))
+        .transpose()
+        .map_err(|e| match e {
+            StoreError::NotFound(_) => {
+                StoreError::Rejected("The place in this address is not part of the mission.".into())
+            }
+            other => other,
+        })
+}
+
+fn tally_query(mission_id: i64, region_id: i64, filter: &DashboardFilter) -> TallyQuery {
+    TallyQuery {
+        mission_id,
+        region_id,
+        form_keys: filter.queue.forms.clone(),
+        categories: filter.queue.categories.clone(),
+        severities: filter.queue.severities.iter().map(|s| s.rank()).collect(),
+        statuses: filter
+            .queue
+            .statuses
+            .iter()
+            .map(|s| s.as_str().to_owned())
+            .collect(),
+        hours: filter.hours,
+    }
+}
+
+fn read_data(
+    conn: &rusqlite::Connection,
+    slug: &str,
+    mission_id: i64,
+    filter: &DashboardFilter,
+    now: i64,
+) -> Result<Data, StoreError> {
+    let region = region_of(conn, mission_id, filter)?;
+    let region_id = region.as_ref().map_or(0, |r| r.id);
+    let query = tally_query(mission_id, region_id, filter);
+    let deepest = regions::deepest_level(conn, mission_id)?;
+    let mut form_infos = Vec::new();
+    for summary in forms::current(conn, mission_id, false)? {
+        let form = forms::by_id(conn, mission_id, summary.id)?;
+        form_infos.push(FormInfo {
+            key: summary.key,
+            title: summary.title,
+            kind: form.definition.kind,
+            definition: form.definition,
+        });
+    }
+    let (silent, silent_total) = tallies::silent_observers(
+        conn,
+        mission_id,
+        region_id,
+        now - filter.silent_hours * 3600,
+        SILENT_LISTED,
+    )?;
+    Ok(Data {
+        mission: missions::by_slug(conn, slug)?,
+        trail: match &region {
+            Some(r) => regions::trail(conn, r.id)?,
+            None => Vec::new(),
+        },
+        levels: regions::levels(conn, mission_id)?,
+        forms: form_infos,
+        categories: forms::incident_categories(conn, mission_id)?,
+        here: tallies::here(conn, &query)?,
+        by_child: tallies::by_child(conn, &query)?,
+        hourly: tallies::hourly(conn, &query)?,
+        children: regions::children(
+            conn,
+            mission_id,
+            region.as_ref().map(|r| r.id),
+            CHILDREN_LISTED,
+        )?,
+        coverage: tallies::coverage_here(conn, mission_id, region_id)?,
+        mission_coverage: tallies::coverage_here(conn, mission_id, 0)?,
+        child_coverage: tallies::coverage_by_child(conn, mission_id, region_id)?,
+        problems: match &region {
+            Some(r) if r.depth == deepest => tallies::problems_at_station(conn, r.id)?,
+            _ => tallies::problems_here(conn, mission_id, region_id)?,
+        },
+        mission_problems: tallies::problems_here(conn, mission_id, 0)?,
+        active: tallies::active_observers(conn, mission_id, region_id, now - 3600)?,
+        silent,
+        silent_total,
+        geography: regions::counts_by_level(conn, mission_id)?,
+        team: missions::team(conn, mission_id)?,
+        region,
+    })
+}
+
+/// A figure on the page: its value and, when there is something behind it and the reader
+/// may open the queue, the link to exactly those reports.
+struct Figure {
+    value: String,
+    href: Option<String>,
+}
+
+/// Turns figures into links to the queue.
+struct Linker<'a> {
+    filter: &'a DashboardFilter,
+    queue_base: Option<String>,
+}
+
+impl Linker<'_> {
+    fn figure(&self, n: i64, part: &Part) -> Figure {
+        let href = match (&self.queue_base, n) {
+            (Some(base), 1..) => self
+                .filter
+                .link(part)
+                .map(|f: Filter| format!("{base}?{}", f.query_string())),
+            _ => None,
+        };
+        Figure {
+            value: thousands(n),
+            href,
+        }
+    }
+}
+
+struct HeadlineView {
+    reports: Figure,
+    checklists: Figure,
+    incidents: Figure,
+    verified: Figure,
+    critical_unreviewed: Figure,
+    stations_visited: String,
+    stations_total: String,
+    stations_share: String,
+    active: String,
+}
+
+struct CategoryView {
+    label: String,
+    cells: Vec<Figure>,
+    total: Figure,
+}
+
+struct ChildView {
+    name: String,
+    code: String,
+    href: String,
+    reports: Figure,
+    problem_rate: String,
+    with_problems: Figure,
+    incidents: Vec<Figure>,
+    visited: String,
+    stations: String,
+    /// Per checklist: polling stations with no report of it yet.
+    not_reported: Vec<String>,
+}
+
+struct IndicatorView {
+    form_title: String,
+    label: String,
+    region: String,
+    region_n: String,
+    mission: String,
+    mission_n: String,
+    href: Option<String>,
+}
+
+struct CoverageView {
+    title: String,
+    reported: String,
+    stations: String,
+    missing: String,
+    share: String,
+}
+
+struct SilentView {
+    name: String,
+    team: String,
+    phone: String,
+    last: String,
+    reports: String,
+}
+
+struct Choice {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "overview/dashboard.html")]
+struct DashboardTemplate {
+    layout: Layout,
+    dashboard_css: &'static str,
+    mission_name: String,
+    subtitle: String,
+    here_name: String,
+    base_href: String,
+    /// Links up the tree: (name, href); the region looked at is not among them.
+    breadcrumb: Vec<(String, String)>,
+    region_id: Option<i64>,
+    filters_chosen: bool,
+    forms: Vec<Choice>,
+    categories: Vec<Choice>,
+    severities: Vec<Choice>,
+    statuses: Vec<Choice>,
+    from: String,
+    to: String,
+    silent_hours: i64,
+    headline: HeadlineView,
+    chart: Option<HourChart>,
+    chart_max: String,
+    chart_earlier: String,
+    category_lines: Vec<CategoryView>,
+    children_level: String,
+    children: Vec<ChildView>,
+    checklist_titles: Vec<String>,
+    indicators: Vec<IndicatorView>,
+    coverage: Vec<CoverageView>,
+    silent: Vec<SilentView>,
+    silent_total: String,
+    map_href: String,
+    geography: Vec<(String, String)>,
+    observers_assigned: String,
+    observers_total: String,
+}
+
+async fn page(
+    State(state): State<AppState>,
+    member: Member<OverviewArea>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
+    let zone = member.mission.time_zone.clone();
+    let filter = read_filter(raw.as_deref(), &zone)?;
+    let mission_id = member.mission_id();
+    let now = crate::store::now();
+    let (f, slug) = (filter.clone(), member.mission.slug.clone());
+    let data = state
+        .store
+        .read(move |conn| read_data(conn, &slug, mission_id, &f, now))
+        .await?;
+    let slug = &member.mission.slug;
+    let linker = Linker {
+        filter: &filter,
+        queue_base: member
+            .role()
+            .may_enter(Area::Review)
+            .then(|| format!("/m/{slug}/review")),
+    };
+    let base_href = format!("/m/{slug}/overview");
+    let template = render(&member, &filter, &data, &linker, base_href, &zone);
+    Ok(ok(&template))
+}
+
+/// Counts from the tally rows of the region looked at.
+fn counts(tallies: &[Tally]) -> Vec<Count> {
+    tallies
+        .iter()
+        .filter_map(|t| {
+            Some(Count {
+                kind: FormKind::parse(&t.kind)?,
+                category: t.category.clone(),
+                severity: t.severity,
+                status: Status::parse(&t.status),
+                reports: t.reports,
+                problem_reports: t.problem_reports,
+            })
+        })
+        .collect()
+}
+
+fn keys_of(forms: &[FormInfo], kind: FormKind) -> Vec<String> {
+    forms
+        .iter()
+        .filter(|f| f.kind == kind)
+        .map(|f| f.key.clone())
+        .collect()
+}
+
+fn share_text(share: Option<Share>) -> String {
+    share.map_or_else(|| "–".to_owned(), Share::percent)
+}
+
+fn render(
+    member: &Member<OverviewArea>,
+    filter: &DashboardFilter,
+    data: &Data,
+    linker: &Linker<'_>,
+    base_href: String,
+    zone: &str,
+) -> DashboardTemplate {
+    let query = filter.query_string();
+    let region_id = data.region.as_ref().map(|r| r.id);
+    let here = |part: Part| Part {
+        region: region_id,
+        ..part
+    };
+    let checklists = keys_of(&data.forms, FormKind::Checklist);
+    let incidents = keys_of(&data.forms, FormKind::Incident);
+    // Checklists the filter keeps: coverage and indicators are per checklist.
+    let chosen_checklists: Vec<&FormInfo> = data
+        .forms
+        .iter()
+        .filter(|f| f.kind == FormKind::Checklist)
+        .filter(|f| filter.queue.forms.is_empty() || filter.queue.forms.contains(&f.key))
+        .collect();
+
+    let counts = counts(&data.here);
+    let h = dashboard::Headline::of(&counts);
+    let visited_key = match filter.queue.forms.as_slice() {
+        [one] => one.as_str(),
+        _ => "",
+    };
+    let headline = HeadlineView {
+        reports: linker.figure(h.reports, &here(Part::default())),
+        checklists: linker.figure(
+            h.checklists,
+            &here(Part {
+                forms: Some(checklists.clone()),
+                ..Part::default()
+            }),
+        ),
+        incidents: linker.figure(
+            h.incidents,
+            &here(Part {
+                forms: Some(incidents.clone()),
+                ..Part::default()
+            }),
+        ),
+        verified: linker.figure(
+            h.verified,
+            &here(Part {
+                statuses: Some(vec![Status::Verified]),
+                ..Part::default()
+            }),
+        ),
+        critical_unreviewed: linker.figure(
+            h.critical_unreviewed,
+            &here(Part {
+                statuses: Some(vec![Status::Received]),
+                severity: Some(Severity::Critical),
+                ..Part::default()
+            }),
+        ),
+        stations_visited: thousands(data.coverage.reported(visited_key)),
+        stations_total: thousands(data.coverage.stations),
+        stations_share: share_text(Share::of(
+            data.coverage.reported(visited_key),
+            data.coverage.stations,
+        )),
+        active: thousands(data.active),
+    };
+
+    let category_label = |key: &str| {
+        if key.is_empty() {
+            return "(no category)".to_owned();
+        }
+        data.categories
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or_else(|| key.to_owned(), |(_, label)| label.clone())
+    };
+    let category_lines = dashboard::categories(&counts)
+        .into_iter()
+        .map(
+            |CategoryLine {
+                 category,
+                 by_severity,
+                 total,
+             }| {
+                let cell = |n: i64, severity: Option<Severity>| {
+                    let part = here(Part {
+                        forms: Some(incidents.clone()),
+                        category: (!category.is_empty()).then(|| category.clone()),
+                        severity,
+                        ..Part::default()
+                    });
+                    match severity {
+                        // The queue has no "without severity" filter: shown, not linked.
+                        None if n > 0 => Figure {
+                            value: thousands(n),
+                            href: None,
+                        },
+                        _ => linker.figure(n, &part),
+                    }
+                };
+                CategoryView {
+                    label: category_label(&category),
+                    cells: SEVERITY_COLUMNS
+                        .iter()
+                        .zip(by_severity)
+                        .map(|(s, n)| cell(n, *s))
+                        .collect(),
+                    total: linker.figure(
+                        total,
+                        &here(Part {
+                            forms: Some(incidents.clone()),
+                            category: (!category.is_empty()).then(|| category.clone()),
+                            ..Part::default()
+                        }),
+                    ),
+                }
+            },
+        )
+        .collect();
+
+    let children = data
+        .children
+        .iter()
+        .map(|child| {
+            let mut figures = RegionFigures::default();
+            for t in data.by_child.iter().filter(|t| t.region_id == child.id) {
+                if let Some(kind) = FormKind::parse(&t.kind) {
+                    figures.add(kind, t.severity, t.reports, t.problem_reports);
+                }
+            }
+            let at = |part: Part| Part {
+                region: Some(child.id),
+                ..part
+            };
+            let coverage = data
+                .child_coverage
+                .iter()
+                .find(|c| c.region_id == child.id)
+                .cloned()
+                .unwrap_or_default();
+            ChildView {
+                name: child.name.clone(),
+                code: child.code.clone(),
+                href: format!("{base_href}?region={}&{query}", child.id),
+                reports: linker.figure(figures.reports, &at(Part::default())),
+                problem_rate: share_text(figures.problem_rate()),
+                with_problems: linker.figure(
+                    figures.checklists_with_problems,
+                    &at(Part {
+                        forms: Some(checklists.clone()),
+                        with_problems: true,
+                        ..Part::default()
+                    }),
+                ),
+                incidents: SEVERITY_COLUMNS[..4]
+                    .iter()
+                    .zip(figures.incidents_by_severity)
+                    .map(|(s, n)| {
+                        linker.figure(
+                            n,
+                            &at(Part {
+                                forms: Some(incidents.clone()),
+                                severity: *s,
+                                ..Part::default()
+                            }),
+                        )
+                    })
+                    .collect(),
+                visited: thousands(coverage.reported(visited_key)),
+                stations: thousands(coverage.stations),
+                not_reported: chosen_checklists
+                    .iter()
+                    .map(|f| thousands(coverage.stations - coverage.reported(&f.key)))
+                    .collect(),
+            }
+        })
+        .collect();
+
+    let mut indicators: Vec<Indicator> = Vec::new();
+    for form in &chosen_checklists {
+        for question in form.definition.questions().filter(|q| q.problem.is_some()) {
+            let seen = |rows: &[(String, String, i64)]| {
+                rows.iter()
+                    .find(|(k, q, _)| *k == form.key && *q == question.key)
+                    .map_or(0, |(_, _, n)| *n)
+            };
+            let observed_here = data.coverage.reported(&form.key);
+            indicators.push(Indicator {
+                form_key: form.key.clone(),
+                form_title: form.title.clone(),
+                question_key: question.key.clone(),
+                label: question.label.clone(),
+                mission: Share::of(
+                    seen(&data.mission_problems),
+                    data.mission_coverage.reported(&form.key),
+                ),
+                region: Share::of(seen(&data.problems), observed_here),
+            });
+        }
+    }
+    dashboard::sort_indicators(&mut indicators);
+    let indicators = indicators
+        .into_iter()
+        .map(|i| IndicatorView {
+            href: linker
+                .figure(
+                    i.region.map_or(0, |s| s.part),
+                    &here(Part {
+                        forms: Some(vec![i.form_key.clone()]),
+                        problem: Some(i.question_key.clone()),
+                        ..Part::default()
+                    }),
+                )
+                .href,
+            form_title: i.form_title,
+            label: i.label,
+            region: share_text(i.region),
+            region_n: i.region.map_or_else(String::new, |s| {
+                format!("{} of {}", thousands(s.part), thousands(s.whole))
+            }),
+            mission: share_text(i.mission),
+            mission_n: i.mission.map_or_else(String::new, |s| {
+                format!("{} of {}", thousands(s.part), thousands(s.whole))
+            }),
+        })
+        .collect();
+
+    let coverage = chosen_checklists
+        .iter()
+        .map(|f| {
+            let reported = data.coverage.reported(&f.key);
+            CoverageView {
+                title: f.title.clone(),
+                reported: thousands(reported),
+                stations: thousands(data.coverage.stations),
+                missing: thousands(data.coverage.stations - reported),
+                share: share_text(Share::of(reported, data.coverage.stations)),
+            }
+        })
+        .collect();
+
+    let chart = dashboard::hour_chart(&data.hourly, filter.hours, zone);
+    let here_name = data
+        .region
+        .as_ref()
+        .map_or_else(|| "the whole mission".to_owned(), |r| r.name.clone());
+    let mut breadcrumb = vec![("Whole mission".to_owned(), format!("{base_href}?{query}"))];
+    breadcrumb.extend(
+        data.trail
+            .iter()
+            .filter(|r| Some(r.id) != region_id)
+            .map(|r| {
+                (
+                    r.name.clone(),
+                    format!("{base_href}?region={}&{query}", r.id),
+                )
+            }),
+    );
+    if data.region.is_none() {
+        breadcrumb.clear();
+    }
+    let choice = |value: &str, label: &str, selected: bool| Choice {
+        value: value.to_owned(),
+        label: label.to_owned(),
+        selected,
+    };
+    let observers_total = data
+        .team
+        .by_role
+        .iter()
+        .find(|(role, _)| *role == crate::domain::role::Role::Observer)
+        .map_or(0, |(_, n)| *n);
+    let mission = &data.mission;
+    DashboardTemplate {
+        layout: member.layout("Dashboard"),
+        dashboard_css: super::assets::dashboard_stylesheet_url(),
+        mission_name: mission.name.clone(),
+        subtitle: format!(
+            "{} · election day {} · times in {}",
+            mission.country, mission.election_date, mission.time_zone
+        ),
+        here_name,
+        breadcrumb,
+        region_id,
+        filters_chosen: !filter.is_default(),
+        forms: data
+            .forms
+            .iter()
+            .map(|f| choice(&f.key, &f.title, filter.queue.forms.contains(&f.key)))
+            .collect(),
+        categories: data
+            .categories
+            .iter()
+            .map(|(k, l)| choice(k, l, filter.queue.categories.contains(k)))
+            .collect(),
+        severities: Severity::ALL
+            .iter()
+            .rev()
+            .map(|s| choice(s.as_str(), s.as_str(), filter.queue.severities.contains(s)))
+            .collect(),
+        statuses: Status::ALL
+            .iter()
+            .map(|s| choice(s.as_str(), s.as_str(), filter.queue.statuses.contains(s)))
+            .collect(),
+        from: filter.queue.from.clone(),
+        to: filter.queue.to.clone(),
+        silent_hours: filter.silent_hours,
+        headline,
+        chart_max: chart
+            .as_ref()
+            .map_or_else(String::new, |c| thousands(c.max)),
+        chart_earlier: chart
+            .as_ref()
+            .map_or_else(String::new, |c| thousands(c.earlier)),
+        chart,
+        category_lines,
+        children_level: data
+            .children
+            .first()
+            .map_or_else(String::new, |c| level_name(&data.levels, c.depth)),
+        children,
+        checklist_titles: chosen_checklists.iter().map(|f| f.title.clone()).collect(),
+        indicators,
+        coverage,
+        silent: data
+            .silent
+            .iter()
+            .map(|o| SilentView {
+                name: o.name.clone(),
+                team: o.team.clone().unwrap_or_default(),
+                phone: o.phone.clone().unwrap_or_default(),
+                last: o
+                    .last_at
+                    .map_or_else(|| "never".to_owned(), |at| local_time(at, zone)),
+                reports: thousands(o.reports),
+            })
+            .collect(),
+        silent_total: thousands(data.silent_total),
+        map_href: format!(
+            "{base_href}/map.svg?{}",
+            serde_urlencoded::to_string(
+                region_id
+                    .map(|id| ("region", id.to_string()))
+                    .into_iter()
+                    .chain(filter.queue.forms.iter().map(|f| ("form", f.clone())))
+                    .collect::<Vec<_>>()
+            )
+            .unwrap_or_default()
+        ),
+        geography: data
+            .geography
+            .iter()
+            .map(|(level, n)| (level_plural(level), thousands(*n)))
+            .collect(),
+        observers_assigned: thousands(data.team.observers_assigned),
+        observers_total: thousands(observers_total),
+        base_href,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "overview/map.svg", escape = "html")]
+struct MapTemplate {
+    drawing: Option<MapDrawing>,
+    unlocated: String,
+    title: String,
+}
+
+/// The map of polling stations with coordinates, coloured by the worst severity of their
+/// standing reports. An image of its own: cached by the browser, and the page stays light.
+async fn map(
+    State(state): State<AppState>,
+    member: Member<OverviewArea>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
+    let filter = read_filter(raw.as_deref(), &member.mission.time_zone)?;
+    let mission_id = member.mission_id();
+    let (stations, unlocated, title) = state
+        .store
+        .read(move |conn| {
+            let region = region_of(conn, mission_id, &filter)?;
+            let (stations, unlocated) =
+                tallies::map_stations(conn, mission_id, region.as_ref(), &filter.queue.forms)?;
+            let title = region.map_or_else(|| "the whole mission".to_owned(), |r| r.name);
+            Ok((stations, unlocated, title))
+        })
+        .await?;
+    let points: Vec<MapPoint> = stations
+        .iter()
+        .map(|s| MapPoint {
+            latitude: s.latitude,
+            longitude: s.longitude,
+            reports: s.reports,
+            worst: s.worst,
+        })
+        .collect();
+    let template = MapTemplate {
+        drawing: dashboard::draw_map(&points),
+        unlocated: thousands(unlocated),
+        title,
+    };
+    let svg = template
+        .render()
+        .map_err(|e| AppError::Internal(format!("map failed: {e}")))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"),
+            (header::CACHE_CONTROL, "private, max-age=60"),
+        ],
+        svg,
+    )
+        .into_response())
+}

@@ -1,0 +1,483 @@
+//! The dashboard against hand-counted reports: headline figures, categories, regions at
+//! every level, indicators and coverage; every figure's link opens a queue of exactly as
+//! many reports; filters; the map.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{Browser, MISSION, Page, TestApp, an_hour_ago};
+
+const DASHBOARD: &str = "/m/test-2017/overview";
+
+fn voting(boxes_sealed: &'static str) -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("arrival_time", an_hour_ago()),
+        ("observers_access", "yes"),
+        ("boxes_sealed", boxes_sealed),
+        ("kit_working", "yes"),
+        ("ink_checked", "yes"),
+        ("ink_applied", "yes"),
+        ("secrecy_respected", "yes"),
+        ("intimidation", "no"),
+        ("voting_assessment", "good"),
+    ]
+}
+
+fn incident(category: &'static str, severity: &'static str) -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("category", category),
+        ("severity", severity),
+        ("occurred_at", an_hour_ago()),
+        ("injuries", "0"),
+        ("witnessed", "yes"),
+        ("summary", "Seen at the gate"),
+        ("account", "A group gathered at the gate of the station."),
+    ]
+}
+
+fn opening_ok() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("arrival_time", an_hour_ago()),
+        ("opened_on_time", "yes"),
+        ("observers_admitted", "yes"),
+        ("boxes_shown_empty_sealed", "yes"),
+        ("kit_working", "yes"),
+        ("layout_secrecy", "yes"),
+        ("opening_assessment", "good"),
+    ]
+}
+
+/// Files a report and returns its reference.
+async fn file(
+    app: &TestApp,
+    browser: &mut Browser,
+    form: &str,
+    place: i64,
+    answers: &[(&str, &str)],
+) -> String {
+    let (_, response) = browser.file(form, place, answers).await;
+    assert_eq!(
+        response.status,
+        StatusCode::SEE_OTHER,
+        "{form}: {}",
+        response.body
+    );
+    let _ = app;
+    let receipt = browser.get(response.location()).await;
+    let start = receipt
+        .body
+        .find("class=\"reference\">")
+        .expect("reference")
+        + "class=\"reference\">".len();
+    receipt.body[start..start + 9].to_owned()
+}
+
+/// The reports of the hand-counted case: what each is, where, and what review did.
+///
+/// | | form | place | problem | review |
+/// |---|---|---|---|---|
+/// | A | voting | Port Reitz Primary (Mombasa) | none | |
+/// | B | voting | Bomu Hall (Mombasa) | boxes not sealed (high) | verified |
+/// | C | voting | Parklands Baptist (Nairobi) | boxes not sealed (high) | dismissed |
+/// | D | incident: violence, critical | Parklands Baptist (Nairobi) | | |
+/// | E | incident: vote buying, medium | Port Reitz ward (Mombasa) | | |
+/// | F | opening | Jomvu Kuu School (Mombasa) | none | |
+/// | G | voting | Port Reitz Primary (Mombasa) | none | duplicate of A |
+async fn hand_counted() -> (TestApp, Browser) {
+    let app = TestApp::new().await;
+    let mut observer = app.signed_in("observer").await;
+    let mut observer2 = app.signed_in("observer2").await;
+    let station = |code: &'static str| app.region_id(4, code);
+    let a = file(
+        &app,
+        &mut observer,
+        "voting",
+        station("0001001").await,
+        &voting("yes"),
+    )
+    .await;
+    let b = file(
+        &app,
+        &mut observer,
+        "voting",
+        station("0001002").await,
+        &voting("no"),
+    )
+    .await;
+    let c = file(
+        &app,
+        &mut observer,
+        "voting",
+        station("1427001").await,
+        &voting("no"),
+    )
+    .await;
+    file(
+        &app,
+        &mut observer,
+        "incident",
+        station("1427001").await,
+        &incident("violence", "critical"),
+    )
+    .await;
+    let ward = app.region_id(3, "0001").await;
+    file(
+        &app,
+        &mut observer,
+        "incident",
+        ward,
+        &incident("vote_buying", "medium"),
+    )
+    .await;
+    file(
+        &app,
+        &mut observer,
+        "opening",
+        station("0006001").await,
+        &opening_ok(),
+    )
+    .await;
+    let g = file(
+        &app,
+        &mut observer2,
+        "voting",
+        station("0001001").await,
+        &voting("yes"),
+    )
+    .await;
+
+    let mut coordinator = app.signed_in("coordinator").await;
+    for (reference, fields) in [
+        (b, vec![("action", "verify".to_owned())]),
+        (
+            c,
+            vec![
+                ("action", "dismiss".to_owned()),
+                ("note", "Wrong station".to_owned()),
+            ],
+        ),
+        (
+            g,
+            vec![
+                ("action", "duplicate".to_owned()),
+                ("duplicate_of", a.clone()),
+            ],
+        ),
+    ] {
+        let id = app
+            .store
+            .read(move |conn| {
+                Ok(conn.query_row(
+                    "SELECT id FROM reports WHERE reference = ?1",
+                    [&reference],
+                    |r| r.get::<_, String>(0),
+                )?)
+            })
+            .await
+            .expect("report");
+        let page = format!("/m/{MISSION}/review/reports/{id}");
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let response = coordinator
+            .post(&format!("{page}/actions"), &page, &pairs)
+            .await;
+        assert!(response.status.is_redirection(), "{}", response.body);
+    }
+    let lead = app.signed_in("lead").await;
+    (app, lead)
+}
+
+/// The page's text without tags, whitespace squeezed: what a reader sees.
+fn text(page: &Page) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in page.body.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&#38;", "&")
+        .replace("&amp;", "&")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn unescape(href: &str) -> String {
+    href.replace("&#38;", "&")
+        .replace("&amp;", "&")
+        .replace("&#x2f;", "/")
+        .replace("&#47;", "/")
+}
+
+/// Every link on the page to the queue, with the figure it shows.
+fn queue_links(page: &Page) -> Vec<(String, i64)> {
+    let mut links = Vec::new();
+    let mut rest = page.body.as_str();
+    let marker = "<a href=\"/m/test-2017/review?";
+    while let Some(start) = rest.find(marker) {
+        let after = &rest[start + "<a href=\"".len()..];
+        let end = after.find('"').expect("end of href");
+        let href = unescape(&after[..end]);
+        let label_start = after.find('>').expect("tag end") + 1;
+        let label_end = after[label_start..].find('<').expect("label end") + label_start;
+        let label = after[label_start..label_end].replace(',', "");
+        if let Ok(n) = label.trim().parse::<i64>() {
+            links.push((href, n));
+        }
+        rest = &after[label_end..];
+    }
+    links
+}
+
+fn queue_total(page: &Page) -> i64 {
+    let text = text(page);
+    let end = text.find(" match.").expect("a count of matches");
+    let words: Vec<&str> = text[..end].split(' ').collect();
+    words[words.len() - 2]
+        .replace(',', "")
+        .parse()
+        .expect("a number")
+}
+
+#[tokio::test]
+async fn the_mission_figures_match_a_hand_count() {
+    let (_app, mut lead) = hand_counted().await;
+    let page = lead.get(DASHBOARD).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let t = text(&page);
+    for expected in [
+        // A, B, C, D, E, F: the duplicate G is left out by default.
+        "6 reports received",
+        "4 checklists · 2 incidents",
+        "1 verified",
+        "1 critical, not yet reviewed",
+        // Stations with a standing report: Port Reitz Primary (A), Bomu Hall (B),
+        // Parklands Baptist (D; C was dismissed), Jomvu Kuu School (F).
+        "4 of 5 polling stations visited (80%)",
+        // Voting: A and B stand, C was dismissed. Opening: F.
+        "Voting 2 of 5 3 40%",
+        "Opening 1 of 5 4 20%",
+        "Closing and counting 0 of 5 5 0%",
+        // Boxes not sealed: seen at Bomu Hall among the two stations observed with voting.
+        "Were all ballot boxes properly sealed? 50% 1 of 2 50% 1 of 2",
+        "Violence 1 0 0 0 0 1",
+        "Vote buying 0 0 1 0 0 1",
+        // By county: reports, checklists with problems (rate), incidents by severity,
+        // stations visited, stations without an opening / voting / closing report.
+        "Mombasa 001 4 1 33% 0 0 1 0 3 / 3 2 1 3",
+        "Nairobi 047 2 1 100% 1 0 0 0 1 / 2 2 2 2",
+        // observer2 filed only the duplicate, an hour ago at most: not silent for 3 hours;
+        // nobody is, so no observer is listed.
+        "Observers with no report for 3 hours: 0",
+        "2 observers active in the last hour",
+    ] {
+        assert!(t.contains(expected), "missing «{expected}» in: {t}");
+    }
+}
+
+#[tokio::test]
+async fn every_figure_links_to_a_queue_of_as_many_reports() {
+    let (app, mut lead) = hand_counted().await;
+    let regions = [
+        None,
+        Some(app.region_id(1, "001").await),
+        Some(app.region_id(2, "001").await),
+        Some(app.region_id(3, "0001").await),
+        Some(app.region_id(4, "1427001").await),
+    ];
+    let mut checked = 0;
+    for filters in [
+        "",
+        "&form=incident",
+        "&status=dismissed&status=verified",
+        "&severity=high",
+    ] {
+        for region in regions {
+            let path = match region {
+                Some(id) => format!("{DASHBOARD}?region={id}{filters}"),
+                None => format!("{DASHBOARD}?{}", filters.trim_start_matches('&')),
+            };
+            let page = lead.get(&path).await;
+            assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.body);
+            for (href, figure) in queue_links(&page) {
+                let queue = lead.get(&href).await;
+                assert_eq!(queue.status, StatusCode::OK, "{href}");
+                assert_eq!(queue_total(&queue), figure, "{path} -> {href}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 40, "only {checked} links checked");
+}
+
+#[tokio::test]
+async fn drilling_down_reaches_every_level_with_a_way_back_up() {
+    let (app, mut lead) = hand_counted().await;
+    let page = lead.get(DASHBOARD).await;
+    assert!(text(&page).contains("By county"));
+    let mut path = DASHBOARD.to_owned();
+    let trail = [
+        ("Mombasa", "By constituency", "Changamwe"),
+        ("Changamwe", "By ward", "Port Reitz"),
+        ("Port Reitz", "By polling station", "Bomu Hall"),
+    ];
+    let mut above: Vec<&str> = Vec::new();
+    for (name, next_level, child) in trail {
+        let page = lead.get(&path).await;
+        let href = common::hidden_href(&page.body, name).unwrap_or_else(|| panic!("{name} link"));
+        let region = lead.get(&href).await;
+        assert_eq!(region.status, StatusCode::OK);
+        let t = text(&region);
+        assert!(t.contains(&format!("Test Election 2017: {name}")), "{t}");
+        assert!(t.contains(next_level), "{name}: {t}");
+        assert!(t.contains(child), "{name}: {t}");
+        // The breadcrumb leads back to the whole mission and every region above.
+        assert!(common::hidden_href(&region.body, "Whole mission").is_some());
+        for up in &above {
+            assert!(
+                common::hidden_href(&region.body, up).is_some(),
+                "{up} above {name}"
+            );
+        }
+        above.push(name);
+        path = href;
+    }
+    // The polling station itself: its figures, no table below it.
+    let ward = lead.get(&path).await;
+    let station = lead
+        .get(&common::hidden_href(&ward.body, "Bomu Hall").expect("station link"))
+        .await;
+    let t = text(&station);
+    assert!(t.contains("Test Election 2017: Bomu Hall"), "{t}");
+    assert!(
+        t.contains("1 reports received") || t.contains("1 report"),
+        "{t}"
+    );
+    assert!(t.contains("1 of 1 polling stations visited (100%)"), "{t}");
+    assert!(!t.contains("By polling station"));
+    assert!(
+        t.contains("Were all ballot boxes properly sealed? 100% 1 of 1 50% 1 of 2"),
+        "{t}"
+    );
+    let ids = app.region_id(4, "0001002").await;
+    assert!(station.body.contains(&format!("region={ids}")));
+}
+
+#[tokio::test]
+async fn filters_apply_to_the_whole_dashboard_and_bad_ones_are_explained() {
+    let (_app, mut lead) = hand_counted().await;
+    let page = lead.get(&format!("{DASHBOARD}?form=incident")).await;
+    let t = text(&page);
+    assert!(t.contains("2 reports received"), "{t}");
+    assert!(t.contains("0 checklists · 2 incidents"), "{t}");
+    assert!(t.contains("Mombasa 001 1 0 – 0 0 1 0"), "{t}");
+
+    let page = lead
+        .get(&format!("{DASHBOARD}?status=duplicate&status=received"))
+        .await;
+    // A, D, E, F are still received; G is the duplicate.
+    assert!(
+        text(&page).contains("5 reports received"),
+        "{}",
+        text(&page)
+    );
+
+    let page = lead.get(&format!("{DASHBOARD}?severity=critical")).await;
+    assert!(text(&page).contains("1 reports received"));
+
+    // A window on the hour that holds every report, and one long before them.
+    let now_hour = fieldreport::store::now() / 3600 * 3600;
+    let local = |at: i64| fieldreport::domain::report::local_input_value(at, "Africa/Nairobi");
+    let window = format!(
+        "{DASHBOARD}?from={}&to={}",
+        local(now_hour - 3600),
+        local(now_hour + 3600)
+    );
+    assert!(text(&lead.get(&window).await).contains("6 reports received"));
+    let before = format!(
+        "{DASHBOARD}?from={}&to={}",
+        local(now_hour - 48 * 3600),
+        local(now_hour - 47 * 3600)
+    );
+    let t = text(&lead.get(&before).await);
+    assert!(t.contains("0 reports received"), "{t}");
+    assert!(t.contains("No report matches these filters yet."), "{t}");
+
+    for (query, message) in [
+        ("from=2017-08-08T06:30", "on the hour"),
+        ("severity=enormous", "severity filter"),
+        ("silent=0", "number of hours"),
+        ("region=999999", "not part of the mission"),
+        (
+            "from=2017-08-08T09:00&to=2017-08-08T08:00",
+            "ends before it starts",
+        ),
+    ] {
+        let page = lead.get(&format!("{DASHBOARD}?{query}")).await;
+        assert!(
+            page.status == StatusCode::BAD_REQUEST
+                || page.status == StatusCode::UNPROCESSABLE_ENTITY,
+            "{query}: {}",
+            page.status
+        );
+        assert!(page.body.contains(message), "{query}: {}", page.body);
+    }
+}
+
+#[tokio::test]
+async fn silent_observers_are_listed_with_their_phone() {
+    let (app, mut lead) = hand_counted().await;
+    app.execute("UPDATE users SET phone = '+254 700 000 222' WHERE username = 'observer2'")
+        .await;
+    // Both observers filed within the hour; "silent for an hour" names nobody until their
+    // last report is made older.
+    app.execute("UPDATE observer_activity SET last_at = last_at - 7200 WHERE observer_id = (SELECT id FROM users WHERE username = 'observer2')")
+        .await;
+    let t = text(&lead.get(&format!("{DASHBOARD}?silent=1")).await);
+    assert!(t.contains("Observers with no report for 1 hours: 1"), "{t}");
+    assert!(t.contains("+254 700 000 222"), "{t}");
+    assert!(t.contains("1 observers active in the last hour"), "{t}");
+}
+
+#[tokio::test]
+async fn the_map_draws_located_stations_by_worst_severity() {
+    let (app, mut lead) = hand_counted().await;
+    let page = lead.get(&format!("{DASHBOARD}/map.svg")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body
+            .contains("No polling station here has coordinates (5 without)")
+    );
+
+    app.execute(
+        "UPDATE regions SET latitude = -4.0 - id / 100.0, longitude = 39.6 + id / 100.0 WHERE depth = 4 AND code <> '1428001'",
+    )
+    .await;
+    let page = lead.get(&format!("{DASHBOARD}/map.svg")).await;
+    assert_eq!(page.header("content-type"), "image/svg+xml; charset=utf-8");
+    let body = &page.body;
+    // Kangemi Hall has no coordinates; of the others Parklands Baptist had a critical
+    // incident, Bomu Hall a high problem, Port Reitz Primary and Jomvu Kuu reports with
+    // no severity.
+    assert!(
+        body.contains("1 polling stations have no coordinates"),
+        "{body}"
+    );
+    for class in ["critical", "high", "reported"] {
+        assert!(
+            body.contains(&format!("class=\"{class}\"")),
+            "{class}: {body}"
+        );
+    }
+    assert_eq!(body.matches("h0").count(), 4, "{body}");
+    assert!(
+        !body.contains("class=\"none\""),
+        "every located station has a report"
+    );
+}
