@@ -265,7 +265,7 @@ async fn the_mission_figures_match_a_hand_count() {
         "Opening 1 of 5 4 20%",
         "Closing and counting 0 of 5 5 0%",
         // Boxes not sealed: seen at Bomu Hall among the two stations observed with voting.
-        "Were all ballot boxes properly sealed? 50% 1 of 2 50% 1 of 2",
+        "Were all ballot boxes properly sealed? 50% 1 of 2 reports",
         "Violence 1 0 0 0 0 1",
         "Vote buying 0 0 1 0 0 1",
         // By county: reports, checklists with problems (rate), incidents by severity,

@@ -152,12 +152,12 @@ const COUNTY_CENTRES: [(f64, f64, f64); 47] = [
 ];
 
 /// A demo station's place: spread around its county's centre by a stable hash of its
-/// number, denser near the centre as towns are.
+/// number, evenly over a disc.
 fn station_location(county: usize, station_no: usize) -> Location {
     let (lat, lon, spread) = COUNTY_CENTRES[county];
-    let hash = station_no.wrapping_mul(2_654_435_761) % 1_000_003;
-    let angle = (hash % 3600) as f64 / 3600.0 * std::f64::consts::TAU;
-    let distance = spread * ((hash / 3600) % 1000) as f64 / 1000.0;
+    let mut dice = generate::Dice::new(station_no as u64);
+    let angle = dice.below(3600) as f64 / 3600.0 * std::f64::consts::TAU;
+    let distance = spread * (dice.below(1000) as f64 / 1000.0).sqrt();
     Location {
         latitude: lat + distance * angle.sin(),
         longitude: lon + distance * angle.cos(),

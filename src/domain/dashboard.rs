@@ -100,6 +100,10 @@ impl DashboardFilter {
     pub fn query_string(&self) -> String {
         let mut filter = self.queue.clone();
         filter.region = None;
+        if filter.statuses == default_statuses() {
+            // Read back as the default: shorter links.
+            filter.statuses.clear();
+        }
         let mut pairs = filter.pairs();
         if self.silent_hours != DEFAULT_SILENT_HOURS {
             pairs.push(("silent", self.silent_hours.to_string()));

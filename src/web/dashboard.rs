@@ -32,7 +32,9 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Silent observers listed by name; the rest are counted.
-const SILENT_LISTED: u32 = 50;
+const SILENT_LISTED: u32 = 20;
+/// Checklist indicators shown before "more": the most widespread problems.
+const INDICATORS_SHOWN: usize = 10;
 /// Regions listed under the one looked at (a ward rarely has more stations than this).
 const CHILDREN_LISTED: u32 = 2000;
 
@@ -356,6 +358,22 @@ fn keys_of(forms: &[FormInfo], kind: FormKind) -> Vec<String> {
         .collect()
 }
 
+/// The dashboard of a region (the whole mission for `None`) with the same filters.
+fn region_href(base: &str, region: Option<i64>, query: &str) -> String {
+    let mut parts: Vec<String> = region
+        .map(|id| format!("region={id}"))
+        .into_iter()
+        .collect();
+    if !query.is_empty() {
+        parts.push(query.to_owned());
+    }
+    if parts.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", parts.join("&"))
+    }
+}
+
 fn share_text(share: Option<Share>) -> String {
     share.map_or_else(|| "–".to_owned(), Share::percent)
 }
@@ -506,7 +524,7 @@ fn render(
             ChildView {
                 name: child.name.clone(),
                 code: child.code.clone(),
-                href: format!("{base_href}?region={}&{query}", child.id),
+                href: region_href(&base_href, Some(child.id), &query),
                 reports: linker.figure(figures.reports, &at(Part::default())),
                 problem_rate: share_text(figures.problem_rate()),
                 with_problems: linker.figure(
