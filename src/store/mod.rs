@@ -11,6 +11,7 @@ mod writer;
 
 pub mod audit;
 pub mod dashboard;
+pub mod exports;
 pub mod findings;
 pub mod forms;
 pub mod missions;
@@ -75,7 +76,11 @@ struct Inner {
     path: PathBuf,
     writer: Writer,
     readers: Readers,
+    long_reads: tokio::sync::Semaphore,
 }
+
+/// Long reads (exports) at once: each holds a connection and a blocking thread.
+pub const LONG_READS: usize = 2;
 
 /// Read connections kept open. Reads are short; two cores gain nothing from more.
 const READERS: usize = 4;
@@ -98,6 +103,7 @@ impl Store {
                 path: path.to_owned(),
                 writer,
                 readers,
+                long_reads: tokio::sync::Semaphore::new(LONG_READS),
             }),
         })
     }
@@ -134,6 +140,29 @@ impl Store {
     /// outnumber commits under load.
     pub fn write_stats(&self) -> WriteStats {
         self.inner.writer.stats()
+    }
+
+    /// Runs a long read (an export of a million reports) on a read-only connection of
+    /// its own on a blocking thread, so that it never holds one of the pool's while the
+    /// dashboard and queue are read. At most [`LONG_READS`] run at once; others wait.
+    pub async fn read_long<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let _permit = self
+            .inner
+            .long_reads
+            .acquire()
+            .await
+            .map_err(|_| StoreError::Task("the store is closing".to_owned()))?;
+        let path = self.inner.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = connection::open_reader(&path)?;
+            f(&conn)
+        })
+        .await
+        .map_err(|e| StoreError::Task(format!("a long read failed: {e}")))?
     }
 
     /// [`Store::read`] for command-line code outside any async runtime.

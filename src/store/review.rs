@@ -60,7 +60,7 @@ fn any_of(column: &str, items: Vec<Sql>, clauses: &mut Vec<String>, values: &mut
 }
 
 /// The WHERE clause and its parameters for a query; `r` is `reports`, `f` its form.
-fn conditions(query: &QueueQuery, with_status: bool) -> (String, Vec<Sql>) {
+pub(super) fn conditions(query: &QueueQuery, with_status: bool) -> (String, Vec<Sql>) {
     let mut clauses = vec!["r.mission_id = ?".to_owned()];
     let mut values = vec![Sql::Integer(query.mission_id)];
     if let Some(path) = &query.region_path {

@@ -289,6 +289,8 @@ struct DashboardTemplate {
     to: String,
     silent_hours: i64,
     headline: HeadlineView,
+    /// Links to export the reports counted here (for those who may open the queue).
+    exports: Vec<(String, String)>,
     chart: Option<HourChart>,
     chart_max: String,
     chart_earlier: String,
@@ -689,6 +691,18 @@ fn render(
         to: filter.queue.to.clone(),
         silent_hours: filter.silent_hours,
         headline,
+        exports: match (&linker.queue_base, filter.link(&here(Part::default()))) {
+            (Some(base), Some(selected)) => super::exports::links(
+                base,
+                &selected,
+                &data
+                    .forms
+                    .iter()
+                    .map(|f| (f.key.clone(), f.title.clone()))
+                    .collect::<Vec<_>>(),
+            ),
+            _ => Vec::new(),
+        },
         chart_max: chart
             .as_ref()
             .map_or_else(String::new, |c| thousands(c.max)),

@@ -10,6 +10,7 @@ mod client;
 mod csrf;
 mod dashboard;
 mod error;
+pub(crate) mod exports;
 mod filing;
 mod findings;
 mod form_view;
@@ -153,6 +154,7 @@ pub fn app(state: AppState) -> Router {
         .merge(review::routes())
         .merge(findings::routes())
         .merge(dashboard::routes())
+        .merge(exports::routes())
         .merge(admin::routes())
         .route_layer(from_fn(member::require_membership));
     let routes = Router::new()

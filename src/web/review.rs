@@ -53,6 +53,7 @@ struct QueueTemplate {
     lines: Vec<LineView>,
     next_href: Option<String>,
     back: String,
+    exports: Vec<(String, String)>,
     filter: FilterView,
     findings: Vec<(i64, String)>,
     is_lead: bool,
@@ -127,7 +128,7 @@ fn line_view(slug: &str, zone: &str, line: QueueLine) -> LineView {
 
 /// Reads the query string into a filter (malformed values are a 400 with the reason) and
 /// the outcome of a bulk verification, if the page follows one.
-fn read_query(raw: Option<&str>) -> Result<(Filter, Option<String>), AppError> {
+pub(super) fn read_query(raw: Option<&str>) -> Result<(Filter, Option<String>), AppError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or_default())
         .map_err(|_| AppError::BadRequest("The address of this page is malformed.".into()))?;
     let filter = Filter::from_pairs(&pairs).map_err(|e| AppError::BadRequest(e.0))?;
@@ -148,7 +149,7 @@ fn read_query(raw: Option<&str>) -> Result<(Filter, Option<String>), AppError> {
 }
 
 /// Turns the typed filter into what the store queries.
-fn resolve(
+pub(super) fn resolve(
     conn: &rusqlite::Connection,
     mission_id: i64,
     time_zone: &str,
@@ -364,6 +365,14 @@ async fn queue(
             .map(|l| line_view(&slug, zone, l))
             .collect(),
         next_href,
+        exports: super::exports::links(
+            &base_href,
+            &filter,
+            &forms
+                .iter()
+                .map(|f| (f.key.clone(), f.title.clone()))
+                .collect::<Vec<_>>(),
+        ),
         back: query_string,
         base_href,
         filter: view,

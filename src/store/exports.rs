@@ -1,0 +1,108 @@
+//! Reports read one at a time for exports, oldest first, so that a million of them are
+//! never in memory together.
+
+use rusqlite::{Connection, params_from_iter};
+use serde_json::Value;
+
+use super::StoreError;
+use super::review::{QueueQuery, conditions};
+
+/// A report as exports write it.
+#[derive(Debug, Clone)]
+pub struct ExportRow {
+    pub id: String,
+    pub reference: String,
+    pub form_key: String,
+    pub form_version: i64,
+    pub observer: String,
+    pub region_path: String,
+    pub region_name: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub observed_at: i64,
+    pub received_at: i64,
+    pub status: String,
+    pub severity: Option<i64>,
+    pub category: Option<String>,
+    pub problem_count: i64,
+    pub answers: Value,
+}
+
+/// Calls `each` with every report matching the query, in order of arrival, until it
+/// returns false (the reader went away). Runs in one read transaction: the export is one
+/// consistent picture even while reports keep arriving.
+pub fn each_report(
+    conn: &Connection,
+    query: &QueueQuery,
+    located_only: bool,
+    each: &mut dyn FnMut(ExportRow) -> bool,
+) -> Result<(), StoreError> {
+    let (clause, values) = conditions(query, true);
+    let located = if located_only {
+        " AND g.latitude IS NOT NULL AND g.longitude IS NOT NULL"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT r.id, r.reference, f.key, f.version, u.username, r.region_path, g.name, g.latitude,
+                g.longitude, r.observed_at, r.received_at, r.status, r.severity, r.category,
+                r.problem_count, r.answers
+         FROM reports r JOIN forms f ON f.id = r.form_id JOIN users u ON u.id = r.observer_id
+         JOIN regions g ON g.id = r.region_id
+         WHERE {clause}{located} ORDER BY r.seq"
+    );
+    let tx = conn.unchecked_transaction()?;
+    let mut stmt = tx.prepare(&sql)?;
+    let mut rows = stmt.query(params_from_iter(values))?;
+    while let Some(row) = rows.next()? {
+        let answers: String = row.get(15)?;
+        let report = ExportRow {
+            id: row.get(0)?,
+            reference: row.get(1)?,
+            form_key: row.get(2)?,
+            form_version: row.get(3)?,
+            observer: row.get(4)?,
+            region_path: row.get(5)?,
+            region_name: row.get(6)?,
+            latitude: row.get(7)?,
+            longitude: row.get(8)?,
+            observed_at: row.get(9)?,
+            received_at: row.get(10)?,
+            status: row.get(11)?,
+            severity: row.get(12)?,
+            category: row.get(13)?,
+            problem_count: row.get(14)?,
+            answers: serde_json::from_str(&answers)
+                .map_err(|e| StoreError::Task(format!("stored answers are unreadable: {e}")))?,
+        };
+        if !each(report) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// The question keys of every version of a form, newest version's order first, then keys
+/// only older versions had: the columns of a CSV export.
+pub fn question_keys(
+    conn: &Connection,
+    mission_id: i64,
+    form_key: &str,
+) -> Result<Vec<(String, String)>, StoreError> {
+    let mut keys: Vec<(String, String)> = Vec::new();
+    let ids: Vec<i64> = conn
+        .prepare_cached(
+            "SELECT id FROM forms WHERE mission_id = ?1 AND key = ?2 ORDER BY version DESC",
+        )?
+        .query_map(rusqlite::params![mission_id, form_key], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for id in ids {
+        let form = super::forms::by_id(conn, mission_id, id)?;
+        for question in form.definition.questions() {
+            if !keys.iter().any(|(k, _)| *k == question.key) {
+                keys.push((question.key.clone(), question.label.clone()));
+            }
+        }
+    }
+    Ok(keys)
+}

@@ -1,0 +1,388 @@
+//! Exports of the reports a queue filter selects: CSV (one column per question of one
+//! form), JSON and GeoJSON. Streamed as they are read, so that a million reports never
+//! sit in memory, from one read transaction, so that they agree with each other.
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use serde_json::{Map, Value, json};
+use tokio::sync::mpsc;
+
+use super::member::{Member, ReviewArea};
+use super::review::{read_query, resolve};
+use super::{AppError, AppState};
+use crate::domain::export::{answer_cell, neutralise, path_codes};
+use crate::domain::form::Severity;
+use crate::store::StoreError;
+use crate::store::exports::{self, ExportRow};
+use crate::store::regions;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/review/export.csv", get(csv_export))
+        .route("/review/export.json", get(json_export))
+        .route("/review/export.geojson", get(geojson_export))
+}
+
+/// The links to export what a filter selects: a CSV per form the filter allows, JSON and
+/// GeoJSON. `review_base` is the mission's `/m/{slug}/review`.
+pub fn links(
+    review_base: &str,
+    filter: &crate::domain::queue::Filter,
+    forms: &[(String, String)],
+) -> Vec<(String, String)> {
+    let mut links: Vec<(String, String)> = forms
+        .iter()
+        .filter(|(key, _)| filter.forms.is_empty() || filter.forms.contains(key))
+        .map(|(key, title)| {
+            let mut one = filter.clone();
+            one.forms = vec![key.clone()];
+            (
+                format!("CSV: {title}"),
+                format!("{review_base}/export.csv?{}", one.query_string()),
+            )
+        })
+        .collect();
+    let query = filter.query_string();
+    links.push(("JSON".into(), format!("{review_base}/export.json?{query}")));
+    links.push((
+        "GeoJSON (located reports)".into(),
+        format!("{review_base}/export.geojson?{query}"),
+    ));
+    links
+}
+
+/// Bytes gathered before they are sent: few, large writes to the socket.
+const CHUNK: usize = 64 * 1024;
+
+/// Collects output on the reading thread and hands it to the response in chunks. Sending
+/// waits while the reader of the response is slower (back-pressure): memory stays flat.
+struct Sink {
+    buffer: Vec<u8>,
+    tx: mpsc::Sender<Bytes>,
+    open: bool,
+}
+
+impl Sink {
+    /// Adds bytes; false once nobody reads the response any more.
+    fn put(&mut self, bytes: &[u8]) -> bool {
+        self.buffer.extend_from_slice(bytes);
+        if self.buffer.len() >= CHUNK {
+            self.send();
+        }
+        self.open
+    }
+
+    fn send(&mut self) {
+        if !self.buffer.is_empty() && self.open {
+            let chunk = Bytes::from(std::mem::take(&mut self.buffer));
+            self.open = self.tx.blocking_send(chunk).is_ok();
+        }
+    }
+}
+
+/// For the CSV writer: a closed response is a broken pipe, which ends the export.
+impl std::io::Write for Sink {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.put(bytes) {
+            Ok(bytes.len())
+        } else {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A response whose body `produce` writes from a long read of its own.
+fn streamed<F>(
+    state: &AppState,
+    content_type: &'static str,
+    filename: String,
+    produce: F,
+) -> Response
+where
+    F: FnOnce(&rusqlite::Connection, &mut Sink) -> Result<(), StoreError> + Send + 'static,
+{
+    let (tx, rx) = mpsc::channel::<Bytes>(4);
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        let result = store
+            .read_long(move |conn| {
+                let mut sink = Sink {
+                    buffer: Vec::with_capacity(CHUNK),
+                    tx,
+                    open: true,
+                };
+                produce(conn, &mut sink)?;
+                sink.send();
+                Ok(())
+            })
+            .await;
+        // The status line is long gone: a failure can only cut the file short, and be logged.
+        if let Err(e) = result {
+            tracing::error!(error = %e, "export failed part-way");
+        }
+    });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv()
+            .await
+            .map(|chunk| (Ok::<_, std::convert::Infallible>(chunk), rx))
+    });
+    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
+        .unwrap_or_else(|_| HeaderValue::from_static("attachment"));
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response()
+}
+
+/// A unix time in the mission's time zone with its offset: `2017-08-08T06:12:00+03:00`.
+fn iso_time(unix: i64, zone: &TimeZone) -> String {
+    Timestamp::from_second(unix).map_or_else(
+        |_| String::new(),
+        |t| {
+            t.to_zoned_datetime(zone.clone())
+                .strftime("%Y-%m-%dT%H:%M:%S%:z")
+                .to_string()
+        },
+    )
+}
+
+fn severity_word(rank: Option<i64>) -> &'static str {
+    rank.and_then(Severity::from_rank)
+        .map_or("", Severity::as_str)
+}
+
+/// A file name from the mission and what is in the file.
+fn filename(member: &Member<ReviewArea>, what: &str, extension: &str) -> String {
+    let safe: String = what
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    format!("{}-{safe}.{extension}", member.mission.slug)
+}
+
+async fn csv_export(
+    State(state): State<AppState>,
+    member: Member<ReviewArea>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
+    let (filter, _) = read_query(raw.as_deref())?;
+    let [form_key] = filter.forms.as_slice() else {
+        return Err(AppError::BadRequest(
+            "Choose one form to export as CSV: the file has one column per question of that form. JSON and GeoJSON take any reports.".into(),
+        ));
+    };
+    let form_key = form_key.clone();
+    let mission_id = member.mission_id();
+    let zone_name = member.mission.time_zone.clone();
+    let (query, questions, levels) = {
+        let (f, zone, key) = (filter.clone(), zone_name.clone(), form_key.clone());
+        state
+            .store
+            .read(move |conn| {
+                let questions = exports::question_keys(conn, mission_id, &key)?;
+                if questions.is_empty() {
+                    return Err(StoreError::Rejected(format!(
+                        "The mission has no form `{key}`."
+                    )));
+                }
+                Ok((
+                    resolve(conn, mission_id, &zone, &f)?,
+                    questions,
+                    regions::levels(conn, mission_id)?,
+                ))
+            })
+            .await?
+    };
+    let zone = TimeZone::get(&zone_name).unwrap_or(TimeZone::UTC);
+    let name = filename(&member, &format!("reports-{form_key}"), "csv");
+    Ok(streamed(
+        &state,
+        "text/csv; charset=utf-8",
+        name,
+        move |conn, sink| {
+            // A byte-order mark: spreadsheets then read the file as UTF-8, accents and all.
+            sink.put("\u{feff}".as_bytes());
+            let mut header: Vec<String> = [
+                "reference",
+                "id",
+                "form",
+                "form_version",
+                "status",
+                "severity",
+                "category",
+                "problems",
+                "observed_at",
+                "received_at",
+                "observer",
+            ]
+            .map(String::from)
+            .to_vec();
+            header.extend(levels.iter().map(|level| format!("{level}_code")));
+            header.push("place_name".to_owned());
+            header.extend(questions.iter().map(|(key, _)| key.clone()));
+            let mut writer = csv::Writer::from_writer(sink);
+            if writer.write_record(&header).is_err() {
+                return Ok(());
+            }
+            exports::each_report(conn, &query, false, &mut |report: ExportRow| {
+                let codes = path_codes(&report.region_path);
+                let mut cells = vec![
+                    report.reference,
+                    report.id,
+                    report.form_key,
+                    report.form_version.to_string(),
+                    report.status,
+                    severity_word(report.severity).to_owned(),
+                    report.category.unwrap_or_default(),
+                    report.problem_count.to_string(),
+                    iso_time(report.observed_at, &zone),
+                    iso_time(report.received_at, &zone),
+                    report.observer,
+                ];
+                cells.extend(
+                    (0..levels.len())
+                        .map(|i| codes.get(i).map_or_else(String::new, |c| (*c).to_owned())),
+                );
+                cells.push(report.region_name);
+                cells.extend(
+                    questions.iter().map(|(key, _)| {
+                        answer_cell(report.answers.get(key).unwrap_or(&Value::Null))
+                    }),
+                );
+                writer
+                    .write_record(cells.iter().map(|c| neutralise(c)))
+                    .is_ok()
+            })?;
+            // Whatever the writer still holds; a reader gone by now loses nothing of ours.
+            let _ = writer.flush();
+            Ok(())
+        },
+    ))
+}
+
+/// A report as a JSON object: stable keys (question and option keys, codes), never labels.
+fn report_json(report: ExportRow, levels: &[String], zone: &TimeZone) -> Value {
+    let codes = path_codes(&report.region_path);
+    let mut region = Map::new();
+    for (level, code) in levels.iter().zip(&codes) {
+        region.insert(level.clone(), Value::String((*code).to_owned()));
+    }
+    json!({
+        "id": report.id,
+        "reference": report.reference,
+        "form": report.form_key,
+        "form_version": report.form_version,
+        "status": report.status,
+        "severity": report.severity.and_then(Severity::from_rank).map(Severity::as_str),
+        "category": report.category,
+        "problems": report.problem_count,
+        "observed_at": iso_time(report.observed_at, zone),
+        "received_at": iso_time(report.received_at, zone),
+        "observer": report.observer,
+        "place": { "codes": region, "name": report.region_name },
+        "answers": report.answers,
+    })
+}
+
+async fn json_export(
+    State(state): State<AppState>,
+    member: Member<ReviewArea>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
+    let (query, levels, zone) = prepare(&state, &member, raw.as_deref()).await?;
+    let name = filename(&member, "reports", "json");
+    Ok(streamed(
+        &state,
+        "application/json",
+        name,
+        move |conn, sink| {
+            sink.put(b"[");
+            let mut first = true;
+            exports::each_report(conn, &query, false, &mut |report| {
+                let separator: &[u8] = if first { b"\n" } else { b",\n" };
+                first = false;
+                sink.put(separator)
+                    && sink.put(report_json(report, &levels, &zone).to_string().as_bytes())
+            })?;
+            sink.put(b"\n]\n");
+            Ok(())
+        },
+    ))
+}
+
+async fn geojson_export(
+    State(state): State<AppState>,
+    member: Member<ReviewArea>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
+    let (query, levels, zone) = prepare(&state, &member, raw.as_deref()).await?;
+    let name = filename(&member, "reports", "geojson");
+    Ok(streamed(
+        &state,
+        "application/geo+json",
+        name,
+        move |conn, sink| {
+            sink.put(br#"{"type":"FeatureCollection","features":["#);
+            let mut first = true;
+            exports::each_report(conn, &query, true, &mut |report| {
+                let (Some(lat), Some(lon)) = (report.latitude, report.longitude) else {
+                    return true;
+                };
+                let mut properties = report_json(report, &levels, &zone);
+                if let Some(p) = properties.as_object_mut() {
+                    p.remove("answers");
+                }
+                let feature = json!({
+                    "type": "Feature",
+                    "geometry": { "type": "Point", "coordinates": [lon, lat] },
+                    "properties": properties,
+                });
+                let separator: &[u8] = if first { b"\n" } else { b",\n" };
+                first = false;
+                sink.put(separator) && sink.put(feature.to_string().as_bytes())
+            })?;
+            sink.put(b"\n]}\n");
+            Ok(())
+        },
+    ))
+}
+
+/// The query, the level names and the time zone of a JSON or GeoJSON export.
+async fn prepare(
+    state: &AppState,
+    member: &Member<ReviewArea>,
+    raw: Option<&str>,
+) -> Result<(crate::store::review::QueueQuery, Vec<String>, TimeZone), AppError> {
+    let (filter, _) = read_query(raw)?;
+    let mission_id = member.mission_id();
+    let zone_name = member.mission.time_zone.clone();
+    let zone = zone_name.clone();
+    let (query, levels) = state
+        .store
+        .read(move |conn| {
+            Ok((
+                resolve(conn, mission_id, &zone, &filter)?,
+                regions::levels(conn, mission_id)?,
+            ))
+        })
+        .await?;
+    Ok((
+        query,
+        levels,
+        TimeZone::get(&zone_name).unwrap_or(TimeZone::UTC),
+    ))
+}

@@ -1,0 +1,225 @@
+//! Exports, parsed back: CSV opens as a spreadsheet would read it (UTF-8, quoting,
+//! formulas neutralised), JSON and GeoJSON carry the same reports as the database.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{Browser, MISSION, Page, TestApp, an_hour_ago};
+use fieldreport::demo::generate::{Scale, generate_reports};
+use serde_json::Value;
+
+const REVIEW: &str = "/m/test-2017/review";
+
+fn incident(summary: &'static str, account: &'static str) -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("category", "intimidation"),
+        ("severity", "high"),
+        ("occurred_at", an_hour_ago()),
+        ("injuries", "0"),
+        ("witnessed", "yes"),
+        ("summary", summary),
+        ("account", account),
+    ]
+}
+
+async fn with_incidents() -> (TestApp, Browser) {
+    let app = TestApp::new().await;
+    let mut observer = app.signed_in("observer").await;
+    for (code, summary, account) in [
+        (
+            "0001001",
+            "=HYPERLINK(\"http://evil.example\")",
+            "Ngʼambo – café, \"quoted\", two\nlines",
+        ),
+        ("1427001", "Crowd at the gate", "+254 700 000 000 called"),
+    ] {
+        let station = app.region_id(4, code).await;
+        let (_, response) = observer
+            .file("incident", station, &incident(summary, account))
+            .await;
+        assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.body);
+    }
+    let lead = app.signed_in("lead").await;
+    (app, lead)
+}
+
+fn csv_rows(page: &Page) -> (Vec<String>, Vec<Vec<String>>) {
+    let body = page
+        .body
+        .strip_prefix('\u{feff}')
+        .expect("a byte-order mark for spreadsheets");
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let header = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|r| r.expect("record").iter().map(String::from).collect())
+        .collect();
+    (header, rows)
+}
+
+#[tokio::test]
+async fn csv_has_a_column_per_question_and_neutralises_formulas() {
+    let (app, mut lead) = with_incidents().await;
+    let page = lead
+        .get(&format!("{REVIEW}/export.csv?form=incident"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert_eq!(page.header("content-type"), "text/csv; charset=utf-8");
+    assert!(
+        page.header("content-disposition")
+            .contains("test-2017-reports-incident.csv")
+    );
+    let (header, rows) = csv_rows(&page);
+    for column in [
+        "reference",
+        "status",
+        "severity",
+        "observed_at",
+        "county_code",
+        "constituency_code",
+        "ward_code",
+        "polling_station_code",
+        "category",
+        "summary",
+        "account",
+        "injuries",
+    ] {
+        assert!(header.iter().any(|h| h == column), "{column} in {header:?}");
+    }
+    assert_eq!(rows.len(), 2);
+    let cell = |row: &Vec<String>, name: &str| {
+        row[header.iter().position(|h| h == name).expect("column")].clone()
+    };
+    let first = &rows[0];
+    assert_eq!(
+        cell(first, "summary"),
+        "'=HYPERLINK(\"http://evil.example\")"
+    );
+    assert_eq!(
+        cell(first, "account"),
+        "Ngʼambo – café, \"quoted\", two\nlines"
+    );
+    assert_eq!(cell(first, "county_code"), "001");
+    assert_eq!(cell(first, "polling_station_code"), "0001001");
+    assert_eq!(cell(first, "severity"), "high");
+    assert_eq!(cell(first, "witnessed"), "yes");
+    assert_eq!(cell(first, "injuries"), "0");
+    assert!(cell(first, "observed_at").ends_with("+03:00"));
+    assert_eq!(cell(&rows[1], "account"), "'+254 700 000 000 called");
+    let references = app
+        .text(
+            "SELECT group_concat(reference, ' ') FROM (SELECT reference FROM reports ORDER BY seq)",
+        )
+        .await;
+    let exported: Vec<String> = rows.iter().map(|r| cell(r, "reference")).collect();
+    assert_eq!(exported.join(" "), references);
+
+    let refused = lead.get(&format!("{REVIEW}/export.csv")).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.body.contains("Choose one form"));
+    let unknown = lead.get(&format!("{REVIEW}/export.csv?form=nope")).await;
+    assert_eq!(
+        unknown.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        unknown.body
+    );
+}
+
+#[tokio::test]
+async fn json_and_geojson_carry_the_stored_reports() {
+    let (app, mut lead) = with_incidents().await;
+    let page = lead.get(&format!("{REVIEW}/export.json")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let reports: Vec<Value> = serde_json::from_str(&page.body).expect("JSON");
+    assert_eq!(reports.len(), 2);
+    let stored: Value = serde_json::from_str(
+        &app.text("SELECT answers FROM reports ORDER BY seq LIMIT 1")
+            .await,
+    )
+    .expect("answers");
+    assert_eq!(reports[0]["answers"], stored);
+    assert_eq!(reports[0]["form"], "incident");
+    assert_eq!(reports[0]["place"]["codes"]["ward"], "0001");
+    assert_eq!(reports[1]["place"]["name"], "Parklands Baptist");
+
+    // Only located reports are features: Parklands Baptist gets coordinates.
+    app.execute("UPDATE regions SET latitude = -1.26, longitude = 36.81 WHERE code = '1427001'")
+        .await;
+    let page = lead.get(&format!("{REVIEW}/export.geojson")).await;
+    assert_eq!(page.header("content-type"), "application/geo+json");
+    let geo: Value = serde_json::from_str(&page.body).expect("GeoJSON");
+    assert_eq!(geo["type"], "FeatureCollection");
+    let features = geo["features"].as_array().expect("features");
+    assert_eq!(features.len(), 1);
+    assert_eq!(features[0]["geometry"]["coordinates"][0], 36.81);
+    assert_eq!(features[0]["geometry"]["coordinates"][1], -1.26);
+    assert_eq!(
+        features[0]["properties"]["reference"],
+        reports[1]["reference"]
+    );
+    assert!(features[0]["properties"].get("answers").is_none());
+}
+
+#[tokio::test]
+async fn exports_follow_the_queue_filters_at_any_size() {
+    let app = TestApp::new().await;
+    let store = app.store.clone();
+    tokio::task::spawn_blocking(move || {
+        generate_reports(
+            &store,
+            MISSION,
+            Scale {
+                reports: 3_000,
+                seed: 7,
+            },
+            &|_| {},
+        )
+    })
+    .await
+    .expect("join")
+    .expect("generated");
+    let mut lead = app.signed_in("lead").await;
+    let all: Vec<Value> =
+        serde_json::from_str(&lead.get(&format!("{REVIEW}/export.json")).await.body).expect("JSON");
+    assert_eq!(all.len(), 3_000);
+
+    for query in [
+        "status=verified",
+        "form=voting&severity=high",
+        "region=1&problems=1",
+    ] {
+        let queue = lead.get(&format!("{REVIEW}?{query}")).await;
+        let text = queue.body.clone();
+        let matched: i64 = text[..text.find(" match.").expect("count")]
+            .rsplit('>')
+            .next()
+            .and_then(|s| s.split_whitespace().next())
+            .map(|s| s.replace(',', ""))
+            .and_then(|s| s.parse().ok())
+            .expect("a number");
+        let exported: Vec<Value> = serde_json::from_str(
+            &lead
+                .get(&format!("{REVIEW}/export.json?{query}"))
+                .await
+                .body,
+        )
+        .expect("JSON");
+        assert_eq!(exported.len() as i64, matched, "{query}");
+    }
+    let voting = app
+        .count("SELECT count(*) FROM reports r JOIN forms f ON f.id = r.form_id WHERE f.key = 'voting' AND r.mission_id = 1")
+        .await;
+    let (_, rows) = csv_rows(&lead.get(&format!("{REVIEW}/export.csv?form=voting")).await);
+    assert_eq!(rows.len() as i64, voting);
+
+    // Observers never export.
+    let mut observer = app.signed_in("observer").await;
+    let refused = observer.get(&format!("{REVIEW}/export.json")).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
