@@ -7,9 +7,11 @@
 //! Both servers run as child processes, so that their memory is theirs alone: fieldreport
 //! itself (`fieldreport serve`), and this program again as the bare server.
 
+mod support;
+
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,6 +21,7 @@ use fieldreport::domain::role::Role;
 use fieldreport::store::audit::Actor;
 use fieldreport::store::users::NewMember;
 use fieldreport::store::{OpenMode, Store, missions, users};
+use support::{client, fieldreport_binary, hidden, sign_in, start};
 
 /// Set in the environment of the copy of this program that serves the bare endpoint.
 const BARE_SERVER: &str = "FIELDREPORT_BENCH_BARE_DB";
@@ -90,72 +93,6 @@ fn bare_server(db: &Path) {
         );
         axum::serve(listener, app).await.expect("serve");
     });
-}
-
-struct Server {
-    child: Child,
-    address: SocketAddr,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    /// Peak resident memory of the server process, in MiB.
-    fn peak_rss_mib(&self) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-            .map_or(f64::NAN, |kib| kib / 1024.0)
-    }
-}
-
-/// Starts a server and waits for the line that says where it listens.
-fn start(mut command: Command, marker: &str) -> Server {
-    let child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start server");
-    // Owned by the guard at once, so that it is killed and reaped however this ends.
-    let mut server = Server {
-        child,
-        address: SocketAddr::from(([127, 0, 0, 1], 0)),
-    };
-    let stdout = server.child.stdout.take().expect("stdout");
-    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
-    loop {
-        let line = lines.next().expect("server output").expect("line");
-        if let Some(rest) = line.strip_prefix(marker) {
-            let address = rest
-                .trim()
-                .trim_start_matches("http://")
-                .split(['/', ' '])
-                .next()
-                .expect("address");
-            let address = address.parse().expect("socket address");
-            // Keep draining the pipe so the server never blocks on a full one.
-            std::thread::spawn(move || lines.for_each(drop));
-            server.address = address;
-            return server;
-        }
-    }
-}
-
-fn fieldreport_binary() -> PathBuf {
-    // cargo builds the main binary next to this bench's target directory.
-    let here = std::env::current_exe().expect("exe");
-    here.parent()
-        .and_then(Path::parent)
-        .expect("target dir")
-        .join("fieldreport")
 }
 
 async fn run(dir: &Path, credentials: &[(String, String)], duration: Duration) {
@@ -253,60 +190,12 @@ struct Session {
     observed_at: String,
 }
 
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).map(|i| i + marker.len()).expect("field");
-    html[start..start + html[start..].find('"').expect("end")].to_owned()
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
 async fn sign_in_all(address: SocketAddr, credentials: &[(String, String)]) -> Vec<Session> {
     let http = client();
     let base = format!("http://{address}");
     let mut sessions = Vec::new();
     for (username, password) in credentials {
-        let form = http
-            .get(format!("{base}/login"))
-            .send()
-            .await
-            .expect("login page");
-        let nonce = form
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(|v| v.strip_prefix("fr_sign_in="))
-            .map(|v| v.split(';').next().unwrap_or_default().to_owned())
-            .expect("nonce");
-        let token = hidden(&form.text().await.expect("html"), "_csrf");
-        let body = serde_urlencoded::to_string([
-            ("_csrf", token.as_str()),
-            ("username", username),
-            ("password", password),
-        ])
-        .expect("form");
-        let signed_in = http
-            .post(format!("{base}/login"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("cookie", format!("fr_sign_in={nonce}"))
-            .body(body)
-            .send()
-            .await
-            .expect("sign in");
-        let cookie = signed_in
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("fr_session="))
-            .map(|v| v.split(';').next().unwrap_or_default().to_owned())
-            .expect("session");
+        let cookie = sign_in(&http, &base, username, password).await;
         // Any polling station will do: the first one of the demo.
         let page = http
             .get(format!(

@@ -1,0 +1,260 @@
+//! The dashboard at national scale: server time of its pages with 1,000,000 reports
+//! against 10,000 in the same run, the server's cold start and its memory.
+//!
+//! `cargo build --release && cargo bench --bench dashboard -- [--runs N]
+//!   [--large FILE] [--small FILE]`
+//!
+//! Missing files are generated first with `fieldreport demo --stations 40000 --reports N
+//! --no-serve` (about ten minutes for a million reports on two cores); later runs reuse
+//! them. Each view is asked for `--runs` times in turn over loopback HTTP by one client,
+//! after one request to warm it; medians and 90th percentiles are printed.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use fieldreport::credentials::hash_password;
+use fieldreport::domain::account::{NewPassword, Username};
+use fieldreport::domain::role::Role;
+use fieldreport::store::audit::Actor;
+use fieldreport::store::users::{self, NewMember};
+use fieldreport::store::{OpenMode, Store, missions, regions};
+use support::{client, fieldreport_binary, sign_in, start};
+
+const LEAD: &str = "bench-lead";
+const PASSWORD: &str = "bench lead password";
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let runs: usize = arg("--runs").and_then(|v| v.parse().ok()).unwrap_or(30);
+    let target = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench");
+    std::fs::create_dir_all(&target).expect("target/bench");
+    let small = arg("--small").map_or_else(|| target.join("mission-10k.db"), PathBuf::from);
+    let large = arg("--large").map_or_else(|| target.join("mission-1m.db"), PathBuf::from);
+    let binary = fieldreport_binary();
+    assert!(
+        binary.exists(),
+        "build it first: cargo build --release ({})",
+        binary.display()
+    );
+    for (db, reports) in [(&small, 10_000), (&large, 1_000_000)] {
+        if !db.exists() {
+            generate(&binary, db, reports);
+        }
+        prepare(db);
+    }
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let small_run = runtime.block_on(measure(&binary, &small, runs));
+    let large_run = runtime.block_on(measure(&binary, &large, runs));
+
+    println!("{runs} requests per view, one client, loopback HTTP/1.1; milliseconds");
+    println!(
+        "{:<40} {:>14} {:>14} {:>14} {:>8}",
+        "", "10k p50 (p90)", "1M p50 (p90)", "", "1M/10k"
+    );
+    for ((view, small), (_, large)) in small_run.views.iter().zip(&large_run.views) {
+        println!(
+            "{view:<40} {:>7.1} ({:>4.1}) {:>7.1} ({:>4.1}) {:>14} {:>8.2}",
+            median(small),
+            percentile(small, 0.9),
+            median(large),
+            percentile(large, 0.9),
+            "",
+            median(large) / median(small)
+        );
+    }
+    for (name, run) in [("10k", &small_run), ("1M", &large_run)] {
+        println!(
+            "{name}: {} reports, cold start {:.0} ms (first dashboard {:.0} ms), server peak {:.1} MiB",
+            run.reports,
+            run.cold_start.as_secs_f64() * 1000.0,
+            run.first_page.as_secs_f64() * 1000.0,
+            run.peak_mib
+        );
+    }
+}
+
+fn generate(binary: &Path, db: &Path, reports: usize) {
+    eprintln!("generating {} with {reports} reports...", db.display());
+    let status = Command::new(binary)
+        .args([
+            "demo",
+            "--db",
+            db.to_str().expect("utf-8 path"),
+            "--stations",
+            "40000",
+            "--reports",
+            &reports.to_string(),
+            "--no-serve",
+        ])
+        .env("RUST_LOG", "warn")
+        .status()
+        .expect("run fieldreport demo");
+    assert!(status.success(), "generating {} failed", db.display());
+}
+
+/// Gives the file a lead account with a known password (the demo's change at each start).
+fn prepare(db: &Path) {
+    let store = Store::open(db, OpenMode::MustExist).expect("open");
+    let mission = store
+        .read_blocking(|c| missions::by_slug(c, fieldreport::demo::SLUG))
+        .expect("the demo mission");
+    let exists = store
+        .read_blocking(|c| users::credentials(c, LEAD))
+        .expect("users")
+        .is_some();
+    if !exists {
+        let hash = hash_password(&NewPassword::parse(PASSWORD).expect("valid")).expect("hash");
+        let member = NewMember {
+            mission_id: mission.id,
+            username: Username::parse(LEAD).expect("valid"),
+            display_name: "Benchmark lead".to_owned(),
+            phone: None,
+            role: Role::Lead,
+            password_hash: hash,
+        };
+        store
+            .write_blocking(move |c| users::create(c, &member, &Actor::command_line()))
+            .expect("lead");
+    }
+}
+
+struct Measured {
+    reports: i64,
+    cold_start: Duration,
+    first_page: Duration,
+    peak_mib: f64,
+    views: Vec<(String, Vec<Duration>)>,
+}
+
+async fn measure(binary: &Path, db: &Path, runs: usize) -> Measured {
+    let (reports, county, ward, day) = {
+        let store = Store::open(db, OpenMode::MustExist).expect("open");
+        store
+            .read_blocking(|c| {
+                let mission = missions::by_slug(c, fieldreport::demo::SLUG)?;
+                let reports: i64 = c.query_row("SELECT count(*) FROM reports", [], |r| r.get(0))?;
+                let county = regions::by_code(c, mission.id, 1, "047")?.id;
+                let ward = regions::by_code(c, mission.id, 3, "1427")?.id;
+                Ok((reports, county, ward, mission.election_date))
+            })
+            .expect("figures")
+    };
+    let mut serve = Command::new(binary);
+    serve
+        .args([
+            "serve",
+            "--db",
+            db.to_str().expect("utf-8 path"),
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .env("RUST_LOG", "warn");
+    let started = Instant::now();
+    let server = start(serve, "fieldreport is listening on ");
+    let base = format!("http://{}", server.address);
+    let http = client();
+    loop {
+        if let Ok(r) = http.get(format!("{base}/api/health")).send().await {
+            if r.status().is_success() {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let cold_start = started.elapsed();
+    let cookie = sign_in(&http, &base, LEAD, PASSWORD).await;
+    let dashboard = format!("{base}/m/{}/overview", fieldreport::demo::SLUG);
+    let first = Instant::now();
+    get(&http, &dashboard, &cookie).await;
+    let first_page = first.elapsed();
+    let views = [
+        ("whole country".to_owned(), dashboard.clone()),
+        (
+            "one county (Nairobi)".to_owned(),
+            format!("{dashboard}?region={county}"),
+        ),
+        ("one ward".to_owned(), format!("{dashboard}?region={ward}")),
+        (
+            "whole country, voting only".to_owned(),
+            format!("{dashboard}?form=voting"),
+        ),
+        (
+            "whole country, verified only".to_owned(),
+            format!("{dashboard}?status=verified"),
+        ),
+        (
+            "whole country, polling day 06:00-18:00".to_owned(),
+            format!("{dashboard}?from={day}T06:00&to={day}T18:00"),
+        ),
+        (
+            "county, incidents, polling day".to_owned(),
+            format!("{dashboard}?region={county}&form=incident&from={day}T00:00&to={day}T23:00"),
+        ),
+        (
+            "map of the whole country".to_owned(),
+            format!("{dashboard}/map.svg"),
+        ),
+        (
+            "map of one county".to_owned(),
+            format!("{dashboard}/map.svg?region={county}"),
+        ),
+    ];
+    let mut timings: Vec<(String, Vec<Duration>)> = views
+        .iter()
+        .map(|(name, _)| (name.clone(), Vec::new()))
+        .collect();
+    for (_, url) in &views {
+        get(&http, url, &cookie).await;
+    }
+    for _ in 0..runs {
+        for (i, (_, url)) in views.iter().enumerate() {
+            let sent = Instant::now();
+            get(&http, url, &cookie).await;
+            timings[i].1.push(sent.elapsed());
+        }
+    }
+    Measured {
+        reports,
+        cold_start,
+        first_page,
+        peak_mib: server.peak_rss_mib(),
+        views: timings,
+    }
+}
+
+async fn get(http: &reqwest::Client, url: &str, cookie: &str) {
+    let response = http
+        .get(url)
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("request");
+    assert!(
+        response.status().is_success(),
+        "{url}: {}",
+        response.status()
+    );
+    response.bytes().await.expect("body");
+}
+
+fn median(samples: &[Duration]) -> f64 {
+    percentile(samples, 0.5)
+}
+
+fn percentile(samples: &[Duration], p: f64) -> f64 {
+    let mut sorted = samples.to_vec();
+    sorted.sort();
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted
+        .get(index)
+        .map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
+}
