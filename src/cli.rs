@@ -367,22 +367,7 @@ fn run_demo(args: &DemoArgs) -> Result<(), CliError> {
             "Generated {count} more observers, observer-00001 to observer-{count:05}, all with the password {password}."
         );
     }
-    if args.no_serve {
-        println!(
-            "Demo mission \"Kenya 2017 General Election\" {verb} in {} ({:.1} s).",
-            db.display(),
-            started.elapsed().as_secs_f64()
-        );
-        return Ok(());
-    }
-    serve_store(store, options, |address| {
-        println!(
-            "Demo mission \"Kenya 2017 General Election\" {verb} in {}.",
-            db.display()
-        );
-        println!(
-            "Sign in at http://{address}/login as any of these (new passwords each time the demo starts):\n"
-        );
+    let accounts = move || {
         println!(
             "  {:<12} {:<12} {:<18} name",
             "role", "username", "password"
@@ -397,6 +382,25 @@ fn run_demo(args: &DemoArgs) -> Result<(), CliError> {
             );
         }
         println!();
+    };
+    if args.no_serve {
+        println!(
+            "Demo mission \"Kenya 2017 General Election\" {verb} in {} ({:.1} s). Its accounts (new passwords each time the demo starts):\n",
+            db.display(),
+            started.elapsed().as_secs_f64()
+        );
+        accounts();
+        return Ok(());
+    }
+    serve_store(store, options, |address| {
+        println!(
+            "Demo mission \"Kenya 2017 General Election\" {verb} in {}.",
+            db.display()
+        );
+        println!(
+            "Sign in at http://{address}/login as any of these (new passwords each time the demo starts):\n"
+        );
+        accounts();
     })
 }
 

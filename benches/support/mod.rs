@@ -21,14 +21,48 @@ impl Drop for Server {
 impl Server {
     /// Peak resident memory of the server process, in MiB.
     pub fn peak_rss_mib(&self) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-            .map_or(f64::NAN, |kib| kib / 1024.0)
+        memory_mib(self.child.id(), "VmHWM:")
     }
+
+    /// Samples the server's resident memory every 50 ms until the returned guard is
+    /// finished, and gives the highest figure seen: memory during one phase only.
+    pub fn watch_rss(&self) -> RssWatch {
+        let pid = self.child.id();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = std::sync::Arc::clone(&stop);
+        let sampler = std::thread::spawn(move || {
+            let mut highest = memory_mib(pid, "VmRSS:");
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                highest = highest.max(memory_mib(pid, "VmRSS:"));
+            }
+            highest
+        });
+        RssWatch { stop, sampler }
+    }
+}
+
+/// A running sample of a process's resident memory.
+pub struct RssWatch {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    sampler: std::thread::JoinHandle<f64>,
+}
+
+impl RssWatch {
+    /// The highest resident memory seen, in MiB.
+    pub fn finish(self) -> f64 {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.sampler.join().unwrap_or(f64::NAN)
+    }
+}
+
+fn memory_mib(pid: u32, field: &str) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kib| kib / 1024.0)
 }
 
 /// Starts a server and waits for the line that says where it listens.

@@ -108,12 +108,17 @@ pub fn here(conn: &Connection, query: &TallyQuery) -> Result<Vec<Tally>, StoreEr
 /// The reports of each region directly under the one looked at, by kind and severity.
 pub fn by_child(conn: &Connection, query: &TallyQuery) -> Result<Vec<Tally>, StoreError> {
     let (table, clause, mut values) = filters(query);
-    values.push(Sql::Integer(query.mission_id));
-    values.push(parent(query));
+    let (children, value) = regions::children_condition(parent(query));
+    // The children's condition numbers its parameters ?1 and ?2: they come first.
+    let mut all = vec![Sql::Integer(query.mission_id), Sql::Integer(value)];
+    all.append(&mut values);
+    let values = all;
+    let clause = clause.replace('?', "?NNN");
+    let clause = number_parameters(&clause, 3);
     let sql = format!(
         "SELECT t.region_id, f.kind, t.severity, sum(t.reports), sum(t.problem_reports)
          FROM {table} t JOIN forms f ON f.id = t.form_id
-         WHERE {clause} AND t.region_id IN (SELECT id FROM regions WHERE mission_id = ? AND parent_id IS ?)
+         WHERE {clause} AND t.region_id IN (SELECT id FROM regions WHERE {children})
          GROUP BY 1, 2, 3 HAVING sum(t.reports) <> 0"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
@@ -130,13 +135,24 @@ pub fn by_child(conn: &Connection, query: &TallyQuery) -> Result<Vec<Tally>, Sto
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// The parent id of the regions under the one looked at: NULL for the top level.
-fn parent(query: &TallyQuery) -> Sql {
-    if query.region_id == 0 {
-        Sql::Null
-    } else {
-        Sql::Integer(query.region_id)
+/// The region whose children are listed: `None` for the top level.
+fn parent(query: &TallyQuery) -> Option<i64> {
+    (query.region_id != 0).then_some(query.region_id)
+}
+
+/// Numbers the `?NNN` placeholders of a clause from `first` on, in order.
+fn number_parameters(clause: &str, first: usize) -> String {
+    let mut out = String::with_capacity(clause.len() + 16);
+    let mut n = first;
+    let mut rest = clause;
+    while let Some(at) = rest.find("?NNN") {
+        out.push_str(&rest[..at]);
+        out.push_str(&format!("?{n}"));
+        n += 1;
+        rest = &rest[at + 4..];
     }
+    out.push_str(rest);
+    out
 }
 
 /// Reports by hour of arrival in the region looked at: (unix hour, reports).
@@ -228,17 +244,13 @@ pub fn coverage_by_child(
     mission_id: i64,
     region_id: i64,
 ) -> Result<Vec<Coverage>, StoreError> {
-    let parent = if region_id == 0 {
-        None
-    } else {
-        Some(region_id)
-    };
+    let (condition, parent) = regions::children_condition((region_id != 0).then_some(region_id));
     let deepest = regions::deepest_level(conn, mission_id)?;
-    let mut totals = conn.prepare_cached(
+    let mut totals = conn.prepare_cached(&format!(
         "SELECT g.id, CASE WHEN g.depth = ?3 THEN 1 ELSE coalesce(s.stations, 0) END
-         FROM regions g LEFT JOIN region_stations s ON s.mission_id = g.mission_id AND s.region_id = g.id
-         WHERE g.mission_id = ?1 AND g.parent_id IS ?2",
-    )?;
+         FROM (SELECT id, depth, mission_id FROM regions WHERE {condition}) g
+         LEFT JOIN region_stations s ON s.mission_id = g.mission_id AND s.region_id = g.id"
+    ))?;
     let mut children: Vec<Coverage> = totals
         .query_map(params![mission_id, parent, deepest], |r| {
             Ok(Coverage {
@@ -248,13 +260,13 @@ pub fn coverage_by_child(
             })
         })?
         .collect::<Result<_, _>>()?;
-    let mut reported = conn.prepare_cached(
+    let mut reported = conn.prepare_cached(&format!(
         "SELECT c.region_id, c.form_key, c.stations FROM region_coverage c
-         WHERE c.mission_id = ?1 AND c.region_id IN (SELECT id FROM regions WHERE mission_id = ?1 AND parent_id IS ?2)
+         WHERE c.mission_id = ?1 AND c.region_id IN (SELECT id FROM regions WHERE {condition})
          UNION ALL
          SELECT t.station_id, t.form_key, t.reports > 0 FROM station_tallies t
-         WHERE t.station_id IN (SELECT id FROM regions WHERE mission_id = ?1 AND parent_id IS ?2)",
-    )?;
+         WHERE t.station_id IN (SELECT id FROM regions WHERE {condition})"
+    ))?;
     let rows = reported.query_map(params![mission_id, parent], |r| {
         Ok((
             r.get::<_, i64>(0)?,
@@ -330,20 +342,18 @@ pub fn map_stations(
         form_keys.to_vec()
     };
     let marks = vec!["?"; keys.len()].join(", ");
+    // From the stations under the region, each joined to its own tallies: the cost grows
+    // with the stations drawn, not with the mission.
     let sql = format!(
-        "SELECT g.latitude, g.longitude, coalesce(t.reports, 0),
-                CASE WHEN t.critical > 0 THEN 4 WHEN t.high > 0 THEN 3 WHEN t.medium > 0 THEN 2
-                     WHEN t.low > 0 THEN 1 ELSE 0 END
-         FROM regions g LEFT JOIN (
-             SELECT station_id, sum(reports) AS reports, sum(low) AS low, sum(medium) AS medium,
-                    sum(high) AS high, sum(critical) AS critical
-             FROM station_tallies WHERE mission_id = ? AND form_key IN ({marks}) GROUP BY station_id
-         ) t ON t.station_id = g.id
+        "SELECT g.latitude, g.longitude, coalesce(sum(t.reports), 0),
+                CASE WHEN sum(t.critical) > 0 THEN 4 WHEN sum(t.high) > 0 THEN 3
+                     WHEN sum(t.medium) > 0 THEN 2 WHEN sum(t.low) > 0 THEN 1 ELSE 0 END
+         FROM regions g LEFT JOIN station_tallies t ON t.station_id = g.id AND t.form_key IN ({marks})
          WHERE g.mission_id = ? AND g.depth = ? AND g.path >= ? AND g.path < ?
-           AND g.latitude IS NOT NULL AND g.longitude IS NOT NULL"
+           AND g.latitude IS NOT NULL AND g.longitude IS NOT NULL
+         GROUP BY g.id"
     );
-    let mut values = vec![Sql::Integer(mission_id)];
-    values.extend(keys.into_iter().map(Sql::Text));
+    let mut values: Vec<Sql> = keys.into_iter().map(Sql::Text).collect();
     values.extend([
         Sql::Integer(mission_id),
         Sql::Integer(deepest),

@@ -1,6 +1,7 @@
 //! Form definitions and their versions.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -91,16 +92,36 @@ fn stored_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, String, i6
     Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
 }
 
+/// Definitions already read, by their canonical JSON: a definition never changes once
+/// stored, and reading it again for every report filed is most of a form's cost. Keyed by
+/// content, so that it is right for any database; bounded, since versions are few.
+static PARSED: LazyLock<Mutex<HashMap<String, Arc<FormDefinition>>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+const PARSED_KEPT: usize = 256;
+
 fn parse((id, key, version, json): (i64, String, i64, String)) -> Result<StoredForm, StoreError> {
-    // Stored definitions were checked on import; one that no longer reads is corruption.
-    let definition = FormDefinition::from_json(&json).map_err(|e| {
-        StoreError::Task(format!("stored form {key} v{version} is unreadable: {e}"))
-    })?;
+    let known = PARSED.lock().ok().and_then(|p| p.get(&json).cloned());
+    let definition = match known {
+        Some(definition) => definition,
+        None => {
+            // Stored definitions were checked on import; one that no longer reads is corruption.
+            let definition = Arc::new(FormDefinition::from_json(&json).map_err(|e| {
+                StoreError::Task(format!("stored form {key} v{version} is unreadable: {e}"))
+            })?);
+            if let Ok(mut parsed) = PARSED.lock() {
+                if parsed.len() >= PARSED_KEPT {
+                    parsed.clear();
+                }
+                parsed.insert(json, Arc::clone(&definition));
+            }
+            definition
+        }
+    };
     Ok(StoredForm {
         id,
         key,
         version,
-        definition: Arc::new(definition),
+        definition,
     })
 }
 

@@ -97,7 +97,7 @@ impl Store {
         let mut conn = connection::open_writer(path)?;
         migrations::apply(&mut conn)?;
         let writer = Writer::start(conn)?;
-        let readers = Readers::new(path.to_owned(), READERS);
+        let readers = Readers::new(path.to_owned(), READERS)?;
         Ok(Store {
             inner: Arc::new(Inner {
                 path: path.to_owned(),

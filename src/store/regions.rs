@@ -347,6 +347,17 @@ pub fn trail(conn: &Connection, region_id: i64) -> Result<Vec<Region>, StoreErro
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// The condition on `regions` (`?1` the mission, `?2` the returned value) for the regions
+/// directly under `parent`, the top level for `None`. Written so that SQLite walks an index
+/// either way: `parent_id IS NULL` would read every region of the mission, and with
+/// `mission_id` indexable SQLite may prefer that index to the parent's (hence the `+`).
+pub(crate) fn children_condition(parent: Option<i64>) -> (&'static str, i64) {
+    match parent {
+        None => ("mission_id = ?1 AND depth = ?2", 1),
+        Some(id) => ("+mission_id = ?1 AND parent_id = ?2", id),
+    }
+}
+
 /// The regions directly under `parent` (the top level when `None`), by name.
 pub fn children(
     conn: &Connection,
@@ -354,12 +365,10 @@ pub fn children(
     parent: Option<i64>,
     limit: u32,
 ) -> Result<Vec<Region>, StoreError> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM regions
-         WHERE mission_id = ?1 AND parent_id IS ?2 ORDER BY name LIMIT ?3"
-    );
+    let (condition, value) = children_condition(parent);
+    let sql = format!("SELECT {COLUMNS} FROM regions WHERE {condition} ORDER BY name LIMIT ?3");
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params![mission_id, parent, limit], from_row)?;
+    let rows = stmt.query_map(params![mission_id, value, limit], from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

@@ -20,6 +20,7 @@ mod home;
 mod member;
 mod my_reports;
 mod observer;
+mod password_workers;
 mod review;
 mod session;
 mod strict_form;
@@ -99,6 +100,7 @@ pub struct AppState {
     /// Argon2 runs at most this many at a time: each takes 19 MiB and a core for tens of
     /// milliseconds, and a flood of sign-ins must not take the server's memory with it.
     password_work: Arc<Semaphore>,
+    password_workers: password_workers::PasswordWorkers,
 }
 
 /// How long a sign-in waits for a free password check before the server says it is busy.
@@ -110,16 +112,19 @@ impl AppState {
         let sign_in_key =
             store.read_blocking(|conn| crate::store::server_key(conn, "sign_in_form"))?;
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let password_workers = password_workers::PasswordWorkers::start(cores)
+            .map_err(|e| StoreError::Task(format!("cannot start the password threads: {e}")))?;
         Ok(AppState {
             store,
             config: Arc::new(config),
             sign_in_key: sign_in_key.into(),
             password_work: Arc::new(Semaphore::new(cores * 2)),
+            password_workers,
         })
     }
 
-    /// Runs password hashing or verification on a blocking thread, a bounded number at a
-    /// time; if none is free for a while the server is overloaded and says so.
+    /// Runs password hashing or verification on a password thread, a bounded number
+    /// waiting at a time; if none is free for a while the server is overloaded and says so.
     pub async fn password_work<T, F>(&self, work: F) -> Result<T, AppError>
     where
         F: FnOnce() -> T + Send + 'static,
@@ -132,13 +137,9 @@ impl AppState {
         .await
         .map_err(|_| AppError::Busy)?
         .map_err(|_| AppError::Busy)?;
-        tokio::task::spawn_blocking(move || {
-            let result = work();
-            drop(permit);
-            result
-        })
-        .await
-        .map_err(|e| AppError::Internal(format!("password work failed: {e}")))
+        let result = self.password_workers.run(work).await;
+        drop(permit);
+        result.ok_or_else(|| AppError::Internal("the password threads have stopped".into()))
     }
 }
 
