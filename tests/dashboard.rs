@@ -309,6 +309,10 @@ async fn every_figure_links_to_a_queue_of_as_many_reports() {
                 let queue = lead.get(&href).await;
                 assert_eq!(queue.status, StatusCode::OK, "{href}");
                 assert_eq!(queue_total(&queue), figure, "{path} -> {href}");
+                // The lines listed, not only the count above them (the count comes from
+                // the same tallies as the dashboard; the lines from the reports).
+                let lines = queue.body.matches("name=\"report\" value=").count();
+                assert_eq!(lines as i64, figure, "lines of {href}");
                 checked += 1;
             }
         }

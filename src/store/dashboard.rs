@@ -105,6 +105,26 @@ pub fn here(conn: &Connection, query: &TallyQuery) -> Result<Vec<Tally>, StoreEr
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// The reports of the region looked at by status: (status, reports, with problems).
+pub fn by_status(
+    conn: &Connection,
+    query: &TallyQuery,
+) -> Result<Vec<(String, i64, i64)>, StoreError> {
+    let (table, clause, mut values) = filters(query);
+    values.push(Sql::Integer(query.region_id));
+    let sql = format!(
+        "SELECT t.status, sum(t.reports), sum(t.problem_reports)
+         FROM {table} t JOIN forms f ON f.id = t.form_id
+         WHERE {clause} AND t.region_id = ?
+         GROUP BY 1"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params_from_iter(values), |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// The reports of each region directly under the one looked at, by kind and severity.
 pub fn by_child(conn: &Connection, query: &TallyQuery) -> Result<Vec<Tally>, StoreError> {
     let (table, clause, mut values) = filters(query);

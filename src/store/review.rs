@@ -15,8 +15,10 @@ use crate::domain::role::Role;
 #[derive(Debug, Clone, Default)]
 pub struct QueueQuery {
     pub mission_id: i64,
-    /// Reports in this subtree (a materialized path).
+    /// Reports in this subtree (a materialized path)...
     pub region_path: Option<String>,
+    /// ...of this region, whose tallies count them.
+    pub region_id: Option<i64>,
     pub form_keys: Vec<String>,
     pub categories: Vec<String>,
     pub severities: Vec<Severity>,
@@ -64,7 +66,16 @@ pub(super) fn conditions(query: &QueueQuery, with_status: bool) -> (String, Vec<
     let mut clauses = vec!["r.mission_id = ?".to_owned()];
     let mut values = vec![Sql::Integer(query.mission_id)];
     if let Some(path) = &query.region_path {
-        clauses.push("r.region_path >= ? AND r.region_path < ?".to_owned());
+        // A county or constituency holds many reports: walking the newest first and
+        // keeping those inside finds a page sooner than sorting all of them, so the path
+        // index is kept (`+`) for the smaller regions below, where it pays.
+        let depth = path.matches('/').count().saturating_sub(1);
+        let column = if depth <= 2 {
+            "+r.region_path"
+        } else {
+            "r.region_path"
+        };
+        clauses.push(format!("{column} >= ? AND {column} < ?"));
         values.push(Sql::Text(path.clone()));
         values.push(Sql::Text(regions::path_upper_bound(path)));
     }
@@ -222,17 +233,25 @@ pub fn urgent(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// How many reports match the filters (ignoring the status filter), by status.
+/// How many reports match the filters (ignoring the status filter), by status. Read from
+/// the dashboard's tallies when they hold every filter asked for (they count by region,
+/// form, category, severity, problems and hour); else counted over the matching reports.
 pub fn counts_by_status(
     conn: &Connection,
     query: &QueueQuery,
 ) -> Result<Vec<(Status, i64)>, StoreError> {
-    let (clause, values) = conditions(query, false);
-    let sql = format!("SELECT r.status, count(*) FROM reports r WHERE {clause} GROUP BY r.status");
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows: Vec<(String, i64)> = stmt
-        .query_map(params_from_iter(values), |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
+    let rows = match tally_counts(conn, query)? {
+        Some(rows) => rows,
+        None => {
+            let (clause, values) = conditions(query, false);
+            let sql = format!(
+                "SELECT r.status, count(*) FROM reports r WHERE {clause} GROUP BY r.status"
+            );
+            let mut stmt = conn.prepare_cached(&sql)?;
+            stmt.query_map(params_from_iter(values), |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?
+        }
+    };
     Ok(Status::ALL
         .into_iter()
         .map(|status| {
@@ -244,6 +263,56 @@ pub fn counts_by_status(
             )
         })
         .collect())
+}
+
+/// Counts by status from the tallies, or `None` when a filter is one they do not keep
+/// (an observer, words, one question's problem, a time not on the hour).
+fn tally_counts(
+    conn: &Connection,
+    query: &QueueQuery,
+) -> Result<Option<Vec<(String, i64)>>, StoreError> {
+    let on_the_hour = |t: Option<i64>| t.is_none_or(|t| t % 3600 == 0);
+    let kept = query.observer_id.is_none()
+        && query.text.is_none()
+        && query.problem.is_none()
+        && (query.region_path.is_none() || query.region_id.is_some())
+        && on_the_hour(query.received_from)
+        && on_the_hour(query.received_to);
+    if !kept {
+        return Ok(None);
+    }
+    let hours = match (query.received_from, query.received_to) {
+        (None, None) => None,
+        (from, to) => Some((
+            from.map_or(i64::MIN, |t| t / 3600),
+            to.map_or(i64::MAX, |t| t / 3600),
+        )),
+    };
+    let tallies = super::dashboard::TallyQuery {
+        mission_id: query.mission_id,
+        region_id: query.region_id.unwrap_or(0),
+        form_keys: query.form_keys.clone(),
+        categories: query.categories.clone(),
+        severities: query.severities.iter().map(|s| s.rank()).collect(),
+        statuses: Vec::new(),
+        hours,
+    };
+    let counted = super::dashboard::by_status(conn, &tallies)?;
+    Ok(Some(
+        counted
+            .into_iter()
+            .map(|(status, reports, problem_reports)| {
+                (
+                    status,
+                    if query.problems_only {
+                        problem_reports
+                    } else {
+                        reports
+                    },
+                )
+            })
+            .collect(),
+    ))
 }
 
 /// A report's id by its reference, within the mission.

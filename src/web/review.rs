@@ -169,6 +169,7 @@ pub(super) fn resolve(
     Ok(QueueQuery {
         mission_id,
         region_path,
+        region_id: filter.region,
         form_keys: filter.forms.clone(),
         categories: filter.categories.clone(),
         severities: filter.severities.clone(),
