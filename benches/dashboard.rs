@@ -1,5 +1,6 @@
-//! The dashboard at national scale: server time of its pages with 1,000,000 reports
-//! against 10,000 in the same run, the server's cold start and its memory.
+//! The dashboard at national scale: server time of its pages (and of the review queue)
+//! with 1,000,000 reports against 10,000 in the same run, the server's cold start and its
+//! memory.
 //!
 //! `cargo build --release && cargo bench --bench dashboard -- [--runs N]
 //!   [--large FILE] [--small FILE]`
@@ -173,6 +174,7 @@ async fn measure(binary: &Path, db: &Path, runs: usize) -> Measured {
     let cold_start = started.elapsed();
     let cookie = sign_in(&http, &base, LEAD, PASSWORD).await;
     let dashboard = format!("{base}/m/{}/overview", fieldreport::demo::SLUG);
+    let queue = format!("{base}/m/{}/review", fieldreport::demo::SLUG);
     let first = Instant::now();
     get(&http, &dashboard, &cookie).await;
     let first_page = first.elapsed();
@@ -206,6 +208,15 @@ async fn measure(binary: &Path, db: &Path, runs: usize) -> Measured {
         (
             "map of one county".to_owned(),
             format!("{dashboard}/map.svg?region={county}"),
+        ),
+        ("review queue, first page".to_owned(), queue.clone()),
+        (
+            "review queue, one county".to_owned(),
+            format!("{queue}?region={county}"),
+        ),
+        (
+            "review queue, critical and received".to_owned(),
+            format!("{queue}?severity=critical&status=received"),
         ),
     ];
     let mut timings: Vec<(String, Vec<Duration>)> = views

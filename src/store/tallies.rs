@@ -142,15 +142,17 @@ pub fn count_stations(conn: &Connection, mission_id: i64) -> Result<(), StoreErr
         "DELETE FROM region_stations WHERE mission_id = ?1",
         [mission_id],
     )?;
+    // Only this mission's regions, by index: an import must not read every mission.
     conn.execute(
-        &format!(
-            "INSERT INTO region_stations (mission_id, region_id, stations)
-             SELECT ?1, p.place, count(*)
-             FROM regions s JOIN {PLACES} p ON p.region_id = s.id
-             WHERE s.mission_id = ?1 AND p.place <> s.id
-               AND s.depth = (SELECT max(depth) FROM region_levels WHERE mission_id = ?1)
-             GROUP BY p.place"
-        ),
+        "INSERT INTO region_stations (mission_id, region_id, stations)
+         SELECT ?1, a.ancestor_id, count(*)
+         FROM regions s JOIN region_ancestors a ON a.region_id = s.id
+         WHERE s.mission_id = ?1 AND a.ancestor_id <> s.id
+           AND s.depth = (SELECT max(depth) FROM region_levels WHERE mission_id = ?1)
+         GROUP BY a.ancestor_id
+         UNION ALL
+         SELECT ?1, 0, count(*) FROM regions
+         WHERE mission_id = ?1 AND depth = (SELECT max(depth) FROM region_levels WHERE mission_id = ?1)",
         [mission_id],
     )?;
     Ok(())
