@@ -1,4 +1,4 @@
-//! The command line: `serve`, `demo`, `mission`, `user` and `import`.
+//! The command line: `serve`, `demo`, `mission`, `user`, `import` and `verify`.
 //!
 //! Errors are one line on stderr and exit code 1; usage mistakes are clap's, exit code 2.
 
@@ -19,7 +19,7 @@ use crate::domain::sign_in::{SessionPolicy, ThrottleLimits};
 use crate::store::audit::Actor;
 use crate::store::forms::{self, Imported};
 use crate::store::users::NewMember;
-use crate::store::{OpenMode, Store, missions, regions, users};
+use crate::store::{OpenMode, Store, missions, regions, reports, tallies, users};
 use crate::web::{AppState, Config};
 use crate::{demo, server};
 
@@ -49,6 +49,15 @@ enum Command {
     /// Import a mission's geography.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Check that no report was changed or removed (each mission's hash chain) and that
+    /// the dashboard's tallies equal a recount of the reports.
+    Verify {
+        #[command(flatten)]
+        database: Database,
+        /// Replace tallies that disagree with the recount (reports are never changed).
+        #[arg(long)]
+        repair_tallies: bool,
+    },
 }
 
 #[derive(Args)]
@@ -286,6 +295,58 @@ fn execute(command: Command) -> Result<(), CliError> {
             mission,
             file,
         }) => import_form(&database.db, &mission, &file),
+        Command::Verify {
+            database,
+            repair_tallies,
+        } => verify(&database.db, repair_tallies),
+    }
+}
+
+fn verify(db: &Path, repair_tallies: bool) -> Result<(), CliError> {
+    let store = open(db, OpenMode::MustExist)?;
+    let mut sound = true;
+    for mission in store.read_blocking(missions::all).map_err(fail)? {
+        let id = mission.id;
+        let chain = store
+            .read_blocking(move |conn| reports::verify_chain(conn, id))
+            .map_err(fail)?;
+        match chain.broken_at {
+            None => println!(
+                "{}: {} reports, hash chain intact",
+                mission.slug, chain.reports
+            ),
+            Some(reference) => {
+                sound = false;
+                println!(
+                    "{}: the hash chain breaks at report {reference} (number {} in order of arrival): \
+                     it, or a report before it, was changed or removed after filing",
+                    mission.slug, chain.reports
+                );
+            }
+        }
+    }
+    let mismatches = store.read_blocking(tallies::check).map_err(fail)?;
+    if mismatches.is_empty() {
+        println!("dashboard tallies equal a recount of the reports");
+    } else {
+        for m in &mismatches {
+            println!(
+                "tallies differ from a recount in {}: {} rows kept that the recount does not give, {} missing",
+                m.table, m.kept_only, m.counted_only
+            );
+        }
+        if repair_tallies {
+            store.write_blocking(tallies::rebuild).map_err(fail)?;
+            println!("tallies rebuilt from the reports");
+        } else {
+            sound = false;
+            println!("run `fieldreport verify --repair-tallies` to rebuild them from the reports");
+        }
+    }
+    if sound {
+        Ok(())
+    } else {
+        Err(CliError("verification failed".to_owned()))
     }
 }
 

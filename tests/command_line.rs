@@ -65,6 +65,7 @@ fn help_is_available_for_every_command() {
         vec!["user", "list", "--help"],
         vec!["user", "disable", "--help"],
         vec!["import", "regions", "--help"],
+        vec!["verify", "--help"],
     ] {
         let output = fieldreport(&args, None);
         assert!(output.status.success(), "{args:?}");
@@ -363,5 +364,84 @@ fn import_regions_from_the_command_line() {
     assert_fails_with(
         &bad_levels,
         "--levels: `county` is not level:code_column:name_column",
+    );
+}
+
+#[test]
+fn verify_finds_a_changed_report_and_repairs_tallies() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("demo.db");
+    let path = db.to_str().expect("utf-8 path");
+    let made = fieldreport(
+        &[
+            "demo",
+            "--db",
+            path,
+            "--stations",
+            "2900",
+            "--reports",
+            "300",
+            "--no-serve",
+        ],
+        None,
+    );
+    assert!(made.status.success(), "{}", stderr(&made));
+    assert!(
+        stdout(&made).contains("lead"),
+        "the accounts are printed: {}",
+        stdout(&made)
+    );
+
+    let verified = fieldreport(&["verify", "--db", path], None);
+    assert!(verified.status.success(), "{}", stdout(&verified));
+    assert!(stdout(&verified).contains("kenya-2017: 300 reports, hash chain intact"));
+    assert!(stdout(&verified).contains("dashboard tallies equal a recount of the reports"));
+
+    // A tally changed by hand: found, and repaired on request.
+    let conn = rusqlite::Connection::open(&db).expect("open");
+    conn.execute(
+        "UPDATE tally_totals SET reports = reports + 1 WHERE rowid IN (SELECT rowid FROM tally_totals LIMIT 1)",
+        [],
+    )
+    .ok();
+    conn.execute(
+        "UPDATE region_coverage SET stations = stations + 1 WHERE region_id = 0 AND form_key = ''",
+        [],
+    )
+    .expect("tamper");
+    let found = fieldreport(&["verify", "--db", path], None);
+    assert!(!found.status.success());
+    assert!(
+        stdout(&found).contains("tallies differ from a recount in region_coverage"),
+        "{}",
+        stdout(&found)
+    );
+    let repaired = fieldreport(&["verify", "--db", path, "--repair-tallies"], None);
+    assert!(repaired.status.success(), "{}", stdout(&repaired));
+    assert!(
+        fieldreport(&["verify", "--db", path], None)
+            .status
+            .success()
+    );
+
+    // A report's answers changed after filing: the chain names it.
+    let reference: String = conn
+        .query_row(
+            "SELECT reference FROM reports ORDER BY seq LIMIT 1 OFFSET 120",
+            [],
+            |r| r.get(0),
+        )
+        .expect("a report");
+    conn.execute(
+        "UPDATE reports SET answers = replace(answers, 'true', 'false') WHERE reference = ?1",
+        [&reference],
+    )
+    .expect("tamper");
+    let broken = fieldreport(&["verify", "--db", path], None);
+    assert_fails_with(&broken, "verification failed");
+    assert!(
+        stdout(&broken).contains(&format!("breaks at report {reference} (number 121")),
+        "{}",
+        stdout(&broken)
     );
 }

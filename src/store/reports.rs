@@ -205,30 +205,83 @@ fn chain_hash(
     received_at: i64,
     answers: &str,
 ) -> Vec<u8> {
-    let mut hasher = Sha256::new();
-    hasher.update(previous);
     // Every column fixed at filing, derived ones included: the figures the mission counts
     // cannot be changed without breaking the chain.
-    for field in [
-        report.id.as_str(),
-        &report.mission_id.to_string(),
-        reference,
-        &report.form_id.to_string(),
-        &report.observer_id.to_string(),
-        &report.region_id.to_string(),
-        &report.region_path,
-        &report.observed_at.to_string(),
-        &received_at.to_string(),
-        report.channel,
-        &report.severity.map_or(0, Severity::rank).to_string(),
-        &report.problem_count().to_string(),
-        report.category.as_deref().unwrap_or_default(),
-        answers,
-    ] {
+    hash_fields(
+        previous,
+        &[
+            report.id.as_str(),
+            &report.mission_id.to_string(),
+            reference,
+            &report.form_id.to_string(),
+            &report.observer_id.to_string(),
+            &report.region_id.to_string(),
+            &report.region_path,
+            &report.observed_at.to_string(),
+            &received_at.to_string(),
+            report.channel,
+            &report.severity.map_or(0, Severity::rank).to_string(),
+            &report.problem_count().to_string(),
+            report.category.as_deref().unwrap_or_default(),
+            answers,
+        ],
+    )
+}
+
+fn hash_fields(previous: &[u8], fields: &[&str]) -> Vec<u8> {
+    let mut hasher = Sha256::new();
+    hasher.update(previous);
+    for field in fields {
         hasher.update(field.as_bytes());
         hasher.update([0x1f]);
     }
     hasher.finalize().to_vec()
+}
+
+/// What checking a mission's hash chain found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainCheck {
+    /// Reports checked: all of them, or up to the first broken one.
+    pub reports: i64,
+    /// The reference of the first report, in order of arrival, whose stored content no
+    /// longer gives its stored hash: it or one before it was changed or removed.
+    pub broken_at: Option<String>,
+}
+
+/// Recomputes every report's hash from its stored columns, oldest first, and compares.
+pub fn verify_chain(conn: &Connection, mission_id: i64) -> Result<ChainCheck, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT id, mission_id, reference, form_id, observer_id, region_id, region_path,
+                observed_at, received_at, channel, coalesce(severity, 0), problem_count,
+                coalesce(category, ''), answers, content_hash
+         FROM reports WHERE mission_id = ?1 ORDER BY seq",
+    )?;
+    let mut rows = stmt.query([mission_id])?;
+    let mut previous = vec![0_u8; 32];
+    let mut reports = 0;
+    while let Some(row) = rows.next()? {
+        reports += 1;
+        let text = |i: usize| -> rusqlite::Result<String> {
+            match row.get_ref(i)? {
+                rusqlite::types::ValueRef::Integer(n) => Ok(n.to_string()),
+                other => Ok(other.as_str()?.to_owned()),
+            }
+        };
+        let fields: Vec<String> = (0..14).map(text).collect::<Result<_, _>>()?;
+        let borrowed: Vec<&str> = fields.iter().map(String::as_str).collect();
+        let stored: Vec<u8> = row.get(14)?;
+        if hash_fields(&previous, &borrowed) != stored {
+            return Ok(ChainCheck {
+                reports,
+                broken_at: Some(fields[2].clone()),
+            });
+        }
+        previous = stored;
+    }
+    Ok(ChainCheck {
+        reports,
+        broken_at: None,
+    })
 }
 
 fn record_event(
