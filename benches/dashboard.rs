@@ -209,6 +209,10 @@ async fn measure(binary: &Path, db: &Path, runs: usize) -> Measured {
             "map of one county".to_owned(),
             format!("{dashboard}/map.svg?region={county}"),
         ),
+        (
+            "map of the whole country, critical only".to_owned(),
+            format!("{dashboard}/map.svg?severity=critical"),
+        ),
         ("review queue, first page".to_owned(), queue.clone()),
         (
             "review queue, one county".to_owned(),

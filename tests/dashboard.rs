@@ -485,3 +485,36 @@ async fn the_map_draws_located_stations_by_worst_severity() {
         "every located station has a report"
     );
 }
+
+#[tokio::test]
+async fn the_map_follows_every_filter_and_station_counts_stay_standing() {
+    let (app, mut lead) = hand_counted().await;
+    // Verified only: one report (B) is counted; the station figures stay those of every
+    // standing report, as the page says.
+    let t = text(&lead.get(&format!("{DASHBOARD}?status=verified")).await);
+    assert!(t.contains("1 reports received"), "{t}");
+    assert!(t.contains("4 of 5 polling stations visited (80%)"), "{t}");
+    assert!(t.contains("whatever the other filters"), "{t}");
+
+    app.execute("UPDATE regions SET latitude = -1.0 - id / 100.0, longitude = 36.0 + id / 100.0 WHERE depth = 4")
+        .await;
+    // Critical only: D, at Parklands Baptist.
+    let map = lead
+        .get(&format!("{DASHBOARD}/map.svg?severity=critical"))
+        .await;
+    assert!(map.body.contains("class=\"critical\""), "{}", map.body);
+    assert_eq!(map.body.matches("h0").count(), 5, "every station is drawn");
+    assert!(!map.body.contains("class=\"high\""), "{}", map.body);
+    // Verified only: B at Bomu Hall (high); the others are drawn as without reports.
+    let map = lead
+        .get(&format!("{DASHBOARD}/map.svg?status=verified"))
+        .await;
+    assert!(map.body.contains("class=\"high\""), "{}", map.body);
+    assert!(!map.body.contains("class=\"critical\""), "{}", map.body);
+    // Dismissed only: no standing report, nothing coloured.
+    let map = lead
+        .get(&format!("{DASHBOARD}/map.svg?status=dismissed"))
+        .await;
+    assert!(!map.body.contains("class=\"high\"") && !map.body.contains("class=\"reported\""));
+    assert_eq!(map.body.matches("h0").count(), 5);
+}

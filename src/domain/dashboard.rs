@@ -121,6 +121,29 @@ impl DashboardFilter {
             && self.hours.is_none()
     }
 
+    /// The statuses polling-station figures count: the chosen ones that stand (neither
+    /// dismissed nor a duplicate: a station is not visited on the strength of a report
+    /// set aside).
+    pub fn station_statuses(&self) -> Vec<Status> {
+        self.queue
+            .statuses
+            .iter()
+            .copied()
+            .filter(|s| !matches!(s, Status::Dismissed | Status::Duplicate))
+            .collect()
+    }
+
+    /// Whether the polling-station figures are the kept ones (standing reports of the
+    /// chosen forms), or must be counted under the other filters.
+    pub fn stations_as_kept(&self) -> bool {
+        let standing = [Status::Received, Status::Escalated, Status::Verified];
+        let statuses = self.station_statuses();
+        self.queue.categories.is_empty()
+            && self.queue.severities.is_empty()
+            && self.hours.is_none()
+            && standing.iter().all(|s| statuses.contains(s))
+    }
+
     /// The queue filter behind a figure: these filters narrowed to a part of the reports.
     /// `None` when the narrowing leaves nothing (the figure is then 0 by construction).
     pub fn link(&self, part: &Part) -> Option<Filter> {
@@ -563,6 +586,29 @@ mod tests {
         assert_eq!(filter.queue.statuses, default_statuses());
         assert!(!filter.queue.statuses.contains(&Status::Duplicate));
         assert!(filter.is_default());
+        assert!(filter.stations_as_kept());
+        assert_eq!(
+            filter.station_statuses(),
+            [Status::Received, Status::Escalated, Status::Verified]
+        );
+        let verified =
+            DashboardFilter::from_pairs(&pairs(&[("status", "verified")]), "UTC").expect("valid");
+        assert!(!verified.stations_as_kept());
+        let with_dismissed = DashboardFilter::from_pairs(
+            &pairs(&[
+                ("status", "dismissed"),
+                ("status", "received"),
+                ("status", "escalated"),
+                ("status", "verified"),
+                ("form", "voting"),
+            ]),
+            "UTC",
+        )
+        .expect("valid");
+        assert!(
+            with_dismissed.stations_as_kept(),
+            "dismissed reports never count for stations"
+        );
 
         let window = DashboardFilter::from_pairs(
             &pairs(&[("from", "2017-08-08T06:00"), ("to", "2017-08-08T18:00")]),

@@ -483,3 +483,63 @@ pub fn silent_observers(
     })?;
     Ok((rows.collect::<Result<_, _>>()?, total))
 }
+
+/// The map under filters the station tallies do not keep (category, severity, status,
+/// time window): each located station under the region with its matching reports and the
+/// worst severity among them, from the station rows of the report tallies, which hold
+/// every dimension; and how many stations have no coordinates. Slower than the kept map
+/// (it reads each station's combinations), and an image of its own, outside the page.
+pub fn map_stations_filtered(
+    conn: &Connection,
+    query: &TallyQuery,
+    region: Option<&Region>,
+) -> Result<(Vec<MapStation>, i64), StoreError> {
+    let (table, clause, values) = filters(query);
+    let deepest = regions::deepest_level(conn, query.mission_id)?;
+    let (low, high) = match region {
+        Some(r) => (r.path.clone(), regions::path_upper_bound(&r.path)),
+        None => ("/".to_owned(), "0".to_owned()),
+    };
+    // The matching rows are found from the stations under the region (each station's rows
+    // by key), then the located stations are listed with them.
+    let sql = format!(
+        "WITH matched AS (
+             SELECT s.id AS station, sum(t.reports) AS reports, max(t.severity) AS worst
+             FROM regions s JOIN {table} t ON t.mission_id = s.mission_id AND t.region_id = s.id
+             JOIN forms f ON f.id = t.form_id
+             WHERE s.mission_id = ? AND s.depth = ? AND s.path >= ? AND s.path < ?
+               AND {clause} AND t.reports > 0
+             GROUP BY s.id)
+         SELECT g.latitude, g.longitude, coalesce(m.reports, 0), coalesce(m.worst, 0)
+         FROM regions g LEFT JOIN matched m ON m.station = g.id
+         WHERE g.mission_id = ? AND g.depth = ? AND g.path >= ? AND g.path < ?
+           AND g.latitude IS NOT NULL AND g.longitude IS NOT NULL"
+    );
+    let place = [
+        Sql::Integer(query.mission_id),
+        Sql::Integer(deepest),
+        Sql::Text(low.clone()),
+        Sql::Text(high.clone()),
+    ];
+    let mut all: Vec<Sql> = place.to_vec();
+    all.extend(values);
+    all.extend(place);
+    let stations = conn
+        .prepare_cached(&sql)?
+        .query_map(params_from_iter(all), |r| {
+            Ok(MapStation {
+                latitude: r.get(0)?,
+                longitude: r.get(1)?,
+                reports: r.get(2)?,
+                worst: r.get(3)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let unlocated: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM regions WHERE mission_id = ?1 AND depth = ?2 AND path >= ?3 AND path < ?4
+               AND (latitude IS NULL OR longitude IS NULL)",
+        )?
+        .query_row(params![query.mission_id, deepest, low, high], |r| r.get(0))?;
+    Ok((stations, unlocated))
+}

@@ -58,11 +58,7 @@ struct Data {
     by_child: Vec<Tally>,
     hourly: Vec<(i64, i64)>,
     children: Vec<Region>,
-    coverage: Coverage,
-    mission_coverage: Coverage,
-    child_coverage: Vec<Coverage>,
-    problems: Vec<(String, String, i64)>,
-    mission_problems: Vec<(String, String, i64)>,
+    stations: StationFigures,
     active: i64,
     silent: Vec<ObserverActivity>,
     silent_total: i64,
@@ -93,6 +89,38 @@ fn region_of(
             }
             other => other,
         })
+}
+
+/// What the page says about polling stations (each counted once), for the region looked
+/// at, the whole mission and the regions below.
+struct StationFigures {
+    coverage: Coverage,
+    mission_coverage: Coverage,
+    child_coverage: Vec<Coverage>,
+    problems: Vec<(String, String, i64)>,
+    mission_problems: Vec<(String, String, i64)>,
+}
+
+/// The station figures as kept at write time: standing reports of the chosen forms. Under
+/// the other filters they stay so (counting stations under every filter reads every
+/// matching report, seconds at a million); the map and every count of reports follow them.
+fn station_figures(
+    conn: &rusqlite::Connection,
+    mission_id: i64,
+    region: Option<&Region>,
+    deepest: i64,
+) -> Result<StationFigures, StoreError> {
+    let region_id = region.map_or(0, |r| r.id);
+    Ok(StationFigures {
+        coverage: tallies::coverage_here(conn, mission_id, region_id)?,
+        mission_coverage: tallies::coverage_here(conn, mission_id, 0)?,
+        child_coverage: tallies::coverage_by_child(conn, mission_id, region_id)?,
+        problems: match region {
+            Some(r) if r.depth == deepest => tallies::problems_at_station(conn, r.id)?,
+            _ => tallies::problems_here(conn, mission_id, region_id)?,
+        },
+        mission_problems: tallies::problems_here(conn, mission_id, 0)?,
+    })
 }
 
 fn tally_query(mission_id: i64, region_id: i64, filter: &DashboardFilter) -> TallyQuery {
@@ -158,14 +186,7 @@ fn read_data(
             region.as_ref().map(|r| r.id),
             CHILDREN_LISTED,
         )?,
-        coverage: tallies::coverage_here(conn, mission_id, region_id)?,
-        mission_coverage: tallies::coverage_here(conn, mission_id, 0)?,
-        child_coverage: tallies::coverage_by_child(conn, mission_id, region_id)?,
-        problems: match &region {
-            Some(r) if r.depth == deepest => tallies::problems_at_station(conn, r.id)?,
-            _ => tallies::problems_here(conn, mission_id, region_id)?,
-        },
-        mission_problems: tallies::problems_here(conn, mission_id, 0)?,
+        stations: station_figures(conn, mission_id, region.as_ref(), deepest)?,
         active: tallies::active_observers(conn, mission_id, region_id, now - 3600)?,
         silent,
         silent_total,
@@ -441,11 +462,11 @@ fn render(
                 ..Part::default()
             }),
         ),
-        stations_visited: thousands(data.coverage.reported(visited_key)),
-        stations_total: thousands(data.coverage.stations),
+        stations_visited: thousands(data.stations.coverage.reported(visited_key)),
+        stations_total: thousands(data.stations.coverage.stations),
         stations_share: share_text(Share::of(
-            data.coverage.reported(visited_key),
-            data.coverage.stations,
+            data.stations.coverage.reported(visited_key),
+            data.stations.coverage.stations,
         )),
         active: thousands(data.active),
     };
@@ -518,6 +539,7 @@ fn render(
                 ..part
             };
             let coverage = data
+                .stations
                 .child_coverage
                 .iter()
                 .find(|c| c.region_id == child.id)
@@ -569,17 +591,17 @@ fn render(
                     .find(|(k, q, _)| *k == form.key && *q == question.key)
                     .map_or(0, |(_, _, n)| *n)
             };
-            let observed_here = data.coverage.reported(&form.key);
+            let observed_here = data.stations.coverage.reported(&form.key);
             indicators.push(Indicator {
                 form_key: form.key.clone(),
                 form_title: form.title.clone(),
                 question_key: question.key.clone(),
                 label: question.label.clone(),
                 mission: Share::of(
-                    seen(&data.mission_problems),
-                    data.mission_coverage.reported(&form.key),
+                    seen(&data.stations.mission_problems),
+                    data.stations.mission_coverage.reported(&form.key),
                 ),
-                region: Share::of(seen(&data.problems), observed_here),
+                region: Share::of(seen(&data.stations.problems), observed_here),
             });
         }
     }
@@ -613,13 +635,13 @@ fn render(
     let coverage = chosen_checklists
         .iter()
         .map(|f| {
-            let reported = data.coverage.reported(&f.key);
+            let reported = data.stations.coverage.reported(&f.key);
             CoverageView {
                 title: f.title.clone(),
                 reported: thousands(reported),
-                stations: thousands(data.coverage.stations),
-                missing: thousands(data.coverage.stations - reported),
-                share: share_text(Share::of(reported, data.coverage.stations)),
+                stations: thousands(data.stations.coverage.stations),
+                missing: thousands(data.stations.coverage.stations - reported),
+                share: share_text(Share::of(reported, data.stations.coverage.stations)),
             }
         })
         .collect();
@@ -733,17 +755,7 @@ fn render(
             })
             .collect(),
         silent_total: thousands(data.silent_total),
-        map_href: format!(
-            "{base_href}/map.svg?{}",
-            serde_urlencoded::to_string(
-                region_id
-                    .map(|id| ("region", id.to_string()))
-                    .into_iter()
-                    .chain(filter.queue.forms.iter().map(|f| ("form", f.clone())))
-                    .collect::<Vec<_>>()
-            )
-            .unwrap_or_default()
-        ),
+        map_href: region_href(&format!("{base_href}/map.svg"), region_id, &query),
         geography: data
             .geography
             .iter()
@@ -776,8 +788,29 @@ async fn map(
         .store
         .read(move |conn| {
             let region = region_of(conn, mission_id, &filter)?;
-            let (stations, unlocated) =
-                tallies::map_stations(conn, mission_id, region.as_ref(), &filter.queue.forms)?;
+            let (stations, unlocated) = if filter.stations_as_kept() {
+                tallies::map_stations(conn, mission_id, region.as_ref(), &filter.queue.forms)?
+            } else {
+                let region_id = region.as_ref().map_or(0, |r| r.id);
+                let mut query = tally_query(mission_id, region_id, &filter);
+                query.statuses = filter
+                    .station_statuses()
+                    .iter()
+                    .map(|s| s.as_str().to_owned())
+                    .collect();
+                if query.statuses.is_empty() {
+                    // No standing report is chosen: the stations, with nothing on them.
+                    let (mut all, unlocated) =
+                        tallies::map_stations(conn, mission_id, region.as_ref(), &[])?;
+                    all.iter_mut().for_each(|s| {
+                        s.reports = 0;
+                        s.worst = 0;
+                    });
+                    (all, unlocated)
+                } else {
+                    tallies::map_stations_filtered(conn, &query, region.as_ref())?
+                }
+            };
             let title = region.map_or_else(|| "the whole mission".to_owned(), |r| r.name);
             Ok((stations, unlocated, title))
         })
