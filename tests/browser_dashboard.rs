@@ -110,9 +110,9 @@ async fn a_lead_drills_from_a_county_to_a_polling_station() {
     }
     // A polling station has nothing below it, and its figures are its own.
     let text = browser
-        .wait_for_text(Locator::Css("ul.headline"), "polling stations visited")
+        .wait_for_text(Locator::Css("ul.headline"), "polling station visited")
         .await;
-    assert!(text.contains("of 1 polling stations visited"), "{text}");
+    assert!(text.contains("of 1 polling station visited"), "{text}");
     assert!(c.find(Locator::Css("table.regions")).await.is_err());
     browser.screenshot("dashboard-polling-station").await;
 
