@@ -182,7 +182,7 @@ async fn home_template(
         .collect();
     Ok(AdminHomeTemplate {
         layout: member.layout("Mission setup"),
-        csrf_token: member.user.csrf_token.clone(),
+        csrf_token: super::csrf::masked(&member.user.csrf_token),
         geography: counts
             .into_iter()
             .map(|(level, n)| (level_plural(&level), thousands(n)))
@@ -373,7 +373,7 @@ async fn user_template(
     };
     Ok(UserTemplate {
         layout: member.layout(target.display_name.clone()),
-        csrf_token: member.user.csrf_token.clone(),
+        csrf_token: super::csrf::masked(&member.user.csrf_token),
         admin_href: format!("/m/{}/admin", member.mission.slug),
         base_href: format!("/m/{}/admin/users/{user_id}", member.mission.slug),
         is_self: target.user_id == member.user.user_id,

@@ -88,7 +88,7 @@ fn login_form(
     let nonce = random_token().map_err(|e| AppError::Internal(e.to_string()))?;
     let template = LoginTemplate {
         layout: Layout::public("Sign in"),
-        csrf_token: sign_in_token(&state.sign_in_key, &nonce),
+        csrf_token: super::csrf::masked(&sign_in_token(&state.sign_in_key, &nonce)),
         username,
         next,
         error,

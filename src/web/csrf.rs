@@ -23,6 +23,53 @@ pub const FIELD: &str = "_csrf";
 /// The only path that accepts the sign-in form's token.
 const LOGIN_PATH: &str = "/login";
 
+/// The length of a token in hex: sessions' (32 random bytes) and the sign-in form's
+/// (an HMAC-SHA256).
+const TOKEN_HEX: usize = 64;
+
+/// A token as a page carries it: XORed with a fresh random mask sent beside it, so that no
+/// two pages hold the same string. Compressed pages that also echo what a visitor typed
+/// could otherwise let an eavesdropper guess a constant token from response sizes (BREACH).
+pub fn masked(token: &str) -> String {
+    let Ok(mask) = crate::credentials::random_bytes::<TOKEN_HEX>() else {
+        // Without randomness, the plain token still works; only the masking is lost.
+        return token.to_owned();
+    };
+    if token.len() != TOKEN_HEX {
+        return token.to_owned();
+    }
+    let mut out = String::with_capacity(4 * TOKEN_HEX);
+    for byte in mask {
+        out.push_str(&format!("{byte:02x}"));
+    }
+    for (byte, m) in token.bytes().zip(mask) {
+        out.push_str(&format!("{:02x}", byte ^ m));
+    }
+    out
+}
+
+/// The token inside a masked one; anything else is returned as given (a plain token from
+/// a script's header, or a wrong one, which then fails the comparison).
+fn unmasked(given: &str) -> String {
+    let decode = |hex: &str| -> Option<Vec<u8>> {
+        (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+            .collect()
+    };
+    if given.len() != 4 * TOKEN_HEX {
+        return given.to_owned();
+    }
+    let (mask, body) = given.split_at(2 * TOKEN_HEX);
+    match (decode(mask), decode(body)) {
+        (Some(mask), Some(body)) => {
+            let bytes: Vec<u8> = body.iter().zip(mask).map(|(b, m)| b ^ m).collect();
+            String::from_utf8(bytes).unwrap_or_default()
+        }
+        _ => given.to_owned(),
+    }
+}
+
 /// The sign-in form's token for the nonce in its cookie: HMAC-SHA256 under the server's
 /// key, as hex.
 pub fn sign_in_token(key: &[u8], nonce: &str) -> String {
@@ -67,7 +114,9 @@ pub async fn check(State(state): State<AppState>, request: Request, next: Next) 
                 .into_response();
         }
     };
-    let provided = header_token.or_else(|| form_token(&bytes));
+    let provided = header_token
+        .or_else(|| form_token(&bytes))
+        .map(|token| unmasked(&token));
     let expected = [signed_in.as_deref(), login_token.as_deref()];
     let valid = provided.as_deref().is_some_and(|given| {
         expected
@@ -154,4 +203,21 @@ fn is_length_limit(error: &axum::Error) -> bool {
 
 fn too_large() -> Response {
     axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masked_tokens_differ_each_time_and_unmask_to_the_token() {
+        let token = "a".repeat(32) + &"0123456789abcdef".repeat(2);
+        let (one, two) = (masked(&token), masked(&token));
+        assert_ne!(one, two);
+        assert_eq!(one.len(), 256);
+        assert_eq!(unmasked(&one), token);
+        assert_eq!(unmasked(&two), token);
+        assert_eq!(unmasked(&token), token, "a plain token passes through");
+        assert_ne!(unmasked(&"zz".repeat(128)), token);
+    }
 }

@@ -357,7 +357,7 @@ fn render_form(
         place_within: within(&context.trail, context.region.id),
         change_place_href: format!("/m/{slug}/observer/file/{}", context.form.key),
         action: format!("/m/{slug}/observer/file"),
-        csrf_token: member.user.csrf_token.clone(),
+        csrf_token: super::csrf::masked(&member.user.csrf_token),
         submission_id: typed.submission_id.clone(),
         form_id: context.form.id,
         region_id: context.region.id,

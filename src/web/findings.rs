@@ -193,7 +193,7 @@ async fn edit_page(
         layout: member.layout(&heading),
         heading,
         action,
-        csrf_token: member.user.csrf_token.clone(),
+        csrf_token: super::csrf::masked(&member.user.csrf_token),
         assessments: Assessment::ALL
             .iter()
             .map(|a| (a.as_str(), a.label(), draft.assessment == a.as_str()))
@@ -424,7 +424,7 @@ async fn finding_template(
         layout: member.layout(&finding.text.title),
         list_href: format!("/m/{slug}/findings"),
         queue_href: format!("/m/{slug}/review"),
-        csrf_token: member.user.csrf_token.clone(),
+        csrf_token: super::csrf::masked(&member.user.csrf_token),
         title: finding.text.title.clone(),
         statement: finding.text.statement.clone(),
         topic: finding.text.topic.clone(),

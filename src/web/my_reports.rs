@@ -211,7 +211,7 @@ async fn report_template(
         layout: member.layout(&report.reference),
         reports_href: format!("/m/{slug}/observer/reports"),
         amend_href: format!("/m/{slug}/observer/reports/{}/amendments", report.id),
-        csrf_token: member.user.csrf_token.clone(),
+        csrf_token: super::csrf::masked(&member.user.csrf_token),
         reference: report.reference,
         form_title: definition.title.clone(),
         form_version: form.version,

@@ -352,7 +352,7 @@ async fn queue(
     };
     let template = QueueTemplate {
         layout: member.layout("Review"),
-        csrf_token: member.user.csrf_token.clone(),
+        csrf_token: super::csrf::masked(&member.user.csrf_token),
         notice,
         counts,
         one_match: total == 1,
@@ -582,7 +582,7 @@ async fn report_template(
         layout: member.layout(&report.reference),
         queue_href: format!("/m/{slug}/review"),
         action_href: format!("/m/{slug}/review/reports/{}/actions", report.id),
-        csrf_token: member.user.csrf_token.clone(),
+        csrf_token: super::csrf::masked(&member.user.csrf_token),
         status: status.as_str(),
         severity: report.severity,
         problem_count: report.problem_count,

@@ -51,7 +51,7 @@ impl Layout {
             stylesheet: assets::stylesheet_url(),
             nav: Some(Nav {
                 display_name: user.display_name.clone(),
-                csrf_token: user.csrf_token.clone(),
+                csrf_token: super::csrf::masked(&user.csrf_token),
                 mission_name: None,
                 links: Vec::new(),
             }),

@@ -1,0 +1,85 @@
+//! What an observer's phone downloads on a first visit: each page of theirs with its
+//! stylesheet, gzipped as the server sends it to any browser, stays under 15 KB.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use common::{MISSION, TestApp};
+use tower::ServiceExt;
+
+/// The budget for a first visit: the page and the stylesheet, compressed.
+const BUDGET: usize = 15 * 1024;
+
+/// The bytes sent for `path` to a browser accepting gzip, and the encoding used.
+async fn sent(app: &TestApp, cookie: &str, path: &str) -> (usize, String) {
+    let response = app
+        .router
+        .clone()
+        .oneshot(
+            Request::get(path)
+                .header(header::COOKIE, cookie)
+                .header(header::ACCEPT_ENCODING, "gzip, deflate, br")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("infallible");
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    let encoding = response
+        .headers()
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    (bytes.len(), encoding)
+}
+
+#[tokio::test]
+async fn observer_pages_with_their_stylesheet_fit_the_first_visit_budget() {
+    let app = TestApp::new().await;
+    let mut observer = app.signed_in("observer").await;
+    let cookie = format!(
+        "fr_session={}",
+        observer.session_cookie().expect("signed in")
+    );
+    let home = observer.get(&format!("/m/{MISSION}/observer")).await;
+    let start = home.body.find("/static/style.").expect("the stylesheet");
+    let end = start + home.body[start..].find('"').expect("end of href");
+    let stylesheet = home.body[start..end].to_owned();
+    let (css, encoding) = sent(&app, &cookie, &stylesheet).await;
+    assert_eq!(encoding, "gzip");
+
+    let station = app.region_id(4, "0001001").await;
+    let ward = app.region_id(3, "0001").await;
+    let mut pages = vec![
+        format!("/m/{MISSION}/observer"),
+        format!("/m/{MISSION}/observer/reports"),
+    ];
+    for form in ["opening", "voting", "closing"] {
+        pages.push(format!("/m/{MISSION}/observer/file/{form}/{station}"));
+    }
+    pages.push(format!("/m/{MISSION}/observer/file/incident/{ward}"));
+    for page in pages {
+        let (html, encoding) = sent(&app, &cookie, &page).await;
+        assert_eq!(encoding, "gzip", "{page}");
+        println!("{page}: {html} bytes + stylesheet {css} bytes");
+        assert!(
+            html + css < BUDGET,
+            "{page}: {html} + {css} bytes is over {BUDGET}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn clients_without_gzip_get_plain_pages() {
+    let app = TestApp::new().await;
+    let mut observer = app.signed_in("observer").await;
+    let page = observer.get(&format!("/m/{MISSION}/observer")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.header("content-encoding"), "");
+    assert!(page.body.contains("</html>"));
+}
