@@ -129,6 +129,42 @@ fn read_loop(path: &std::path::Path, receiver: &Mutex<mpsc::Receiver<Job>>) {
                 Err(e) => tracing::error!(error = %e, "a reader cannot open the database"),
             }
         }
-        job(conn.as_ref());
+        // A read that panics fails its own request (its reply is dropped), not the thread:
+        // the pool keeps its size, as tokio's blocking pool did.
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(conn.as_ref())));
+        if ran.is_err() {
+            tracing::error!("a read panicked; its connection is opened again");
+            conn = None;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_read_fails_alone_and_the_readers_keep_working() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("readers.db");
+        connection::open_writer(&path).expect("create the file");
+        let readers = Readers::new(path, 2).expect("readers");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async {
+            // More panics than threads: none of them may take a thread away.
+            for _ in 0..5 {
+                let failed = readers
+                    .run(|_| -> Result<(), StoreError> { panic!("a bug in a read") })
+                    .await;
+                assert!(failed.is_err());
+            }
+            let answer = readers
+                .run(|conn| Ok(conn.query_row("SELECT 40 + 2", [], |r| r.get::<_, i64>(0))?))
+                .await
+                .expect("a read after the panics");
+            assert_eq!(answer, 42);
+        });
     }
 }

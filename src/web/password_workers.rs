@@ -31,7 +31,11 @@ impl PasswordWorkers {
                             Err(_) => return,
                         };
                         match work {
-                            Ok(work) => work(),
+                            // A panic fails that sign-in alone (its reply is dropped).
+                            Ok(work) => {
+                                let _ =
+                                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+                            }
                             // The queue closed: the server is shutting down.
                             Err(_) => return,
                         }
