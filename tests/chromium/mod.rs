@@ -200,7 +200,56 @@ impl Chromium {
         width.as_u64().expect("a number")
     }
 
+    /// Makes the page's network slow (latency in ms, throughput in bytes per second each
+    /// way) or, with `offline`, absent, through the DevTools protocol.
+    pub async fn emulate_network(&self, offline: bool, latency_ms: u32, bytes_per_second: u32) {
+        for (cmd, params) in [
+            ("Network.enable", json!({})),
+            (
+                "Network.emulateNetworkConditions",
+                json!({
+                    "offline": offline,
+                    "latency": latency_ms,
+                    "downloadThroughput": bytes_per_second,
+                    "uploadThroughput": bytes_per_second,
+                }),
+            ),
+        ] {
+            self.client
+                .issue_cmd(DevTools { cmd, params })
+                .await
+                .unwrap_or_else(|e| panic!("{cmd}: {e}"));
+        }
+    }
+
     pub async fn quit(self) {
         let _ = self.client.clone().close().await;
+    }
+}
+
+/// A DevTools protocol command, sent through chromedriver's `goog/cdp/execute`.
+#[derive(Debug)]
+struct DevTools {
+    cmd: &'static str,
+    params: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for DevTools {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        (
+            axum::http::Method::POST,
+            Some(json!({ "cmd": self.cmd, "params": self.params }).to_string()),
+        )
     }
 }

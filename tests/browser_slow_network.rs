@@ -1,0 +1,82 @@
+//! On a phone over an emulated slow 3G network (2 s round trips, 50 KB/s): an observer
+//! files the Voting checklist and gets the receipt.
+
+mod chromium;
+mod common;
+
+use chromium::Chromium;
+use common::{MISSION, TestApp, password_of};
+use fantoccini::Locator;
+
+#[tokio::test]
+async fn filing_completes_over_slow_3g() {
+    let app = TestApp::new().await;
+    app.assign("observer", 3, "0001").await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let router = app.router.clone();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+
+    let browser = Chromium::phone().await;
+    let c = &browser.client;
+    browser.emulate_network(false, 2_000, 50_000).await;
+    let started = std::time::Instant::now();
+    browser
+        .sign_in(&base, "observer", &password_of("observer"))
+        .await;
+    c.goto(&format!("{base}/m/{MISSION}/observer/file/voting"))
+        .await
+        .expect("the place picker");
+    browser
+        .wait_for(Locator::Css("ul.picks a"))
+        .await
+        .click()
+        .await
+        .expect("choose the station");
+    browser.wait_for(Locator::Css("button.send")).await;
+    c.execute(
+        "document.getElementById('q-arrival_time-input').value = arguments[0]",
+        vec![common::an_hour_ago().into()],
+    )
+    .await
+    .expect("set time");
+    for (question, answer) in [
+        ("observers_access", "yes"),
+        ("boxes_sealed", "yes"),
+        ("kit_working", "yes"),
+        ("ink_checked", "yes"),
+        ("ink_applied", "yes"),
+        ("secrecy_respected", "yes"),
+        ("intimidation", "no"),
+        ("voting_assessment", "good"),
+    ] {
+        c.find(Locator::Css(&format!(
+            "input[name='q.{question}'][value='{answer}']"
+        )))
+        .await
+        .expect("an answer")
+        .click()
+        .await
+        .expect("choose");
+    }
+    c.find(Locator::Css("button.send"))
+        .await
+        .expect("send")
+        .click()
+        .await
+        .expect("send");
+    browser
+        .wait_for_text(Locator::Css("main"), "Report received")
+        .await;
+    let took = started.elapsed();
+    assert_eq!(app.count("SELECT count(*) FROM reports").await, 1);
+    // Each page costs at least a round trip: the emulation was in force.
+    assert!(
+        took.as_secs() >= 6,
+        "filed in {took:?}: was the network slowed?"
+    );
+    browser.screenshot("observer-receipt-slow-3g").await;
+    browser.quit().await;
+}
