@@ -715,6 +715,31 @@ fn check_problem(
     Ok(ProblemRule { when, severity })
 }
 
+/// The incident categories of these forms, (option key, label), each key once and in
+/// the order met: the options of each incident form's `category_from` question.
+pub fn categories_of<'a>(
+    definitions: impl IntoIterator<Item = &'a FormDefinition>,
+) -> Vec<(String, String)> {
+    let mut categories: Vec<(String, String)> = Vec::new();
+    for definition in definitions
+        .into_iter()
+        .filter(|d| d.kind == FormKind::Incident)
+    {
+        let source = definition
+            .category_from
+            .as_deref()
+            .and_then(|key| definition.question(key));
+        if let Some(QuestionKind::OneOf(options)) = source.map(|q| &q.kind) {
+            for option in options {
+                if !categories.iter().any(|(key, _)| key == &option.key) {
+                    categories.push((option.key.clone(), option.label.clone()));
+                }
+            }
+        }
+    }
+    categories
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

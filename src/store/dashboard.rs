@@ -352,10 +352,7 @@ pub fn map_stations(
     form_keys: &[String],
 ) -> Result<(Vec<MapStation>, i64), StoreError> {
     let deepest = regions::deepest_level(conn, mission_id)?;
-    let (low, high) = match region {
-        Some(r) => (r.path.clone(), regions::path_upper_bound(&r.path)),
-        None => ("/".to_owned(), "0".to_owned()),
-    };
+    let (low, high) = subtree(region);
     let keys: Vec<String> = if form_keys.is_empty() {
         vec![String::new()]
     } else {
@@ -382,22 +379,43 @@ pub fn map_stations(
     ]);
     let mut stmt = conn.prepare_cached(&sql)?;
     let stations = stmt
-        .query_map(params_from_iter(values), |r| {
-            Ok(MapStation {
-                latitude: r.get(0)?,
-                longitude: r.get(1)?,
-                reports: r.get(2)?,
-                worst: r.get(3)?,
-            })
-        })?
+        .query_map(params_from_iter(values), map_station)?
         .collect::<Result<Vec<_>, _>>()?;
-    let unlocated: i64 = conn
+    Ok((stations, unlocated(conn, mission_id, deepest, &low, &high)?))
+}
+
+/// The path range of the region's subtree (the whole mission for `None`).
+fn subtree(region: Option<&Region>) -> (String, String) {
+    match region {
+        Some(r) => (r.path.clone(), regions::path_upper_bound(&r.path)),
+        None => ("/".to_owned(), "0".to_owned()),
+    }
+}
+
+/// A map row: latitude, longitude, reports, worst severity.
+fn map_station(r: &rusqlite::Row<'_>) -> rusqlite::Result<MapStation> {
+    Ok(MapStation {
+        latitude: r.get(0)?,
+        longitude: r.get(1)?,
+        reports: r.get(2)?,
+        worst: r.get(3)?,
+    })
+}
+
+/// Polling stations in the path range without coordinates: on the tables, not the map.
+fn unlocated(
+    conn: &Connection,
+    mission_id: i64,
+    deepest: i64,
+    low: &str,
+    high: &str,
+) -> Result<i64, StoreError> {
+    Ok(conn
         .prepare_cached(
             "SELECT count(*) FROM regions WHERE mission_id = ?1 AND depth = ?2 AND path >= ?3 AND path < ?4
                AND (latitude IS NULL OR longitude IS NULL)",
         )?
-        .query_row(params![mission_id, deepest, low, high], |r| r.get(0))?;
-    Ok((stations, unlocated))
+        .query_row(params![mission_id, deepest, low, high], |r| r.get(0))?)
 }
 
 /// An observer and when they last filed.
@@ -496,10 +514,7 @@ pub fn map_stations_filtered(
 ) -> Result<(Vec<MapStation>, i64), StoreError> {
     let (table, clause, values) = filters(query);
     let deepest = regions::deepest_level(conn, query.mission_id)?;
-    let (low, high) = match region {
-        Some(r) => (r.path.clone(), regions::path_upper_bound(&r.path)),
-        None => ("/".to_owned(), "0".to_owned()),
-    };
+    let (low, high) = subtree(region);
     // The matching rows are found from the stations under the region (each station's rows
     // by key), then the located stations are listed with them.
     let sql = format!(
@@ -526,20 +541,10 @@ pub fn map_stations_filtered(
     all.extend(place);
     let stations = conn
         .prepare_cached(&sql)?
-        .query_map(params_from_iter(all), |r| {
-            Ok(MapStation {
-                latitude: r.get(0)?,
-                longitude: r.get(1)?,
-                reports: r.get(2)?,
-                worst: r.get(3)?,
-            })
-        })?
+        .query_map(params_from_iter(all), map_station)?
         .collect::<Result<Vec<_>, _>>()?;
-    let unlocated: i64 = conn
-        .prepare_cached(
-            "SELECT count(*) FROM regions WHERE mission_id = ?1 AND depth = ?2 AND path >= ?3 AND path < ?4
-               AND (latitude IS NULL OR longitude IS NULL)",
-        )?
-        .query_row(params![query.mission_id, deepest, low, high], |r| r.get(0))?;
-    Ok((stations, unlocated))
+    Ok((
+        stations,
+        unlocated(conn, query.mission_id, deepest, &low, &high)?,
+    ))
 }

@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::audit::{self, Actor};
 use super::{StoreError, found, now};
-use crate::domain::form::{FormDefinition, FormKind, QuestionKind};
+use crate::domain::form::{FormDefinition, FormKind, categories_of};
 
 /// One version of a form, as stored.
 #[derive(Debug, Clone)]
@@ -208,24 +208,12 @@ pub fn incident_categories(
     conn: &Connection,
     mission_id: i64,
 ) -> Result<Vec<(String, String)>, StoreError> {
-    let mut categories: Vec<(String, String)> = Vec::new();
+    let mut definitions = Vec::new();
     for summary in current(conn, mission_id, false)?
         .into_iter()
         .filter(|s| s.kind == FormKind::Incident.as_str())
     {
-        let form = by_id(conn, mission_id, summary.id)?;
-        let definition = &form.definition;
-        let source = definition
-            .category_from
-            .as_deref()
-            .and_then(|key| definition.question(key));
-        if let Some(QuestionKind::OneOf(options)) = source.map(|q| &q.kind) {
-            for option in options {
-                if !categories.iter().any(|(key, _)| key == &option.key) {
-                    categories.push((option.key.clone(), option.label.clone()));
-                }
-            }
-        }
+        definitions.push(by_id(conn, mission_id, summary.id)?.definition);
     }
-    Ok(categories)
+    Ok(categories_of(definitions.iter().map(|d| &**d)))
 }

@@ -15,7 +15,7 @@ use crate::domain::dashboard::{
     self, CategoryLine, Count, DashboardFilter, HourChart, Indicator, MapDrawing, MapPoint, Part,
     RegionFigures, SEVERITY_COLUMNS, Share,
 };
-use crate::domain::form::{FormDefinition, FormKind, Severity};
+use crate::domain::form::{FormDefinition, FormKind, Severity, categories_of};
 use crate::domain::geography::level_plural;
 use crate::domain::queue::Filter;
 use crate::domain::review::Status;
@@ -161,6 +161,8 @@ fn read_data(
             definition: form.definition,
         });
     }
+    // From the forms just read, not read again.
+    let categories = categories_of(form_infos.iter().map(|f| &*f.definition));
     let (silent, silent_total) = tallies::silent_observers(
         conn,
         mission_id,
@@ -176,7 +178,7 @@ fn read_data(
         },
         levels: regions::levels(conn, mission_id)?,
         forms: form_infos,
-        categories: forms::incident_categories(conn, mission_id)?,
+        categories,
         here: tallies::here(conn, &query)?,
         by_child: tallies::by_child(conn, &query)?,
         hourly: tallies::hourly(conn, &query)?,
