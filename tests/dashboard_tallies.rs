@@ -5,56 +5,13 @@
 mod common;
 
 use common::{MISSION, TestApp, an_hour_ago};
-use fieldreport::domain::form::{FormDefinition, QuestionKind};
+use fieldreport::demo::generate::{Dice, random_answers};
+use fieldreport::domain::form::FormDefinition;
 use fieldreport::store::tallies;
 
-/// A small deterministic generator: the seed is printed, so a failure can be replayed
-/// with `TALLY_SEED=<seed>`.
-struct Dice(u64);
-
-impl Dice {
-    fn below(&mut self, n: usize) -> usize {
-        // xorshift64*
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        let value = self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33;
-        usize::try_from(value).unwrap_or(0) % n.max(1)
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
-
-/// Answers to every question of a definition, chosen at random but valid.
-fn random_answers(definition: &FormDefinition, dice: &mut Dice) -> Vec<(String, String)> {
-    let mut answers = Vec::new();
-    for question in definition.questions() {
-        let key = question.key.clone();
-        match &question.kind {
-            QuestionKind::YesNo => answers.push((key, dice.pick(&["yes", "no"]).to_string())),
-            QuestionKind::OneOf(choices) => answers.push((key, dice.pick(choices).key.clone())),
-            QuestionKind::ManyOf(choices) => {
-                for choice in choices {
-                    if dice.below(3) == 0 {
-                        answers.push((key.clone(), choice.key.clone()));
-                    }
-                }
-            }
-            QuestionKind::Integer { min, max } => {
-                let span = usize::try_from((max - min).clamp(0, 20)).unwrap_or(0);
-                let value = min + i64::try_from(dice.below(span + 1)).unwrap_or(0);
-                answers.push((key, value.to_string()));
-            }
-            QuestionKind::ShortText { .. } | QuestionKind::LongText { .. } => {
-                answers.push((key, format!("seen at step {}", dice.below(1000))));
-            }
-            QuestionKind::DateTime => answers.push((key, an_hour_ago().to_owned())),
-            QuestionKind::PollingStation => {}
-        }
-    }
-    answers
+/// One of `items`, chosen by the dice.
+fn pick<'a, T>(dice: &mut Dice, items: &'a [T]) -> &'a T {
+    &items[dice.index(items.len())]
 }
 
 #[tokio::test]
@@ -64,7 +21,7 @@ async fn aggregates_equal_a_recount_after_a_random_mix_of_writes() {
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| u64::try_from(fieldreport::store::now()).unwrap_or(1) | 1);
     println!("TALLY_SEED={seed}");
-    let mut dice = Dice(seed);
+    let mut dice = Dice::new(seed);
     let app = TestApp::new().await;
     let mission = app.mission_id;
     let places: Vec<i64> = app
@@ -121,17 +78,19 @@ async fn aggregates_equal_a_recount_after_a_random_mix_of_writes() {
             .expect("reports");
         let roll = dice.below(10);
         if roll < 5 || reports.len() < 3 {
-            let form = dice.pick(&forms);
-            let place = *dice.pick(&places);
+            let form = pick(&mut dice, &forms);
+            let place = *pick(&mut dice, &places);
             if form.kind.as_str() == "checklist" && place == ward {
                 continue; // checklists are filed at stations, not for a ward
             }
-            let answers = random_answers(form, &mut dice);
+            // Answers as the generator makes them; the optional polling-station question is
+            // left out, since it must name a station inside the place filed for.
+            let answers = random_answers(form, None, an_hour_ago(), &mut dice);
             let pairs: Vec<(&str, &str)> = answers
                 .iter()
                 .map(|(k, v)| (k.as_str(), v.as_str()))
                 .collect();
-            let observer = dice.below(2);
+            let observer = dice.index(2);
             let (_, response) = observers[observer].file(&form.key, place, &pairs).await;
             assert!(
                 response.location().ends_with("/receipt"),
@@ -141,7 +100,7 @@ async fn aggregates_equal_a_recount_after_a_random_mix_of_writes() {
             );
             filed += 1;
         } else if roll < 6 {
-            let (id, _, username) = dice.pick(&reports).clone();
+            let (id, _, username) = pick(&mut dice, &reports).clone();
             let observer = usize::from(username == "observer2");
             let page = format!("/m/{MISSION}/observer/reports/{id}");
             let response = observers[observer]
@@ -152,18 +111,18 @@ async fn aggregates_equal_a_recount_after_a_random_mix_of_writes() {
                 .await;
             assert!(response.status.is_redirection(), "amend: {}", response.body);
         } else {
-            let (id, _, _) = dice.pick(&reports).clone();
-            let action = *dice.pick(&actions);
+            let (id, _, _) = pick(&mut dice, &reports).clone();
+            let action = *pick(&mut dice, &actions);
             let page = format!("/m/{MISSION}/review/reports/{id}");
             let mut fields = vec![("action", action.to_owned())];
             if action == "duplicate" {
-                fields.push(("duplicate_of", dice.pick(&reports).1.clone()));
+                fields.push(("duplicate_of", pick(&mut dice, &reports).1.clone()));
             }
             if matches!(action, "dismiss" | "comment") {
                 fields.push(("note", "checked by phone".to_owned()));
             }
             let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let reviewer = dice.below(2);
+            let reviewer = dice.index(2);
             // Refusals (the state machine, a duplicate of itself) change nothing; the
             // tallies must agree either way.
             reviewers[reviewer]

@@ -39,7 +39,8 @@ impl Dice {
         self.next() % n.max(1)
     }
 
-    fn index(&mut self, n: usize) -> usize {
+    /// An index in 0..n.
+    pub fn index(&mut self, n: usize) -> usize {
         usize::try_from(self.below(n as u64)).unwrap_or(0)
     }
 
@@ -56,16 +57,17 @@ impl Dice {
 /// How likely an answer is to be a problem, per thousand: most polling stations run well.
 const PROBLEM_PER_MILLE: u64 = 20;
 
-/// Answers to a form, valid by construction and mostly unremarkable.
-fn answers_for(
+/// Answers to a form, valid by construction and mostly unremarkable, as the form's fields
+/// would send them: (question key, value), a key repeated for several boxes. A polling
+/// station question is answered with `station_code`, or left out without one.
+pub fn random_answers(
     definition: &FormDefinition,
-    station_code: &str,
+    station_code: Option<&str>,
     observed_local: &str,
     dice: &mut Dice,
-) -> RawAnswers {
+) -> Vec<(String, String)> {
     let mut pairs: Vec<(String, String)> = Vec::new();
     for question in definition.questions() {
-        let key = question.key.clone();
         let stated_severity = definition.severity_from.as_deref() == Some(&question.key);
         for value in answer_for(
             question,
@@ -74,10 +76,10 @@ fn answers_for(
             observed_local,
             dice,
         ) {
-            pairs.push((key.clone(), value));
+            pairs.push((question.key.clone(), value));
         }
     }
-    RawAnswers::from_pairs(pairs)
+    pairs
 }
 
 fn problem_answers(question: &Question) -> &[String] {
@@ -90,7 +92,7 @@ fn problem_answers(question: &Question) -> &[String] {
 fn answer_for(
     question: &Question,
     stated_severity: bool,
-    station_code: &str,
+    station_code: Option<&str>,
     observed_local: &str,
     dice: &mut Dice,
 ) -> Vec<String> {
@@ -192,7 +194,7 @@ fn answer_for(
             vec![note]
         }
         QuestionKind::DateTime => vec![observed_local.to_owned()],
-        QuestionKind::PollingStation => vec![station_code.to_owned()],
+        QuestionKind::PollingStation => station_code.map(str::to_owned).into_iter().collect(),
     }
 }
 
@@ -315,7 +317,12 @@ pub fn generate_reports(
                 _ => 7_200 + dice.seconds(36_000),
             };
             let local = local_input_value(observed_at, &mission.time_zone);
-            let raw = answers_for(&form.definition, &station.2, &local, &mut dice);
+            let raw = RawAnswers::from_pairs(random_answers(
+                &form.definition,
+                Some(&station.2),
+                &local,
+                &mut dice,
+            ));
             let station_path = |code: &str| (code == station.2).then(|| station.1.clone());
             let day = |days: i64| polling_day.saturating_add(jiff::Span::new().days(days));
             let bounds = Bounds {
