@@ -47,29 +47,21 @@ async fn an_observer_files_the_voting_checklist_on_a_phone() {
         "the form fits a 360 px screen"
     );
     // The browser's date-and-time picker is not typed into; set it as the picker would.
-    c.execute(
-        "document.getElementById('q-arrival_time-input').value = arguments[0]",
-        vec![common::an_hour_ago().into()],
-    )
-    .await
-    .expect("set time");
-    for (question, answer) in [
-        ("observers_access", "yes"),
-        ("boxes_sealed", "no"),
-        ("kit_working", "yes"),
-        ("ink_checked", "yes"),
-        ("ink_applied", "yes"),
-        ("secrecy_respected", "yes"),
-        ("intimidation", "no"),
-        ("voting_assessment", "good"),
-    ] {
-        // Tap the label, as a thumb would: the whole row is the target.
-        let label = c
-            .find(Locator::Css(&format!("label[for='q-{question}-{answer}']")))
-            .await
-            .expect("option");
-        label.click().await.expect("tap");
-    }
+    browser
+        .fill_form(
+            &[("arrival_time", common::an_hour_ago())],
+            &[
+                ("observers_access", "yes"),
+                ("boxes_sealed", "no"),
+                ("kit_working", "yes"),
+                ("ink_checked", "yes"),
+                ("ink_applied", "yes"),
+                ("secrecy_respected", "yes"),
+                ("intimidation", "no"),
+                ("voting_assessment", "good"),
+            ],
+        )
+        .await;
     c.find(Locator::Css("button.send"))
         .await
         .expect("send")

@@ -36,31 +36,21 @@ async fn filing_completes_over_slow_3g() {
         .await
         .expect("choose the station");
     browser.wait_for(Locator::Css("button.send")).await;
-    c.execute(
-        "document.getElementById('q-arrival_time-input').value = arguments[0]",
-        vec![common::an_hour_ago().into()],
-    )
-    .await
-    .expect("set time");
-    for (question, answer) in [
-        ("observers_access", "yes"),
-        ("boxes_sealed", "yes"),
-        ("kit_working", "yes"),
-        ("ink_checked", "yes"),
-        ("ink_applied", "yes"),
-        ("secrecy_respected", "yes"),
-        ("intimidation", "no"),
-        ("voting_assessment", "good"),
-    ] {
-        c.find(Locator::Css(&format!(
-            "input[name='q.{question}'][value='{answer}']"
-        )))
-        .await
-        .expect("an answer")
-        .click()
-        .await
-        .expect("choose");
-    }
+    browser
+        .fill_form(
+            &[("arrival_time", common::an_hour_ago())],
+            &[
+                ("observers_access", "yes"),
+                ("boxes_sealed", "yes"),
+                ("kit_working", "yes"),
+                ("ink_checked", "yes"),
+                ("ink_applied", "yes"),
+                ("secrecy_respected", "yes"),
+                ("intimidation", "no"),
+                ("voting_assessment", "good"),
+            ],
+        )
+        .await;
     c.find(Locator::Css("button.send"))
         .await
         .expect("send")

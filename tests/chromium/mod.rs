@@ -200,6 +200,32 @@ impl Chromium {
         width.as_u64().expect("a number")
     }
 
+    /// Fills a report form as an observer would: each date-time field set as its picker
+    /// would set it (pickers are not typed into), then each choice tapped by its label, as a
+    /// thumb would (the whole row is the target).
+    pub async fn fill_form(&self, date_times: &[(&str, &str)], choices: &[(&str, &str)]) {
+        for (question, value) in date_times {
+            self.client
+                .execute(
+                    "document.getElementById(arguments[0]).value = arguments[1]",
+                    vec![format!("q-{question}-input").into(), (*value).into()],
+                )
+                .await
+                .expect("set a date and time");
+        }
+        for (question, answer) in choices {
+            self.client
+                .find(fantoccini::Locator::Css(&format!(
+                    "label[for='q-{question}-{answer}']"
+                )))
+                .await
+                .unwrap_or_else(|e| panic!("option {question}={answer}: {e}"))
+                .click()
+                .await
+                .expect("tap");
+        }
+    }
+
     /// Makes the page's network slow (latency in ms, throughput in bytes per second each
     /// way) or, with `offline`, absent, through the DevTools protocol.
     pub async fn emulate_network(&self, offline: bool, latency_ms: u32, bytes_per_second: u32) {
