@@ -127,18 +127,16 @@ pub fn by_status(
 
 /// The reports of each region directly under the one looked at, by kind and severity.
 pub fn by_child(conn: &Connection, query: &TallyQuery) -> Result<Vec<Tally>, StoreError> {
-    let (table, clause, mut values) = filters(query);
+    let (table, clause, filter_values) = filters(query);
     let (children, value) = regions::children_condition(parent(query));
-    // The children's condition numbers its parameters ?1 and ?2: they come first.
-    let mut all = vec![Sql::Integer(query.mission_id), Sql::Integer(value)];
-    all.append(&mut values);
-    let values = all;
-    let clause = clause.replace('?', "?NNN");
-    let clause = number_parameters(&clause, 3);
+    // The children's condition names its parameters ?1 and ?2 and comes first in the
+    // text: SQLite numbers each plain `?` after it from 3 on, in the filters' order.
+    let mut values = vec![Sql::Integer(query.mission_id), Sql::Integer(value)];
+    values.extend(filter_values);
     let sql = format!(
         "SELECT t.region_id, f.kind, t.severity, sum(t.reports), sum(t.problem_reports)
          FROM {table} t JOIN forms f ON f.id = t.form_id
-         WHERE {clause} AND t.region_id IN (SELECT id FROM regions WHERE {children})
+         WHERE t.region_id IN (SELECT id FROM regions WHERE {children}) AND {clause}
          GROUP BY 1, 2, 3 HAVING sum(t.reports) <> 0"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
@@ -158,21 +156,6 @@ pub fn by_child(conn: &Connection, query: &TallyQuery) -> Result<Vec<Tally>, Sto
 /// The region whose children are listed: `None` for the top level.
 fn parent(query: &TallyQuery) -> Option<i64> {
     (query.region_id != 0).then_some(query.region_id)
-}
-
-/// Numbers the `?NNN` placeholders of a clause from `first` on, in order.
-fn number_parameters(clause: &str, first: usize) -> String {
-    let mut out = String::with_capacity(clause.len() + 16);
-    let mut n = first;
-    let mut rest = clause;
-    while let Some(at) = rest.find("?NNN") {
-        out.push_str(&rest[..at]);
-        out.push_str(&format!("?{n}"));
-        n += 1;
-        rest = &rest[at + 4..];
-    }
-    out.push_str(rest);
-    out
 }
 
 /// Reports by hour of arrival in the region looked at: (unix hour, reports).
