@@ -198,6 +198,10 @@ async fn measure(binary: &Path, db: &Path, runs: usize) -> Measured {
             format!("{dashboard}?from={day}T06:00&to={day}T18:00"),
         ),
         (
+            "one county, critical only".to_owned(),
+            format!("{dashboard}?region={county}&severity=critical"),
+        ),
+        (
             "county, incidents, polling day".to_owned(),
             format!("{dashboard}?region={county}&form=incident&from={day}T00:00&to={day}T23:00"),
         ),

@@ -484,14 +484,60 @@ async fn the_map_draws_located_stations_by_worst_severity() {
 }
 
 #[tokio::test]
-async fn the_map_follows_every_filter_and_station_counts_stay_standing() {
+async fn station_figures_and_the_map_follow_every_filter() {
     let (app, mut lead) = hand_counted().await;
-    // Verified only: one report (B) is counted; the station figures stay those of every
-    // standing report, as the page says.
+    // Verified only: B, voting at Bomu Hall with the boxes not sealed.
     let t = text(&lead.get(&format!("{DASHBOARD}?status=verified")).await);
+    for expected in [
+        "1 report received",
+        "1 of 5 polling stations visited (20%)",
+        "Voting 1 of 5 4 20%",
+        "Opening 0 of 5 5 0%",
+        "Were all ballot boxes properly sealed? 100% 1 of 1 reports",
+        "Mombasa 001 1 1 100% 0 0 0 0 1 / 3 3 2 3",
+        "Nairobi 047 0 0 – 0 0 0 0 0 / 2 2 2 2",
+    ] {
+        assert!(
+            t.contains(expected),
+            "verified: missing «{expected}» in: {t}"
+        );
+    }
+    // Critical only: D, the violence at Parklands Baptist. A station visited, no checklist.
+    let t = text(&lead.get(&format!("{DASHBOARD}?severity=critical")).await);
+    for expected in [
+        "1 of 5 polling stations visited (20%)",
+        "Voting 0 of 5 5 0%",
+        "Nairobi 047 1 0 – 1 0 0 0 1 / 2 2 2 2",
+    ] {
+        assert!(
+            t.contains(expected),
+            "critical: missing «{expected}» in: {t}"
+        );
+    }
+    // Dismissed only: C stands no more, so it is no visit (nor is anything else).
+    let t = text(&lead.get(&format!("{DASHBOARD}?status=dismissed")).await);
     assert!(t.contains("1 report received"), "{t}");
-    assert!(t.contains("4 of 5 polling stations visited (80%)"), "{t}");
-    assert!(t.contains("whatever the other filters"), "{t}");
+    assert!(t.contains("0 of 5 polling stations visited (0%)"), "{t}");
+    // Drilled to Mombasa county under the voting form and the verified status: the county's
+    // figures and the whole mission's, both counted.
+    let mombasa = app.region_id(1, "001").await;
+    let t = text(
+        &lead
+            .get(&format!(
+                "{DASHBOARD}?region={mombasa}&form=voting&status=verified&status=received"
+            ))
+            .await,
+    );
+    for expected in [
+        // A (received) and B (verified); C at Parklands is dismissed.
+        "2 of 3 polling stations visited (66%)",
+        "Were all ballot boxes properly sealed? 50% 1 of 2 50% 1 of 2 reports",
+    ] {
+        assert!(
+            t.contains(expected),
+            "Mombasa: missing «{expected}» in: {t}"
+        );
+    }
 
     app.execute("UPDATE regions SET latitude = -1.0 - id / 100.0, longitude = 36.0 + id / 100.0 WHERE depth = 4")
         .await;

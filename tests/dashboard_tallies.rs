@@ -205,6 +205,8 @@ async fn aggregates_equal_a_recount_after_a_random_mix_of_writes() {
         assert_eq!(drawn, direct);
     }
 
+    station_figures_equal_a_direct_count(&app, &mut dice).await;
+
     // A rebuild from scratch gives the same tables, zero rows aside.
     let before = aggregate_dump(&app).await;
     app.store.write(tallies::rebuild).await.expect("rebuild");
@@ -224,9 +226,228 @@ async fn aggregate_dump(app: &TestApp) -> String {
            UNION ALL SELECT 'C ' || region_id || ' ' || form_key || ' ' || stations FROM region_coverage WHERE stations <> 0
            UNION ALL SELECT 'P ' || station_id || ' ' || form_key || ' ' || question || ' ' || reports FROM station_problems WHERE reports <> 0
            UNION ALL SELECT 'Q ' || region_id || ' ' || form_key || ' ' || question || ' ' || stations FROM region_problems WHERE stations <> 0
+           UNION ALL SELECT 'X ' || station_id || ' ' || form_id || ' ' || question || ' ' || hour || ' ' || category || ' ' || severity || ' ' || status || ' ' || reports
+             FROM station_problem_hours WHERE reports <> 0
            UNION ALL SELECT 'O ' || observer_id || ' ' || reports || ' ' || last_at FROM observer_activity
            UNION ALL SELECT 'N ' || region_id || ' ' || stations FROM region_stations
            ORDER BY 1)",
     )
     .await
+}
+
+/// Polling-station figures counted under random filters (for the mission, a county, a ward
+/// and a station) equal a count of distinct stations over the reports themselves; under
+/// the standing statuses alone they equal the figures kept at write time.
+async fn station_figures_equal_a_direct_count(app: &TestApp, dice: &mut Dice) {
+    use fieldreport::store::dashboard::{self as tallies, StationsCounted, TallyQuery};
+    use fieldreport::store::regions;
+
+    let mission = app.mission_id;
+    let places = [
+        None,
+        Some(app.region_id(1, "001").await),
+        Some(app.region_id(3, "0001").await),
+        Some(app.region_id(4, "0001001").await),
+    ];
+    let hour: i64 = app
+        .count("SELECT max(received_at) / 3600 FROM reports")
+        .await;
+    let form_keys = ["opening", "voting", "closing", "incident"];
+    let categories = ["violence", "vote_buying", "intimidation", ""];
+    let statuses = ["received", "escalated", "verified"];
+    for round in 0..24 {
+        let some = |dice: &mut Dice, items: &[&str]| -> Vec<String> {
+            items
+                .iter()
+                .filter(|_| dice.below(2) == 0)
+                .map(|s| (*s).to_owned())
+                .collect()
+        };
+        let mut query = TallyQuery {
+            mission_id: mission,
+            form_keys: some(dice, &form_keys),
+            categories: if dice.below(3) == 0 {
+                some(dice, &categories)
+            } else {
+                Vec::new()
+            },
+            severities: (0..=4).filter(|_| dice.below(3) == 0).collect(),
+            statuses: some(dice, &statuses),
+            hours: (dice.below(3) == 0).then(|| {
+                (
+                    hour - i64::try_from(dice.below(2)).expect("small"),
+                    hour + 1,
+                )
+            }),
+            ..Default::default()
+        };
+        if round == 0 {
+            // The kept figures' own definition: every standing report, nothing else chosen.
+            query = TallyQuery {
+                mission_id: mission,
+                statuses: statuses.iter().map(|s| (*s).to_owned()).collect(),
+                ..Default::default()
+            };
+        }
+        if query.statuses.is_empty() {
+            query.statuses.push("received".to_owned());
+        }
+        let place = places[dice.index(places.len())];
+        let described = format!("{query:?} at {place:?}");
+        let (counted, direct, kept) = app
+            .store
+            .read(move |conn| {
+                let region = place
+                    .map(|id| regions::by_id(conn, mission, id))
+                    .transpose()?;
+                let counted = tallies::stations_counted(conn, &query, region.as_ref())?;
+                let direct = direct_station_count(conn, &query, region.as_ref())?;
+                let kept = StationsCounted {
+                    here: tallies::coverage_here(conn, mission, place.unwrap_or(0))?,
+                    children: tallies::coverage_by_child(conn, mission, place.unwrap_or(0))?,
+                    problems: match &region {
+                        Some(r) if r.depth == 4 => tallies::problems_at_station(conn, r.id)?,
+                        _ => tallies::problems_here(conn, mission, place.unwrap_or(0))?,
+                    },
+                };
+                Ok((counted, direct, kept))
+            })
+            .await
+            .expect("station figures");
+        let counted = normalized(counted);
+        assert_eq!(counted, normalized(direct), "{described}");
+        if round == 0 {
+            assert_eq!(
+                counted,
+                normalized(kept),
+                "counted and kept differ: {described}"
+            );
+        }
+    }
+}
+
+/// Figures in a canonical order, zero counts left out, for comparison.
+fn normalized(
+    mut figures: fieldreport::store::dashboard::StationsCounted,
+) -> fieldreport::store::dashboard::StationsCounted {
+    let tidy = |c: &mut fieldreport::store::dashboard::Coverage| {
+        c.reported.retain(|(_, n)| *n != 0);
+        c.reported.sort();
+    };
+    tidy(&mut figures.here);
+    figures.children.iter_mut().for_each(tidy);
+    figures.children.sort_by_key(|c| c.region_id);
+    figures.problems.retain(|(_, _, n)| *n != 0);
+    figures.problems.sort();
+    figures
+}
+
+/// The station figures counted straight from the reports: distinct stations under the
+/// region with a report matching every filter, per form key ('' any) and per problem.
+fn direct_station_count(
+    conn: &rusqlite::Connection,
+    query: &fieldreport::store::dashboard::TallyQuery,
+    region: Option<&fieldreport::store::regions::Region>,
+) -> Result<fieldreport::store::dashboard::StationsCounted, fieldreport::store::StoreError> {
+    use fieldreport::store::dashboard::{Coverage, StationsCounted};
+    let quoted = |items: &[String]| {
+        items
+            .iter()
+            .map(|s| format!("'{s}'"))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let mut clauses = vec![
+        format!("r.mission_id = {}", query.mission_id),
+        "g.depth = 4".to_owned(),
+    ];
+    if let Some(r) = region {
+        clauses.push(format!("g.path LIKE '{}%'", r.path));
+    }
+    if !query.form_keys.is_empty() {
+        clauses.push(format!("f.key IN ({})", quoted(&query.form_keys)));
+    }
+    if !query.categories.is_empty() {
+        clauses.push(format!(
+            "coalesce(r.category, '') IN ({})",
+            quoted(&query.categories)
+        ));
+    }
+    if !query.severities.is_empty() {
+        let ranks: Vec<String> = query.severities.iter().map(i64::to_string).collect();
+        clauses.push(format!("coalesce(r.severity, 0) IN ({})", ranks.join(",")));
+    }
+    clauses.push(format!("r.status IN ({})", quoted(&query.statuses)));
+    if let Some((from, to)) = query.hours {
+        clauses.push(format!(
+            "r.received_at / 3600 >= {from} AND r.received_at / 3600 < {to}"
+        ));
+    }
+    let matching = format!(
+        "SELECT r.seq, r.region_id AS station, g.path, f.key FROM reports r
+         JOIN forms f ON f.id = r.form_id JOIN regions g ON g.id = r.region_id
+         WHERE {}",
+        clauses.join(" AND ")
+    );
+    let count = |sql: String| -> Result<Vec<(String, i64)>, fieldreport::store::StoreError> {
+        Ok(conn
+            .prepare(&sql)?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?)
+    };
+    let reported = |path: &str| {
+        count(format!(
+            "SELECT key, count(DISTINCT station) FROM ({matching}) WHERE path LIKE '{path}%' GROUP BY key
+             UNION ALL SELECT '', count(DISTINCT station) FROM ({matching}) WHERE path LIKE '{path}%'"
+        ))
+    };
+    let region_id = region.map_or(0, |r| r.id);
+    let here_path = region.map_or("/".to_owned(), |r| r.path.clone());
+    let stations = |path: &str| -> Result<i64, fieldreport::store::StoreError> {
+        Ok(conn.query_row(
+            &format!(
+                "SELECT count(*) FROM regions WHERE mission_id = {} AND depth = 4 AND path LIKE '{path}%'",
+                query.mission_id
+            ),
+            [],
+            |r| r.get(0),
+        )?)
+    };
+    let mut children = Vec::new();
+    if region.is_none_or(|r| r.depth < 4) {
+        let parent = region.map_or("parent_id IS NULL".to_owned(), |r| {
+            format!("parent_id = {}", r.id)
+        });
+        let rows: Vec<(i64, String)> = conn
+            .prepare(&format!(
+                "SELECT id, path FROM regions WHERE mission_id = {} AND {parent}",
+                query.mission_id
+            ))?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        for (id, path) in rows {
+            children.push(Coverage {
+                region_id: id,
+                stations: stations(&path)?,
+                reported: reported(&path)?,
+            });
+        }
+    }
+    let problems = conn
+        .prepare(&format!(
+            "SELECT m.key, p.question, count(DISTINCT m.station)
+             FROM ({matching}) m JOIN report_problems p ON p.report_seq = m.seq
+             GROUP BY 1, 2"
+        ))?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(StationsCounted {
+        here: Coverage {
+            region_id,
+            stations: stations(&here_path)?,
+            reported: reported(&here_path)?,
+        },
+        children,
+        problems,
+    })
 }

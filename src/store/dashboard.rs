@@ -1,6 +1,8 @@
 //! What the dashboard reads: the tallies kept at write time, never the reports. Each
 //! query's cost grows with the regions and dimensions on screen, not with the reports.
 
+use std::collections::HashMap;
+
 use rusqlite::types::Value as Sql;
 use rusqlite::{Connection, params, params_from_iter};
 
@@ -222,11 +224,7 @@ pub fn coverage_here(
             reported,
         });
     }
-    let stations: i64 = conn
-        .prepare_cached(
-            "SELECT coalesce(max(stations), 0) FROM region_stations WHERE mission_id = ?1 AND region_id = ?2",
-        )?
-        .query_row(params![mission_id, region_id], |r| r.get(0))?;
+    let stations = stations_under(conn, mission_id, region_id)?;
     let reported = conn
         .prepare_cached(
             "SELECT form_key, stations FROM region_coverage WHERE mission_id = ?1 AND region_id = ?2",
@@ -240,6 +238,44 @@ pub fn coverage_here(
     })
 }
 
+/// The regions directly under the one looked at, each with its path and its polling
+/// stations (a child that is itself a station counts as one), nothing yet reported.
+fn children_totals(
+    conn: &Connection,
+    mission_id: i64,
+    region_id: i64,
+) -> Result<Vec<(String, Coverage)>, StoreError> {
+    let (condition, parent) = regions::children_condition((region_id != 0).then_some(region_id));
+    let deepest = regions::deepest_level(conn, mission_id)?;
+    let mut totals = conn.prepare_cached(&format!(
+        "SELECT g.id, g.path, CASE WHEN g.depth = ?3 THEN 1 ELSE coalesce(s.stations, 0) END
+         FROM (SELECT id, path, depth, mission_id FROM regions WHERE {condition}) g
+         LEFT JOIN region_stations s ON s.mission_id = g.mission_id AND s.region_id = g.id"
+    ))?;
+    let children = totals
+        .query_map(params![mission_id, parent, deepest], |r| {
+            Ok((
+                r.get(1)?,
+                Coverage {
+                    region_id: r.get(0)?,
+                    stations: r.get(2)?,
+                    reported: Vec::new(),
+                },
+            ))
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(children)
+}
+
+/// Polling stations under a region that is not itself one (0: the whole mission).
+fn stations_under(conn: &Connection, mission_id: i64, region_id: i64) -> Result<i64, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT coalesce(max(stations), 0) FROM region_stations WHERE mission_id = ?1 AND region_id = ?2",
+        )?
+        .query_row(params![mission_id, region_id], |r| r.get(0))?)
+}
+
 /// Coverage of each region directly under the one looked at. A child that is itself a
 /// polling station counts as one station, reported or not.
 pub fn coverage_by_child(
@@ -248,21 +284,10 @@ pub fn coverage_by_child(
     region_id: i64,
 ) -> Result<Vec<Coverage>, StoreError> {
     let (condition, parent) = regions::children_condition((region_id != 0).then_some(region_id));
-    let deepest = regions::deepest_level(conn, mission_id)?;
-    let mut totals = conn.prepare_cached(&format!(
-        "SELECT g.id, CASE WHEN g.depth = ?3 THEN 1 ELSE coalesce(s.stations, 0) END
-         FROM (SELECT id, depth, mission_id FROM regions WHERE {condition}) g
-         LEFT JOIN region_stations s ON s.mission_id = g.mission_id AND s.region_id = g.id"
-    ))?;
-    let mut children: Vec<Coverage> = totals
-        .query_map(params![mission_id, parent, deepest], |r| {
-            Ok(Coverage {
-                region_id: r.get(0)?,
-                stations: r.get(1)?,
-                reported: Vec::new(),
-            })
-        })?
-        .collect::<Result<_, _>>()?;
+    let mut children: Vec<Coverage> = children_totals(conn, mission_id, region_id)?
+        .into_iter()
+        .map(|(_, c)| c)
+        .collect();
     let mut reported = conn.prepare_cached(&format!(
         "SELECT c.region_id, c.form_key, c.stations FROM region_coverage c
          WHERE c.mission_id = ?1 AND c.region_id IN (SELECT id FROM regions WHERE {condition})
@@ -313,6 +338,142 @@ pub fn problems_at_station(
     )?;
     let rows = stmt.query_map([station_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Polling-station figures counted under every filter, for a view the kept figures do
+/// not answer (a category, a severity, some statuses only, a time window).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StationsCounted {
+    /// The region looked at (the mission for `None`).
+    pub here: Coverage,
+    /// The regions directly under it.
+    pub children: Vec<Coverage>,
+    /// (form key, question key, stations where a matching report flags it).
+    pub problems: Vec<(String, String, i64)>,
+}
+
+/// Counts, for the region looked at and each region under it, the polling stations with a
+/// report matching every filter of `query` (`query.statuses` are those that count, never
+/// empty), and per checklist question the stations where such a report flags the problem.
+/// Reads the station rows of the tallies (each station's combinations of form, category,
+/// severity, status and hour), never the reports: the cost grows with the stations in view
+/// and the combinations they hold.
+pub fn stations_counted(
+    conn: &Connection,
+    query: &TallyQuery,
+    region: Option<&Region>,
+) -> Result<StationsCounted, StoreError> {
+    let mission_id = query.mission_id;
+    let deepest = regions::deepest_level(conn, mission_id)?;
+    let region_id = region.map_or(0, |r| r.id);
+    let is_station = region.is_some_and(|r| r.depth == deepest);
+    let mut counted = StationsCounted {
+        here: Coverage {
+            region_id,
+            stations: if is_station {
+                1
+            } else {
+                stations_under(conn, mission_id, region_id)?
+            },
+            reported: Vec::new(),
+        },
+        children: Vec::new(),
+        problems: Vec::new(),
+    };
+    let mut children = if is_station {
+        Vec::new()
+    } else {
+        children_totals(conn, mission_id, region_id)?
+    };
+    children.sort_by(|a, b| a.0.cmp(&b.0));
+    if query.statuses.is_empty() {
+        counted.children = children.into_iter().map(|(_, c)| c).collect();
+        return Ok(counted);
+    }
+    let (low, high) = subtree(region);
+    let (table, clause, filter_values) = filters(query);
+    let mut values = vec![
+        Sql::Integer(mission_id),
+        Sql::Integer(deepest),
+        Sql::Text(low),
+        Sql::Text(high),
+    ];
+    values.extend(filter_values);
+    // Station by station in path order, each station's rows in key order: grouping by
+    // form id (named after) follows the keys and needs no sort of the whole mission.
+    let stations_sql = format!(
+        "SELECT g.path, t.form_id
+         FROM regions g CROSS JOIN {table} t ON t.mission_id = g.mission_id AND t.region_id = g.id
+         JOIN forms f ON f.id = t.form_id
+         WHERE g.mission_id = ? AND g.depth = ? AND g.path >= ? AND g.path < ? AND {clause}
+         GROUP BY g.path, t.form_id HAVING sum(t.reports) > 0 ORDER BY g.path, t.form_id"
+    );
+    // The problem rows have every dimension of the hourly tallies: the same filters apply.
+    let problems_sql = format!(
+        "SELECT g.path, t.form_id, t.question
+         FROM regions g CROSS JOIN station_problem_hours t ON t.station_id = g.id
+         JOIN forms f ON f.id = t.form_id
+         WHERE g.mission_id = ? AND g.depth = ? AND g.path >= ? AND g.path < ? AND {clause}
+         GROUP BY g.path, t.form_id, t.question HAVING sum(t.reports) > 0"
+    );
+    let form_keys: HashMap<i64, String> = conn
+        .prepare_cached("SELECT id, key FROM forms WHERE mission_id = ?1")?
+        .query_map([mission_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let key_of = |id: i64| form_keys.get(&id).cloned().unwrap_or_default();
+    let mut here: HashMap<String, i64> = HashMap::new();
+    let mut by_child: Vec<HashMap<String, i64>> = vec![HashMap::new(); children.len()];
+    let mut last_station = String::new();
+    let mut stmt = conn.prepare_cached(&stations_sql)?;
+    let mut rows = stmt.query(params_from_iter(values.iter()))?;
+    while let Some(row) = rows.next()? {
+        let path: String = row.get(0)?;
+        let form_key = key_of(row.get(1)?);
+        // Rows come in station order: "any form" counts a station once.
+        let first_of_station = path != last_station;
+        let child = child_holding(&children, &path);
+        for key in [Some(form_key), first_of_station.then(String::new)]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(i) = child {
+                *by_child[i].entry(key.clone()).or_default() += 1;
+            }
+            *here.entry(key).or_default() += 1;
+        }
+        last_station = path;
+    }
+    counted.here.reported = here.into_iter().collect();
+    counted.children = children
+        .into_iter()
+        .zip(by_child)
+        .map(|((_, mut c), reported)| {
+            c.reported = reported.into_iter().collect();
+            c
+        })
+        .collect();
+    let mut problems: HashMap<(String, String), i64> = HashMap::new();
+    let mut stmt = conn.prepare_cached(&problems_sql)?;
+    let mut rows = stmt.query(params_from_iter(values.iter()))?;
+    while let Some(row) = rows.next()? {
+        *problems
+            .entry((key_of(row.get(1)?), row.get(2)?))
+            .or_default() += 1;
+    }
+    counted.problems = problems
+        .into_iter()
+        .map(|((form, question), n)| (form, question, n))
+        .collect();
+    counted.problems.sort();
+    Ok(counted)
+}
+
+/// The child (sorted by path) whose subtree holds the station at `path`.
+fn child_holding(children: &[(String, Coverage)], path: &str) -> Option<usize> {
+    let i = children
+        .partition_point(|(p, _)| p.as_str() <= path)
+        .checked_sub(1)?;
+    path.starts_with(children[i].0.as_str()).then_some(i)
 }
 
 /// A polling station on the map.

@@ -1,6 +1,6 @@
 //! The dashboard's aggregates: how they are recounted from the reports, and checked.
 //!
-//! Triggers (migration 0005) keep them up to date with every write. This module holds the
+//! Triggers (migrations 0005, 0006) keep them up to date with every write. This module holds the
 //! other way to the same numbers, a direct count over the reports, written independently
 //! of the triggers: `check` compares the two and `rebuild` replaces the kept aggregates
 //! with the direct count.
@@ -109,6 +109,18 @@ fn aggregates() -> Vec<Aggregate> {
                  WHERE p.place <> s.station_id
                  GROUP BY 1, 2, 3, 4"
             ),
+        },
+        Aggregate {
+            table: "station_problem_hours",
+            keys: "mission_id, station_id, form_id, question, hour, category, severity, status",
+            counts: "reports",
+            direct: "SELECT r.mission_id, r.region_id, r.form_id, p.question, r.received_at / 3600,
+                            coalesce(r.category, ''), coalesce(r.severity, 0), r.status, count(*)
+                     FROM reports r JOIN report_problems p ON p.report_seq = r.seq
+                     JOIN regions g ON g.id = r.region_id
+                     WHERE g.depth = (SELECT max(depth) FROM region_levels l WHERE l.mission_id = r.mission_id)
+                     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8"
+                .to_owned(),
         },
         Aggregate {
             table: "observer_activity",

@@ -101,25 +101,48 @@ struct StationFigures {
     mission_problems: Vec<(String, String, i64)>,
 }
 
-/// The station figures as kept at write time: standing reports of the chosen forms. Under
-/// the other filters they stay so (counting stations under every filter reads every
-/// matching report, seconds at a million); the map and every count of reports follow them.
+/// The polling-station figures under the page's filters. Each station counts once, and
+/// only on the strength of reports that stand (neither dismissed nor a duplicate). Under
+/// the default filters (or a form only) they are the ones kept at write time; under any
+/// other filter they are counted from the station rows of the tallies.
 fn station_figures(
     conn: &rusqlite::Connection,
-    mission_id: i64,
+    query: &TallyQuery,
+    filter: &DashboardFilter,
     region: Option<&Region>,
     deepest: i64,
 ) -> Result<StationFigures, StoreError> {
+    let mission_id = query.mission_id;
     let region_id = region.map_or(0, |r| r.id);
+    if filter.stations_as_kept() {
+        return Ok(StationFigures {
+            coverage: tallies::coverage_here(conn, mission_id, region_id)?,
+            mission_coverage: tallies::coverage_here(conn, mission_id, 0)?,
+            child_coverage: tallies::coverage_by_child(conn, mission_id, region_id)?,
+            problems: match region {
+                Some(r) if r.depth == deepest => tallies::problems_at_station(conn, r.id)?,
+                _ => tallies::problems_here(conn, mission_id, region_id)?,
+            },
+            mission_problems: tallies::problems_here(conn, mission_id, 0)?,
+        });
+    }
+    let mut query = query.clone();
+    query.statuses = filter
+        .station_statuses()
+        .iter()
+        .map(|s| s.as_str().to_owned())
+        .collect();
+    let here = tallies::stations_counted(conn, &query, region)?;
+    let mission = match region {
+        Some(_) => tallies::stations_counted(conn, &query, None)?,
+        None => here.clone(),
+    };
     Ok(StationFigures {
-        coverage: tallies::coverage_here(conn, mission_id, region_id)?,
-        mission_coverage: tallies::coverage_here(conn, mission_id, 0)?,
-        child_coverage: tallies::coverage_by_child(conn, mission_id, region_id)?,
-        problems: match region {
-            Some(r) if r.depth == deepest => tallies::problems_at_station(conn, r.id)?,
-            _ => tallies::problems_here(conn, mission_id, region_id)?,
-        },
-        mission_problems: tallies::problems_here(conn, mission_id, 0)?,
+        coverage: here.here,
+        mission_coverage: mission.here,
+        child_coverage: here.children,
+        problems: here.problems,
+        mission_problems: mission.problems,
     })
 }
 
@@ -188,7 +211,7 @@ fn read_data(
             region.as_ref().map(|r| r.id),
             CHILDREN_LISTED,
         )?,
-        stations: station_figures(conn, mission_id, region.as_ref(), deepest)?,
+        stations: station_figures(conn, &query, filter, region.as_ref(), deepest)?,
         active: tallies::active_observers(conn, mission_id, region_id, now - 3600)?,
         silent,
         silent_total,
