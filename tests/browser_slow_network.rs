@@ -39,16 +39,7 @@ async fn filing_completes_over_slow_3g() {
     browser
         .fill_form(
             &[("arrival_time", common::an_hour_ago())],
-            &[
-                ("observers_access", "yes"),
-                ("boxes_sealed", "yes"),
-                ("kit_working", "yes"),
-                ("ink_checked", "yes"),
-                ("ink_applied", "yes"),
-                ("secrecy_respected", "yes"),
-                ("intimidation", "no"),
-                ("voting_assessment", "good"),
-            ],
+            &common::VOTING_FINE,
         )
         .await;
     c.find(Locator::Css("button.send"))

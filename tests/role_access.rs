@@ -77,17 +77,7 @@ async fn routes(app: &TestApp) -> Vec<Route> {
     let voting = app.count("SELECT id FROM forms WHERE key = 'voting'").await;
     // A report of the observer's own, for the routes that show one.
     let mut observer = app.signed_in("observer").await;
-    let answers = [
-        ("arrival_time", common::an_hour_ago()),
-        ("observers_access", "yes"),
-        ("boxes_sealed", "yes"),
-        ("kit_working", "yes"),
-        ("ink_checked", "yes"),
-        ("ink_applied", "yes"),
-        ("secrecy_respected", "yes"),
-        ("intimidation", "no"),
-        ("voting_assessment", "good"),
-    ];
+    let answers = common::voting_fine();
     let (form, filed) = observer.file("voting", station, &answers).await;
     let report = filed.location().trim_end_matches("/receipt").to_owned();
     let report_id = report.rsplit('/').next().expect("id").to_owned();
@@ -138,6 +128,8 @@ async fn routes(app: &TestApp) -> Vec<Route> {
         post(format!("/m/{m}/observer/file"), filing, OBSERVER),
         get(format!("{report}/receipt"), OBSERVER),
         get(format!("/m/{m}/observer/reports"), OBSERVER),
+        get(format!("/m/{m}/observer/offline.json"), OBSERVER),
+        get(format!("/m/{m}/observer/outbox/token"), OBSERVER),
         get(report.clone(), OBSERVER),
         post(
             format!("{report}/amendments"),
@@ -320,7 +312,7 @@ async fn every_route_checks_role_and_mission() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 38 * EVERYONE.len());
+    assert_eq!(checked, 40 * EVERYONE.len());
 }
 
 #[tokio::test]

@@ -1,9 +1,11 @@
-//! Who is on the other end of a request, for the sign-in throttle.
+//! Who is on the other end of a request: their address, for the sign-in throttle, and
+//! whether they read pages or JSON.
 
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
 
 use super::{AppState, Config};
 
@@ -77,5 +79,35 @@ mod tests {
             "192.0.2.1"
         );
         assert_eq!(network("192.0.2.1".parse().expect("ip")), "192.0.2.1");
+    }
+}
+
+/// What a client wants back: pages for a person's browser, JSON for a script such as the
+/// observer's outbox, which asks for nothing else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reply {
+    Page,
+    Json,
+}
+
+impl Reply {
+    pub fn of(headers: &HeaderMap) -> Reply {
+        let accept = headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if accept.contains("application/json") && !accept.contains("text/html") {
+            Reply::Json
+        } else {
+            Reply::Page
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Reply {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Reply::of(&parts.headers))
     }
 }

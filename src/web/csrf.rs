@@ -5,15 +5,17 @@
 //! an HMAC of a random nonce held in a cookie of its own: a nonce planted by someone else
 //! (from a sibling domain, say) is useless without the server's key.
 
+use axum::Json;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::Method;
+use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
+use super::client::Reply;
 use super::session::{CurrentUser, cookie};
 use super::{AppError, AppState};
 use crate::credentials::tokens_match;
@@ -128,6 +130,16 @@ pub async fn check(State(state): State<AppState>, request: Request, next: Next) 
         // A report form is never thrown away for a stale token: the observer gets every
         // answer back, to check and send again (nothing is filed without a valid token).
         if let Some(slug) = filing_mission(parts.uri.path()) {
+            if signed_in.is_none() && Reply::of(&parts.headers) == Reply::Json {
+                // The outbox keeps the report on the phone and asks the observer to sign
+                // in again: nothing to park on the server.
+                return (
+                    StatusCode::UNAUTHORIZED,
+                    Json(serde_json::json!({ "outcome": "signed_out",
+                        "message": "Sign in again to send the reports waiting on this phone." })),
+                )
+                    .into_response();
+            }
             if signed_in.is_some() {
                 let mut request = Request::from_parts(parts, Body::from(bytes));
                 request.extensions_mut().insert(StaleForm);

@@ -1,4 +1,5 @@
-//! One error type for every handler, and the pages (or JSON under `/api/`) it becomes.
+//! One error type for every handler, and the pages (or JSON, under `/api/` or for a
+//! client that asks only for JSON) it becomes.
 
 use askama::Template;
 use axum::Json;
@@ -189,10 +190,12 @@ struct ErrorTemplate {
     page: ErrorPage,
 }
 
-/// Turns every error status into a page: HTML for people, JSON under `/api/`. Responses
+/// Turns every error status into a page: HTML for people, JSON under `/api/` and for
+/// clients that ask only for JSON. Responses
 /// that already carry a page of their own (a form shown again with its errors) pass.
 pub async fn render_pages(request: Request, next: Next) -> Response {
-    let api = request.uri().path().starts_with("/api/");
+    let api = request.uri().path().starts_with("/api/")
+        || super::client::Reply::of(request.headers()) == super::client::Reply::Json;
     let response = next.run(request).await;
     let status = response.status();
     if !status.is_client_error() && !status.is_server_error() {

@@ -4,16 +4,17 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::Extension;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use axum::{Extension, Json};
 use rusqlite::Connection;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::client::Reply;
 use super::csrf::StaleForm;
 use super::form_view::{ANSWER_PREFIX, SectionView, sections};
 use super::member::{Member, ObserverArea};
@@ -293,6 +294,10 @@ struct FormTemplate {
     notice: Option<String>,
     sections: Vec<SectionView>,
     preview: bool,
+    /// A blank form: the outbox gives each report sent from it an id of its own (the page
+    /// may be the phone's copy). A form shown again keeps the id of the report it holds.
+    fresh: bool,
+    time_zone: String,
 }
 
 /// A form and the place it is filed for, checked to go together.
@@ -348,6 +353,7 @@ fn render_form(
 ) -> Response {
     let slug = &member.mission.slug;
     let definition = &context.form.definition;
+    let fresh = errors.is_empty() && observed_at_error.is_none() && notice.is_none();
     let template = FormTemplate {
         layout: member.layout(&definition.title),
         form_title: definition.title.clone(),
@@ -367,6 +373,8 @@ fn render_form(
         notice: notice.map(str::to_owned),
         sections: sections(definition, &typed.answers, errors),
         preview: false,
+        fresh,
+        time_zone: member.mission.time_zone.clone(),
     };
     page(status, &template)
 }
@@ -511,10 +519,47 @@ fn check_submission(
     }
 }
 
+/// A report filed (or found filed before) under its submission id, as the outbox reads it.
+#[derive(Serialize)]
+struct FiledReply<'a> {
+    outcome: &'static str,
+    id: &'a str,
+    reference: &'a str,
+    receipt: String,
+    /// A resend said something else than the report on file: those changes were not saved.
+    unsaved: bool,
+}
+
+/// A report not filed, and why: `invalid` answers to fix, or a `stale` token to renew.
+#[derive(Serialize)]
+struct NotFiledReply {
+    outcome: &'static str,
+    message: String,
+}
+
+/// The receipt of a filed report: the receipt page for a browser's form, JSON for the
+/// outbox, which keeps the reference on the phone.
+fn filed_reply(reply: Reply, slug: &str, receipt: &reports::Receipt, same: bool) -> Response {
+    let unsaved = if same { "" } else { "?unsaved=1" };
+    let href = format!("/m/{slug}/observer/reports/{}/receipt{unsaved}", receipt.id);
+    match reply {
+        Reply::Page => Redirect::to(&href).into_response(),
+        Reply::Json => Json(FiledReply {
+            outcome: "filed",
+            id: &receipt.id,
+            reference: &receipt.reference,
+            receipt: href,
+            unsaved: !same,
+        })
+        .into_response(),
+    }
+}
+
 async fn submit(
     State(state): State<AppState>,
     member: Member<ObserverArea>,
     stale: Option<Extension<StaleForm>>,
+    reply: Reply,
     StrictForm(fields): StrictForm,
 ) -> Result<Response, AppError> {
     let submission = match parse_submission(fields) {
@@ -549,18 +594,14 @@ async fn submit(
     let (context, checked) = match arrival {
         // A resend of a report already on disk (double tap, retry, outbox) gets its
         // receipt; if it says something else, the receipt says those changes were not saved.
-        Arrival::Filed { receipt, same } => {
-            let unsaved = if same { "" } else { "?unsaved=1" };
-            return Ok(Redirect::to(&format!(
-                "/m/{slug}/observer/reports/{}/receipt{unsaved}",
-                receipt.id
-            ))
-            .into_response());
-        }
+        Arrival::Filed { receipt, same } => return Ok(filed_reply(reply, &slug, &receipt, same)),
         Arrival::New { context, checked } => (context, checked),
     };
     if stale.is_some() {
         let notice = "This page had expired, so the report was not sent. Check your answers and send it again.";
+        if reply == Reply::Json {
+            return Ok(not_filed(StatusCode::FORBIDDEN, "stale", notice));
+        }
         let (errors, status) = (FieldErrors::default(), StatusCode::FORBIDDEN);
         return Ok(render_form(
             &member,
@@ -590,6 +631,14 @@ async fn submit(
                 _ => FieldErrors::default(),
             };
             let status = StatusCode::UNPROCESSABLE_ENTITY;
+            if reply == Reply::Json {
+                let count = errors.len() + usize::from(observed.is_err());
+                let message = match count {
+                    1 => "1 answer needs attention. Open the report to fix it.".to_owned(),
+                    n => format!("{n} answers need attention. Open the report to fix them."),
+                };
+                return Ok(not_filed(status, "invalid", &message));
+            }
             return Ok(render_form(
                 &member,
                 &context,
@@ -629,7 +678,15 @@ async fn submit(
     if receipt.new {
         tracing::info!(reference = %receipt.reference, form = %context.form.key, "report filed");
     }
-    Ok(receipt_redirect(&slug, &receipt.id))
+    Ok(filed_reply(reply, &slug, &receipt, true))
+}
+
+fn not_filed(status: StatusCode, outcome: &'static str, message: &str) -> Response {
+    let body = NotFiledReply {
+        outcome,
+        message: message.to_owned(),
+    };
+    (status, Json(body)).into_response()
 }
 
 /// A report form kept while its observer was signed out, filled in again for them.

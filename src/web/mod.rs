@@ -20,6 +20,7 @@ mod home;
 mod member;
 mod my_reports;
 mod observer;
+mod offline;
 mod password_workers;
 mod review;
 mod session;
@@ -150,6 +151,7 @@ pub fn app(state: AppState) -> Router {
     // once for all, and each handler's `Member<Area>` checks the role.
     let mission = Router::new()
         .merge(observer::routes())
+        .merge(offline::routes())
         .merge(filing::routes())
         .merge(my_reports::routes())
         .merge(forms::routes())

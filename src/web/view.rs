@@ -18,6 +18,16 @@ pub struct Layout {
     pub title: String,
     pub stylesheet: &'static str,
     pub nav: Option<Nav>,
+    /// The outbox script, on the observer's pages only.
+    pub outbox: Option<Outbox>,
+}
+
+/// The observer's outbox script and what it needs to know: where the observer's pages
+/// live, and whose reports it keeps.
+pub struct Outbox {
+    pub script: &'static str,
+    pub base: String,
+    pub user: i64,
 }
 
 /// The header of a signed-in page.
@@ -41,6 +51,7 @@ impl Layout {
             title: title.into(),
             stylesheet: assets::stylesheet_url(),
             nav: None,
+            outbox: None,
         }
     }
 
@@ -55,6 +66,7 @@ impl Layout {
                 mission_name: None,
                 links: Vec::new(),
             }),
+            outbox: None,
         }
     }
 
@@ -87,6 +99,13 @@ impl Layout {
         if let Some(nav) = layout.nav.as_mut() {
             nav.mission_name = Some(mission_name.to_owned());
             nav.links = links;
+        }
+        if here == Area::Observer {
+            layout.outbox = Some(Outbox {
+                script: assets::outbox_script_url(),
+                base: area_path(mission_slug, Area::Observer),
+                user: user.user_id,
+            });
         }
         layout
     }

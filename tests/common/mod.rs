@@ -162,6 +162,7 @@ impl TestApp {
             router: self.router.clone(),
             cookies: BTreeMap::new(),
             address: None,
+            headers: Vec::new(),
         }
     }
 
@@ -307,6 +308,8 @@ pub struct Browser {
     pub cookies: BTreeMap<String, String>,
     /// Sent as X-Forwarded-For, for apps configured to trust it.
     pub address: Option<String>,
+    /// Sent with every request, as a script's fetch would (Accept, X-CSRF-Token).
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl Browser {
@@ -357,6 +360,9 @@ impl Browser {
         }
         if let Some(address) = &self.address {
             request = request.header("x-forwarded-for", address);
+        }
+        for (name, value) in &self.headers {
+            request = request.header(*name, value);
         }
         let body = match body {
             Some(bytes) => {
@@ -489,6 +495,25 @@ pub fn hidden_href(html: &str, text: &str) -> Option<String> {
 
 fn leak(text: String) -> &'static str {
     Box::leak(text.into_boxed_str())
+}
+
+/// The demo Voting checklist's answers with nothing wrong, but for the arrival time.
+pub const VOTING_FINE: [(&str, &str); 8] = [
+    ("observers_access", "yes"),
+    ("boxes_sealed", "yes"),
+    ("kit_working", "yes"),
+    ("ink_checked", "yes"),
+    ("ink_applied", "yes"),
+    ("secrecy_respected", "yes"),
+    ("intimidation", "no"),
+    ("voting_assessment", "good"),
+];
+
+/// A whole Voting checklist with no problem, observed an hour ago.
+pub fn voting_fine() -> Vec<(&'static str, &'static str)> {
+    let mut answers = vec![("arrival_time", an_hour_ago())];
+    answers.extend(VOTING_FINE);
+    answers
 }
 
 /// A time an hour ago in the test mission's time zone, as a date-time field holds it:

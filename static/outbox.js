@@ -1,0 +1,330 @@
+// The observer's outbox. A report sent from a form is first kept on the phone (IndexedDB,
+// which survives closing the browser and restarting the phone) under its submission id,
+// then sent; while the network is away it waits and is sent when the network returns, or
+// when the observer taps "Send now". The server files a submission id once, so a report
+// sent twice (a lost reply, two tabs) is stored once. Without this script the forms post
+// as plain HTML forms, exactly as before.
+(function () {
+  'use strict';
+  var script = document.currentScript || document.querySelector('script[data-base]');
+  if (!script || !window.indexedDB || !window.fetch || !window.Promise) return;
+  var base = script.getAttribute('data-base');
+  var user = script.getAttribute('data-user');
+  var RETRY_MS = 30000;
+  var SEND_TIMEOUT_MS = 45000;
+  var state = { signedOut: false, sending: false, note: '' };
+
+  if ('serviceWorker' in navigator) {
+    navigator.serviceWorker.register('/sw.js', { scope: base }).then(function (r) {
+      // Pages change with the forms and assignments: each visit online refreshes them.
+      if (r.active) r.active.postMessage('keep-pages');
+    }, function () {});
+  }
+  if (navigator.storage && navigator.storage.persist) navigator.storage.persist();
+
+  // ----- the store -----
+
+  function open() {
+    return new Promise(function (resolve, reject) {
+      var request = indexedDB.open('fieldreport-outbox', 1);
+      request.onupgradeneeded = function () {
+        request.result.createObjectStore('waiting', { keyPath: 'id' });
+        request.result.createObjectStore('sent', { keyPath: 'id' });
+      };
+      request.onsuccess = function () { resolve(request.result); };
+      request.onerror = function () { reject(request.error); };
+    });
+  }
+
+  function run(storeName, mode, work) {
+    return open().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var tx = db.transaction(storeName, mode);
+        var result = work(tx.objectStore(storeName));
+        tx.oncomplete = function () { db.close(); resolve(result && result.result); };
+        tx.onerror = tx.onabort = function () { db.close(); reject(tx.error); };
+      });
+    });
+  }
+
+  function all(storeName) {
+    return run(storeName, 'readonly', function (s) { return s.getAll(); }).then(function (items) {
+      return (items || []).filter(function (i) { return i.base === base; });
+    });
+  }
+  function put(storeName, item) { return run(storeName, 'readwrite', function (s) { s.put(item); }); }
+  function remove(storeName, id) { return run(storeName, 'readwrite', function (s) { s['delete'](id); }); }
+
+  // ----- sending -----
+
+  function withTimeout(promise) {
+    return Promise.race([promise, new Promise(function (_, reject) {
+      setTimeout(function () { reject(new Error('timeout')); }, SEND_TIMEOUT_MS);
+    })]);
+  }
+
+  // A fresh form token for the signed-in observer, or null when nobody is signed in.
+  function token() {
+    return withTimeout(fetch(base + '/outbox/token', {
+      credentials: 'same-origin', redirect: 'manual', headers: { Accept: 'application/json' }
+    })).then(function (r) {
+      if (r.type === 'opaqueredirect' || r.status === 401 || r.status === 403) return null;
+      if (!r.ok) throw new Error('token ' + r.status);
+      return r.json();
+    });
+  }
+
+  function post(item, csrf) {
+    return withTimeout(fetch(item.action, {
+      method: 'POST', credentials: 'same-origin', redirect: 'manual',
+      headers: {
+        Accept: 'application/json',
+        'Content-Type': 'application/x-www-form-urlencoded',
+        'X-CSRF-Token': csrf
+      },
+      body: item.body
+    })).then(function (r) {
+      if (r.type === 'opaqueredirect') return { outcome: 'signed_out' };
+      return r.json().then(function (json) {
+        if (json.outcome) return json;
+        if (r.status >= 500 || r.status === 429) return { outcome: 'later' };
+        return { outcome: 'refused', message: (json.error && json.error.message) || 'The server refused this report.' };
+      }, function () { return { outcome: 'later' }; });
+    });
+  }
+
+  // Sends every report of this observer that waits; stops at the first network failure.
+  function sendAll() {
+    if (state.sending) return Promise.resolve();
+    state.sending = true;
+    return all('waiting').then(function (items) {
+      var mine = items.filter(function (i) { return i.user === user && i.state === 'waiting'; });
+      if (!mine.length) return;
+      return token().then(function (t) {
+        if (!t || String(t.user) !== user) { state.signedOut = true; return; }
+        state.signedOut = false;
+        var chain = Promise.resolve(true);
+        mine.forEach(function (item) {
+          chain = chain.then(function (going) { return going && sendOne(item, t.token); });
+        });
+        return chain;
+      });
+    }).then(function () { state.note = ''; }, function () {
+      state.note = 'No network: the reports wait on this phone and go when it returns.';
+    }).then(function () { state.sending = false; return render(); });
+  }
+
+  // Sends one report, renewing a stale token once: the server's reply.
+  function deliver(item, csrf) {
+    return post(item, csrf).then(function (reply) {
+      if (reply.outcome !== 'stale') return reply;
+      return token().then(function (t) { return t ? post(item, t.token) : { outcome: 'signed_out' }; });
+    });
+  }
+
+  // What a reply means for the copy on the phone; resolves true to go on with the next.
+  function settle(item, reply) {
+    if (reply.outcome === 'filed') {
+      return put('sent', {
+        id: item.id, base: base, reference: reply.reference, receipt: reply.receipt,
+        title: item.title, place: item.place, sentAt: Date.now()
+      }).then(function () { return remove('waiting', item.id); }).then(function () { return true; });
+    }
+    if (reply.outcome === 'signed_out') { state.signedOut = true; return Promise.resolve(false); }
+    if (reply.outcome === 'invalid' || reply.outcome === 'refused') {
+      item.state = reply.outcome;
+      item.message = reply.message;
+      return put('waiting', item).then(function () { return true; });
+    }
+    return Promise.resolve(false);
+  }
+
+  function sendOne(item, csrf) {
+    return deliver(item, csrf).then(function (reply) { return settle(item, reply); });
+  }
+
+  // ----- what the observer sees -----
+
+  function element(tag, text, className) {
+    var e = document.createElement(tag);
+    if (text) e.textContent = text;
+    if (className) e.className = className;
+    return e;
+  }
+
+  function render() {
+    return Promise.all([all('waiting'), all('sent')]).then(function (lists) {
+      var waiting = lists[0];
+      var sent = lists[1].sort(function (a, b) { return b.sentAt - a.sentAt; }).slice(0, 5);
+      var box = document.getElementById('outbox');
+      if (!box) {
+        box = element('section', '', 'outbox');
+        box.id = 'outbox';
+        box.setAttribute('role', 'status');
+        box.setAttribute('aria-live', 'polite');
+        var main = document.querySelector('main');
+        if (!main) return;
+        main.insertBefore(box, main.firstChild);
+      }
+      box.textContent = '';
+      var onHome = document.body.contains(document.querySelector('ul.buttons'));
+      if (!waiting.length && !(onHome && sent.length)) { box.hidden = true; return; }
+      box.hidden = false;
+      if (waiting.length) {
+        var count = waiting.length === 1 ? '1 report waiting to send' : waiting.length + ' reports waiting to send';
+        box.appendChild(element('h2', count));
+        var note = state.note || (navigator.onLine === false
+          ? 'No network: the reports wait on this phone and go when it returns.' : '');
+        if (note) box.appendChild(element('p', note, 'muted'));
+        if (state.signedOut) {
+          var again = element('a', 'Sign in again to send them', 'button');
+          again.href = '/login?next=' + encodeURIComponent(base);
+          box.appendChild(again);
+        } else {
+          var now = element('button', 'Send now', 'send-now');
+          now.type = 'button';
+          now.disabled = state.sending;
+          now.addEventListener('click', function () { sendAll(); });
+          box.appendChild(now);
+        }
+        var list = element('ul', '', 'plain');
+        waiting.forEach(function (item) { list.appendChild(line(item)); });
+        box.appendChild(list);
+      }
+      if (sent.length && onHome) {
+        box.appendChild(element('h2', 'Sent from this phone'));
+        var done = element('ul', '', 'plain');
+        sent.forEach(function (s) {
+          var li = element('li');
+          var a = element('a', s.reference);
+          a.href = s.receipt;
+          li.appendChild(a);
+          li.appendChild(document.createTextNode(' · ' + s.title + ' · ' + s.place));
+          done.appendChild(li);
+        });
+        box.appendChild(done);
+      }
+    });
+  }
+
+  function line(item) {
+    var li = element('li', item.title + ' · ' + item.place + ' · kept ' + new Date(item.savedAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
+    if (item.state === 'invalid' || item.state === 'refused') {
+      li.appendChild(element('p', item.message, 'field-error'));
+      var fix = element('button', item.state === 'invalid' ? 'Open to fix' : 'Remove from this phone', 'secondary');
+      fix.type = 'button';
+      fix.addEventListener('click', function () {
+        if (item.state === 'invalid') return openToFix(item);
+        if (window.confirm('Remove this report from the phone? It was not filed.')) {
+          remove('waiting', item.id).then(render);
+        }
+      });
+      li.appendChild(fix);
+    }
+    return li;
+  }
+
+  // Posts the kept report as the plain form would: the server shows it with each answer
+  // to fix beside its question, under the same submission id.
+  function openToFix(item) {
+    token().then(function (t) {
+      if (!t) { state.signedOut = true; return render(); }
+      var form = element('form');
+      form.method = 'post';
+      form.action = item.action;
+      var fields = new URLSearchParams(item.body);
+      fields.set('_csrf', t.token);
+      fields.forEach(function (value, name) {
+        var input = element('input');
+        input.type = 'hidden';
+        input.name = name;
+        input.value = value;
+        form.appendChild(input);
+      });
+      document.body.appendChild(form);
+      form.submit();
+    }, function () {
+      state.note = 'No network: connect to open the report.';
+      render();
+    });
+  }
+
+  // ----- the report form -----
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 15) | 64;
+    b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join('');
+    return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
+  }
+
+  // The current time in the mission's time zone as the time field writes it.
+  function nowIn(zone) {
+    try {
+      var parts = {};
+      new Intl.DateTimeFormat('en-GB', {
+        timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit',
+        hour: '2-digit', minute: '2-digit', hourCycle: 'h23'
+      }).formatToParts(new Date()).forEach(function (p) { parts[p.type] = p.value; });
+      return parts.year + '-' + parts.month + '-' + parts.day + 'T' + parts.hour + ':' + parts.minute;
+    } catch (e) { return null; }
+  }
+
+  var form = document.querySelector('form[data-outbox]');
+  if (form) {
+    if (form.hasAttribute('data-new')) {
+      // A blank form may come from the phone's copy of the page: each report gets an id
+      // of its own and the time of now.
+      form.elements.submission_id.value = uuid();
+      var time = nowIn(form.getAttribute('data-zone'));
+      if (time && form.elements.observed_at) form.elements.observed_at.value = time;
+    }
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      var fields = new URLSearchParams(new FormData(form));
+      fields['delete']('_csrf');
+      var item = {
+        id: form.elements.submission_id.value, base: base, user: user, state: 'waiting',
+        action: form.action, body: fields.toString(), savedAt: Date.now(),
+        title: form.getAttribute('data-title'), place: form.getAttribute('data-place')
+      };
+      var button = form.querySelector('button[type=submit]');
+      if (button) button.disabled = true;
+      put('waiting', item).then(function () {
+        return token().then(function (t) { return t ? deliver(item, t.token) : { outcome: 'signed_out' }; });
+      }).then(function (reply) {
+        if (reply.outcome === 'later') return kept(false);
+        return settle(item, reply).then(function () {
+          if (reply.outcome === 'filed') return window.location.assign(reply.receipt);
+          // The server shows the answers to fix (or why it refuses the report), as it would
+          // to the plain form; the copy waits on the phone until it is sent.
+          if (reply.outcome === 'invalid' || reply.outcome === 'refused') return form.submit();
+          return kept(reply.outcome === 'signed_out');
+        });
+      }, function () { return kept(false); });
+
+      function kept(signedOut) {
+        state.signedOut = signedOut;
+        state.note = signedOut ? '' : 'No network: kept on this phone. It will be sent when the network returns.';
+        if (navigator.serviceWorker && navigator.serviceWorker.controller) {
+          window.location.assign(base);
+          return;
+        }
+        // No copy of the other pages on this phone: stay, ready for the next report.
+        form.reset();
+        form.elements.submission_id.value = uuid();
+        var time = nowIn(form.getAttribute('data-zone'));
+        if (time && form.elements.observed_at) form.elements.observed_at.value = time;
+        if (button) button.disabled = false;
+        window.scrollTo(0, 0);
+        return render();
+      }
+    });
+  }
+
+  window.addEventListener('online', sendAll);
+  setInterval(function () { if (navigator.onLine !== false) sendAll(); }, RETRY_MS);
+  render().then(function () { if (navigator.onLine !== false) sendAll(); });
+})();
