@@ -7,8 +7,9 @@
 //!
 //! Missing files are generated first with `fieldreport demo --stations 40000 --reports N
 //! --no-serve` (about ten minutes for a million reports on two cores); later runs reuse
-//! them. Each view is asked for `--runs` times in turn over loopback HTTP by one client,
-//! after one request to warm it; medians and 90th percentiles are printed.
+//! them. Both servers run at once; each view is asked for `--runs` times over loopback HTTP
+//! by one client, of one server then the other in turn, after one request to warm it;
+//! medians and 90th percentiles are printed.
 
 mod support;
 
@@ -53,8 +54,19 @@ fn main() {
         prepare(db);
     }
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let small_run = runtime.block_on(measure(&binary, &small, runs));
-    let large_run = runtime.block_on(measure(&binary, &large, runs));
+    let (small_run, large_run) = runtime.block_on(async {
+        let mut small = Side::start(&binary, &small).await;
+        let mut large = Side::start(&binary, &large).await;
+        // Each view is asked of one server then the other, turn by turn: both sizes see
+        // the same moments of a noisy machine.
+        for _ in 0..runs {
+            for i in 0..small.views.len() {
+                small.time(i).await;
+                large.time(i).await;
+            }
+        }
+        (small.finish(), large.finish())
+    });
 
     println!("{runs} requests per view, one client, loopback HTTP/1.1; milliseconds");
     println!(
@@ -136,117 +148,149 @@ struct Measured {
     views: Vec<(String, Vec<Duration>)>,
 }
 
-async fn measure(binary: &Path, db: &Path, runs: usize) -> Measured {
-    let (reports, county, ward, day) = {
-        let store = Store::open(db, OpenMode::MustExist).expect("open");
-        store
-            .read_blocking(|c| {
-                let mission = missions::by_slug(c, fieldreport::demo::SLUG)?;
-                let reports: i64 = c.query_row("SELECT count(*) FROM reports", [], |r| r.get(0))?;
-                let county = regions::by_code(c, mission.id, 1, "047")?.id;
-                let ward = regions::by_code(c, mission.id, 3, "1427")?.id;
-                Ok((reports, county, ward, mission.election_date))
-            })
-            .expect("figures")
-    };
-    let mut serve = Command::new(binary);
-    serve
-        .args([
-            "serve",
-            "--db",
-            db.to_str().expect("utf-8 path"),
-            "--listen",
-            "127.0.0.1:0",
-        ])
-        .env("RUST_LOG", "warn");
-    let started = Instant::now();
-    let server = start(serve, "fieldreport is listening on ");
-    let base = format!("http://{}", server.address);
-    let http = client();
-    loop {
-        if let Ok(r) = http.get(format!("{base}/api/health")).send().await {
-            if r.status().is_success() {
-                break;
+/// One server under measure: its process, a signed-in client, the views to ask for and
+/// the times taken so far.
+struct Side {
+    server: support::Server,
+    http: reqwest::Client,
+    cookie: String,
+    reports: i64,
+    cold_start: Duration,
+    first_page: Duration,
+    views: Vec<(String, String)>,
+    timings: Vec<Vec<Duration>>,
+}
+
+impl Side {
+    async fn start(binary: &Path, db: &Path) -> Side {
+        let (reports, county, ward, day) = {
+            let store = Store::open(db, OpenMode::MustExist).expect("open");
+            store
+                .read_blocking(|c| {
+                    let mission = missions::by_slug(c, fieldreport::demo::SLUG)?;
+                    let reports: i64 =
+                        c.query_row("SELECT count(*) FROM reports", [], |r| r.get(0))?;
+                    let county = regions::by_code(c, mission.id, 1, "047")?.id;
+                    let ward = regions::by_code(c, mission.id, 3, "1427")?.id;
+                    Ok((reports, county, ward, mission.election_date))
+                })
+                .expect("figures")
+        };
+        let mut serve = Command::new(binary);
+        serve
+            .args([
+                "serve",
+                "--db",
+                db.to_str().expect("utf-8 path"),
+                "--listen",
+                "127.0.0.1:0",
+            ])
+            .env("RUST_LOG", "warn");
+        let started = Instant::now();
+        let server = start(serve, "fieldreport is listening on ");
+        let base = format!("http://{}", server.address);
+        let http = client();
+        loop {
+            if let Ok(r) = http.get(format!("{base}/api/health")).send().await {
+                if r.status().is_success() {
+                    break;
+                }
             }
+            tokio::time::sleep(Duration::from_millis(5)).await;
         }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    let cold_start = started.elapsed();
-    let cookie = sign_in(&http, &base, LEAD, PASSWORD).await;
-    let dashboard = format!("{base}/m/{}/overview", fieldreport::demo::SLUG);
-    let queue = format!("{base}/m/{}/review", fieldreport::demo::SLUG);
-    let first = Instant::now();
-    get(&http, &dashboard, &cookie).await;
-    let first_page = first.elapsed();
-    let views = [
-        ("whole country".to_owned(), dashboard.clone()),
-        (
-            "one county (Nairobi)".to_owned(),
-            format!("{dashboard}?region={county}"),
-        ),
-        ("one ward".to_owned(), format!("{dashboard}?region={ward}")),
-        (
-            "whole country, voting only".to_owned(),
-            format!("{dashboard}?form=voting"),
-        ),
-        (
-            "whole country, verified only".to_owned(),
-            format!("{dashboard}?status=verified"),
-        ),
-        (
-            "whole country, polling day 06:00-18:00".to_owned(),
-            format!("{dashboard}?from={day}T06:00&to={day}T18:00"),
-        ),
-        (
-            "one county, critical only".to_owned(),
-            format!("{dashboard}?region={county}&severity=critical"),
-        ),
-        (
-            "county, incidents, polling day".to_owned(),
-            format!("{dashboard}?region={county}&form=incident&from={day}T00:00&to={day}T23:00"),
-        ),
-        (
-            "map of the whole country".to_owned(),
-            format!("{dashboard}/map.svg"),
-        ),
-        (
-            "map of one county".to_owned(),
-            format!("{dashboard}/map.svg?region={county}"),
-        ),
-        (
-            "map of the whole country, critical only".to_owned(),
-            format!("{dashboard}/map.svg?severity=critical"),
-        ),
-        ("review queue, first page".to_owned(), queue.clone()),
-        (
-            "review queue, one county".to_owned(),
-            format!("{queue}?region={county}"),
-        ),
-        (
-            "review queue, critical and received".to_owned(),
-            format!("{queue}?severity=critical&status=received"),
-        ),
-    ];
-    let mut timings: Vec<(String, Vec<Duration>)> = views
-        .iter()
-        .map(|(name, _)| (name.clone(), Vec::new()))
-        .collect();
-    for (_, url) in &views {
-        get(&http, url, &cookie).await;
-    }
-    for _ in 0..runs {
-        for (i, (_, url)) in views.iter().enumerate() {
-            let sent = Instant::now();
+        let cold_start = started.elapsed();
+        let cookie = sign_in(&http, &base, LEAD, PASSWORD).await;
+        let dashboard = format!("{base}/m/{}/overview", fieldreport::demo::SLUG);
+        let queue = format!("{base}/m/{}/review", fieldreport::demo::SLUG);
+        let first = Instant::now();
+        get(&http, &dashboard, &cookie).await;
+        let first_page = first.elapsed();
+        let views = [
+            ("whole country".to_owned(), dashboard.clone()),
+            (
+                "one county (Nairobi)".to_owned(),
+                format!("{dashboard}?region={county}"),
+            ),
+            ("one ward".to_owned(), format!("{dashboard}?region={ward}")),
+            (
+                "whole country, voting only".to_owned(),
+                format!("{dashboard}?form=voting"),
+            ),
+            (
+                "whole country, verified only".to_owned(),
+                format!("{dashboard}?status=verified"),
+            ),
+            (
+                "whole country, polling day 06:00-18:00".to_owned(),
+                format!("{dashboard}?from={day}T06:00&to={day}T18:00"),
+            ),
+            (
+                "one county, critical only".to_owned(),
+                format!("{dashboard}?region={county}&severity=critical"),
+            ),
+            (
+                "county, incidents, polling day".to_owned(),
+                format!(
+                    "{dashboard}?region={county}&form=incident&from={day}T00:00&to={day}T23:00"
+                ),
+            ),
+            (
+                "map of the whole country".to_owned(),
+                format!("{dashboard}/map.svg"),
+            ),
+            (
+                "map of one county".to_owned(),
+                format!("{dashboard}/map.svg?region={county}"),
+            ),
+            (
+                "map of the whole country, critical only".to_owned(),
+                format!("{dashboard}/map.svg?severity=critical"),
+            ),
+            ("review queue, first page".to_owned(), queue.clone()),
+            (
+                "review queue, one county".to_owned(),
+                format!("{queue}?region={county}"),
+            ),
+            (
+                "review queue, critical and received".to_owned(),
+                format!("{queue}?severity=critical&status=received"),
+            ),
+        ];
+        for (_, url) in &views {
             get(&http, url, &cookie).await;
-            timings[i].1.push(sent.elapsed());
+        }
+        Side {
+            timings: vec![Vec::new(); views.len()],
+            views: views.to_vec(),
+            server,
+            http,
+            cookie,
+            reports,
+            cold_start,
+            first_page,
         }
     }
-    Measured {
-        reports,
-        cold_start,
-        first_page,
-        peak_mib: server.peak_rss_mib(),
-        views: timings,
+
+    /// Asks for view `i` once and keeps the time it took.
+    async fn time(&mut self, i: usize) {
+        let sent = Instant::now();
+        get(&self.http, &self.views[i].1, &self.cookie).await;
+        self.timings[i].push(sent.elapsed());
+    }
+
+    fn finish(self) -> Measured {
+        Measured {
+            reports: self.reports,
+            cold_start: self.cold_start,
+            first_page: self.first_page,
+            peak_mib: self.server.peak_rss_mib(),
+            views: self
+                .views
+                .into_iter()
+                .map(|(name, _)| name)
+                .zip(self.timings)
+                .collect(),
+        }
     }
 }
 

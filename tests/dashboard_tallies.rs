@@ -226,6 +226,10 @@ async fn aggregate_dump(app: &TestApp) -> String {
            UNION ALL SELECT 'C ' || region_id || ' ' || form_key || ' ' || stations FROM region_coverage WHERE stations <> 0
            UNION ALL SELECT 'P ' || station_id || ' ' || form_key || ' ' || question || ' ' || reports FROM station_problems WHERE reports <> 0
            UNION ALL SELECT 'Q ' || region_id || ' ' || form_key || ' ' || question || ' ' || stations FROM region_problems WHERE stations <> 0
+           UNION ALL SELECT 'V ' || region_id || ' ' || form_id || ' ' || severity || ' ' || status || ' ' || reports || ' ' || problem_reports
+             FROM tally_severities WHERE reports <> 0
+           UNION ALL SELECT 'W ' || region_id || ' ' || hour || ' ' || status || ' ' || reports
+             FROM tally_hour_statuses WHERE reports <> 0
            UNION ALL SELECT 'X ' || station_id || ' ' || form_id || ' ' || question || ' ' || hour || ' ' || category || ' ' || severity || ' ' || status || ' ' || reports
              FROM station_problem_hours WHERE reports <> 0
            UNION ALL SELECT 'O ' || observer_id || ' ' || reports || ' ' || last_at FROM observer_activity

@@ -113,6 +113,7 @@ pub fn by_status(
     query: &TallyQuery,
 ) -> Result<Vec<(String, i64, i64)>, StoreError> {
     let (table, clause, mut values) = filters(query);
+    let table = without_categories(query).unwrap_or(table);
     values.push(Sql::Integer(query.region_id));
     let sql = format!(
         "SELECT t.status, sum(t.reports), sum(t.problem_reports)
@@ -130,6 +131,7 @@ pub fn by_status(
 /// The reports of each region directly under the one looked at, by kind and severity.
 pub fn by_child(conn: &Connection, query: &TallyQuery) -> Result<Vec<Tally>, StoreError> {
     let (table, clause, filter_values) = filters(query);
+    let table = without_categories(query).unwrap_or(table);
     let (children, value) = regions::children_condition(parent(query));
     // The children's condition names its parameters ?1 and ?2 and comes first in the
     // text: SQLite numbers each plain `?` after it from 3 on, in the filters' order.
@@ -155,6 +157,12 @@ pub fn by_child(conn: &Connection, query: &TallyQuery) -> Result<Vec<Tally>, Sto
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// The narrow tally without incident categories (a fraction of the rows) when the query
+/// neither chooses categories nor a time window.
+fn without_categories(query: &TallyQuery) -> Option<&'static str> {
+    (query.categories.is_empty() && query.hours.is_none()).then_some("tally_severities")
+}
+
 /// The region whose children are listed: `None` for the top level.
 fn parent(query: &TallyQuery) -> Option<i64> {
     (query.region_id != 0).then_some(query.region_id)
@@ -168,9 +176,17 @@ pub fn hourly(conn: &Connection, query: &TallyQuery) -> Result<Vec<(i64, i64)>, 
     query.hours = Some(hours);
     let (table, clause, mut values) = filters(&query);
     values.push(Sql::Integer(query.region_id));
+    // With no form, category or severity chosen, hours by status are all it takes: a
+    // row per hour and status rather than per every combination of them.
+    let by_status_only =
+        query.form_keys.is_empty() && query.categories.is_empty() && query.severities.is_empty();
+    let from = if by_status_only {
+        "tally_hour_statuses t".to_owned()
+    } else {
+        format!("{table} t JOIN forms f ON f.id = t.form_id")
+    };
     let sql = format!(
-        "SELECT t.hour, sum(t.reports)
-         FROM {table} t JOIN forms f ON f.id = t.form_id
+        "SELECT t.hour, sum(t.reports) FROM {from}
          WHERE {clause} AND t.region_id = ?
          GROUP BY 1 HAVING sum(t.reports) <> 0 ORDER BY 1"
     );

@@ -15,13 +15,14 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_review_and_findings.sql"),
     include_str!("migrations/0005_tallies.sql"),
     include_str!("migrations/0006_station_problem_hours.sql"),
+    include_str!("migrations/0007_narrow_tallies.sql"),
 ];
 
 /// The version after which every aggregate the dashboard reads exists: reaching it counts
 /// the reports already filed (problems are derived from answers, which takes Rust). A
 /// database already past 0005 is recounted whole: simpler than filling one table, and the
 /// same code that `fieldreport verify --repair-tallies` runs.
-const TALLIES_VERSION: usize = 6;
+const TALLIES_VERSION: usize = 7;
 
 /// Brings the database up to the newest schema. Refuses a database made by a newer
 /// fieldreport rather than guess at its shape.

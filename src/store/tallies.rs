@@ -1,6 +1,6 @@
 //! The dashboard's aggregates: how they are recounted from the reports, and checked.
 //!
-//! Triggers (migrations 0005, 0006) keep them up to date with every write. This module holds the
+//! Triggers (migrations 0005 to 0007) keep them up to date with every write. This module holds the
 //! other way to the same numbers, a direct count over the reports, written independently
 //! of the triggers: `check` compares the two and `rebuild` replaces the kept aggregates
 //! with the direct count.
@@ -74,6 +74,27 @@ fn aggregates() -> Vec<Aggregate> {
                         count(*), sum(r.problem_count > 0)
                  FROM reports r JOIN {PLACES} p ON p.region_id = r.region_id
                  GROUP BY 1, 2, 3, 4, 5, 6, 7"
+            ),
+        },
+        Aggregate {
+            table: "tally_severities",
+            keys: "mission_id, region_id, form_id, severity, status",
+            counts: "reports, problem_reports",
+            direct: format!(
+                "SELECT r.mission_id, p.place, r.form_id, coalesce(r.severity, 0), r.status,
+                        count(*), sum(r.problem_count > 0)
+                 FROM reports r JOIN {PLACES} p ON p.region_id = r.region_id
+                 GROUP BY 1, 2, 3, 4, 5"
+            ),
+        },
+        Aggregate {
+            table: "tally_hour_statuses",
+            keys: "mission_id, region_id, hour, status",
+            counts: "reports",
+            direct: format!(
+                "SELECT r.mission_id, p.place, r.received_at / 3600, r.status, count(*)
+                 FROM reports r JOIN {PLACES} p ON p.region_id = r.region_id
+                 GROUP BY 1, 2, 3, 4"
             ),
         },
         Aggregate {
