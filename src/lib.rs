@@ -8,6 +8,7 @@ pub mod cli;
 pub mod credentials;
 pub mod demo;
 pub mod domain;
+pub mod i18n;
 pub mod server;
 pub mod store;
 pub mod web;

@@ -13,6 +13,14 @@
   var RETRY_MS = 30000;
   var SEND_TIMEOUT_MS = 45000;
   var state = { signedOut: false, sending: false, note: '' };
+  // The page's texts in its language (src/i18n, keys under `outbox.`).
+  var text = {};
+  try { text = JSON.parse(script.getAttribute('data-text') || '{}'); } catch (e) { text = {}; }
+  function t(key) { return text[key] || key; }
+  function count(key, n) {
+    var one = text.lang === 'fr' ? n <= 1 : n === 1;
+    return t(key + (one ? '.one' : '.other')).replace('{n}', n);
+  }
 
   if ('serviceWorker' in navigator) {
     navigator.serviceWorker.register('/sw.js', { scope: base }).then(function (r) {
@@ -88,7 +96,7 @@
       return r.json().then(function (json) {
         if (json.outcome) return json;
         if (r.status >= 500 || r.status === 429) return { outcome: 'later' };
-        return { outcome: 'refused', message: (json.error && json.error.message) || 'The server refused this report.' };
+        return { outcome: 'refused', message: (json.error && json.error.message) || t('refused') };
       }, function () { return { outcome: 'later' }; });
     });
   }
@@ -110,7 +118,7 @@
         return chain;
       });
     }).then(function () { state.note = ''; }, function () {
-      state.note = 'No network: the reports wait on this phone and go when it returns.';
+      state.note = t('no_network');
     }).then(function () { state.sending = false; return render(); });
   }
 
@@ -171,17 +179,15 @@
       if (!waiting.length && !(onHome && sent.length)) { box.hidden = true; return; }
       box.hidden = false;
       if (waiting.length) {
-        var count = waiting.length === 1 ? '1 report waiting to send' : waiting.length + ' reports waiting to send';
-        box.appendChild(element('h2', count));
-        var note = state.note || (navigator.onLine === false
-          ? 'No network: the reports wait on this phone and go when it returns.' : '');
+        box.appendChild(element('h2', count('waiting', waiting.length)));
+        var note = state.note || (navigator.onLine === false ? t('no_network') : '');
         if (note) box.appendChild(element('p', note, 'muted'));
         if (state.signedOut) {
-          var again = element('a', 'Sign in again to send them', 'button');
+          var again = element('a', t('sign_in_again'), 'button');
           again.href = '/login?next=' + encodeURIComponent(base);
           box.appendChild(again);
         } else {
-          var now = element('button', 'Send now', 'send-now');
+          var now = element('button', t('send_now'), 'send-now');
           now.type = 'button';
           now.disabled = state.sending;
           now.addEventListener('click', function () { sendAll(); });
@@ -192,7 +198,7 @@
         box.appendChild(list);
       }
       if (sent.length && onHome) {
-        box.appendChild(element('h2', 'Sent from this phone'));
+        box.appendChild(element('h2', t('sent')));
         var done = element('ul', '', 'plain');
         sent.forEach(function (s) {
           var li = element('li');
@@ -208,14 +214,15 @@
   }
 
   function line(item) {
-    var li = element('li', item.title + ' · ' + item.place + ' · kept ' + new Date(item.savedAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
+    var time = new Date(item.savedAt).toLocaleTimeString(text.lang || [], { hour: '2-digit', minute: '2-digit' });
+    var li = element('li', item.title + ' · ' + item.place + ' · ' + t('kept_at').replace('{time}', time));
     if (item.state === 'invalid' || item.state === 'refused') {
       li.appendChild(element('p', item.message, 'field-error'));
-      var fix = element('button', item.state === 'invalid' ? 'Open to fix' : 'Remove from this phone', 'secondary');
+      var fix = element('button', t(item.state === 'invalid' ? 'open_to_fix' : 'remove'), 'secondary');
       fix.type = 'button';
       fix.addEventListener('click', function () {
         if (item.state === 'invalid') return openToFix(item);
-        if (window.confirm('Remove this report from the phone? It was not filed.')) {
+        if (window.confirm(t('remove_confirm'))) {
           remove('waiting', item.id).then(render);
         }
       });
@@ -244,7 +251,7 @@
       document.body.appendChild(form);
       form.submit();
     }, function () {
-      state.note = 'No network: connect to open the report.';
+      state.note = t('connect_to_open');
       render();
     });
   }
@@ -307,7 +314,7 @@
 
       function kept(signedOut) {
         state.signedOut = signedOut;
-        state.note = signedOut ? '' : 'No network: kept on this phone. It will be sent when the network returns.';
+        state.note = signedOut ? '' : t('kept');
         if (navigator.serviceWorker && navigator.serviceWorker.controller) {
           window.location.assign(base);
           return;

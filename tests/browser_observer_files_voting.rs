@@ -80,7 +80,7 @@ async fn an_observer_files_the_voting_checklist_on_a_phone() {
         "{reference}"
     );
     let receipt = c.source().await.expect("source");
-    assert!(receipt.contains("Report received") && receipt.contains("Problems flagged (1)"));
+    assert!(receipt.contains("Report received") && receipt.contains("1 problem flagged"));
     assert!(receipt.contains("Were all ballot boxes properly sealed?"));
     let shot = browser.screenshot("observer-voting-receipt").await;
     assert!(std::fs::metadata(&shot).expect("screenshot saved").len() > 1000);

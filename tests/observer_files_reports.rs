@@ -153,7 +153,7 @@ async fn the_receipt_summarises_the_problems_flagged() {
     );
     let (_, response) = observer.file("voting", station(&app).await, &answers).await;
     let receipt = receipt_of(&mut observer, &response).await;
-    assert!(receipt.contains("Problems flagged (2)"), "{}", receipt.body);
+    assert!(receipt.contains("2 problems flagged"), "{}", receipt.body);
     assert!(receipt.contains("Were all ballot boxes properly sealed? — <strong>No</strong>"));
     assert!(receipt.contains(
         "How many voters were turned away while you were present? — <strong>12</strong>"

@@ -10,13 +10,13 @@ use serde::Deserialize;
 
 use super::client::ClientAddress;
 use super::csrf::sign_in_token;
-use super::error::plural;
 use super::session::{CurrentUser, cookie, set_cookie};
 use super::view::{Layout, area_path, page};
 use super::{AppError, AppState};
 use crate::credentials::{decoy_hash, random_token, token_digest, verify_password};
 use crate::domain::account::Username;
 use crate::domain::sign_in::{Gate, safe_next};
+use crate::i18n::{Lang, Tr};
 use crate::store::sessions::{self, Membership};
 use crate::store::sign_in_failures::{self, account_subject, address_subject};
 use crate::store::{now, users};
@@ -35,7 +35,7 @@ struct LoginTemplate {
     username: String,
     next: String,
     error: Option<String>,
-    notice: Option<&'static str>,
+    notice: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -49,6 +49,7 @@ const SIGN_IN_FORM_SECS: i64 = 12 * 3600;
 
 async fn sign_in_page(
     State(state): State<AppState>,
+    lang: Lang,
     user: Option<CurrentUser>,
     Query(query): Query<LoginQuery>,
 ) -> Result<Response, AppError> {
@@ -67,27 +68,35 @@ async fn sign_in_page(
         return Ok(Redirect::to(&destination).into_response());
     }
     let notice = if next.contains("/observer/file/resume/") {
-        Some(
-            "You were signed out before your report was sent. Sign in: it comes back filled in, for you to send.",
-        )
+        Some("auth.report_kept")
     } else {
-        query.signed_out.is_some().then_some("You are signed out.")
+        query.signed_out.is_some().then_some("auth.signed_out")
     };
-    login_form(&state, StatusCode::OK, String::new(), next, None, notice)
+    let notice = notice.map(|key| Tr::new(lang).t(key).to_owned());
+    login_form(
+        &state,
+        lang,
+        StatusCode::OK,
+        String::new(),
+        next,
+        None,
+        notice,
+    )
 }
 
 /// The sign-in form with a fresh nonce in its cookie and the matching token in the page.
 fn login_form(
     state: &AppState,
+    lang: Lang,
     status: StatusCode,
     username: String,
     next: String,
     error: Option<String>,
-    notice: Option<&'static str>,
+    notice: Option<String>,
 ) -> Result<Response, AppError> {
     let nonce = random_token().map_err(|e| AppError::Internal(e.to_string()))?;
     let template = LoginTemplate {
-        layout: Layout::public("Sign in"),
+        layout: Layout::public(Tr::new(lang).t("auth.title"), lang),
         csrf_token: super::csrf::masked(&sign_in_token(&state.sign_in_key, &nonce)),
         username,
         next,
@@ -119,6 +128,7 @@ async fn sign_in(
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
+    let lang = super::language::of(&headers);
     let username = Username::normalize_for_sign_in(&form.username);
     let next = safe_next(&form.next).unwrap_or_default().to_owned();
     let account = account_subject(&username);
@@ -133,12 +143,10 @@ async fn sign_in(
     let attempt = match claim {
         Ok(attempt) => attempt,
         Err(Gate::Locked { minutes }) => {
-            let message = format!(
-                "Too many failed sign-in attempts. Try again in {minutes} minute{}.",
-                plural(minutes)
-            );
+            let message = Tr::new(lang).n("auth.throttled", minutes);
             let mut response = login_form(
                 &state,
+                lang,
                 StatusCode::TOO_MANY_REQUESTS,
                 username,
                 next,
@@ -174,9 +182,10 @@ async fn sign_in(
         .await?;
 
     let Some(user_id) = user_id else {
-        let error = Some("Wrong username or password.".to_owned());
+        let error = Some(Tr::new(lang).t("auth.wrong").to_owned());
         return login_form(
             &state,
+            lang,
             StatusCode::UNPROCESSABLE_ENTITY,
             username,
             next,

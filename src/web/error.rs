@@ -9,6 +9,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::view::{self, Layout};
+use crate::i18n::Tr;
 use crate::store::StoreError;
 
 /// Something a request could not do, in terms a user understands.
@@ -53,7 +54,9 @@ impl From<StoreError> for AppError {
 }
 
 /// The title and message of an error page, attached to the response so that the
-/// `render_pages` middleware can draw it as HTML or JSON.
+/// `render_pages` middleware can draw it as HTML or JSON in the request's language. The
+/// title is a catalogue key; the message a key too, or a handler's own text (which the
+/// catalogue, not knowing it as a key, gives back as it is).
 #[derive(Debug, Clone)]
 pub struct ErrorPage {
     pub title: &'static str,
@@ -75,35 +78,16 @@ impl ErrorPage {
     /// over the limit, an extractor that refused the input).
     fn for_status(status: StatusCode, detail: Option<String>) -> Self {
         match status {
-            StatusCode::NOT_FOUND => Self::new(
-                "Page not found",
-                "There is nothing at this address. Check the link, or go back to the start.",
-            ),
-            StatusCode::FORBIDDEN => Self::new(
-                "Not allowed",
-                "Your role in this mission does not give access to this page.",
-            ),
-            StatusCode::PAYLOAD_TOO_LARGE => Self::new(
-                "Too much data",
-                "What you sent is larger than fieldreport accepts. Shorten the text and try again.",
-            ),
-            StatusCode::METHOD_NOT_ALLOWED => Self::new(
-                "Not allowed here",
-                "This address does not accept that kind of request.",
-            ),
-            StatusCode::TOO_MANY_REQUESTS => {
-                Self::new("Too many attempts", "Wait a few minutes and try again.")
-            }
+            StatusCode::NOT_FOUND => Self::new("error.not_found", "error.not_found_text"),
+            StatusCode::FORBIDDEN => Self::new("error.forbidden", "error.forbidden_text"),
+            StatusCode::PAYLOAD_TOO_LARGE => Self::new("error.too_large", "error.too_large_text"),
+            StatusCode::METHOD_NOT_ALLOWED => Self::new("error.method", "error.method_text"),
+            StatusCode::TOO_MANY_REQUESTS => Self::new("error.too_many", "error.too_many_text"),
             s if s.is_client_error() => Self::new(
-                "Request not understood",
-                detail.unwrap_or_else(|| {
-                    "The request could not be read. Go back and try again.".to_owned()
-                }),
+                "error.bad_request",
+                detail.unwrap_or_else(|| "error.bad_request_text".to_owned()),
             ),
-            _ => Self::new(
-                "Something went wrong",
-                "fieldreport hit a problem on its side. What you were doing may not have been saved: go back and try again in a moment.",
-            ),
+            _ => Self::new("error.internal", "error.internal_text"),
         }
     }
 }
@@ -113,7 +97,7 @@ impl IntoResponse for AppError {
         let (status, page) = match self {
             AppError::BadRequest(message) => (
                 StatusCode::BAD_REQUEST,
-                ErrorPage::new("Request not understood", message),
+                ErrorPage::new("error.bad_request", message),
             ),
             AppError::Forbidden => (
                 StatusCode::FORBIDDEN,
@@ -125,31 +109,22 @@ impl IntoResponse for AppError {
             ),
             AppError::Unprocessable(message) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                ErrorPage::new("Cannot do that", message),
+                ErrorPage::new("error.cannot", message),
             ),
             AppError::FormExpired => (
                 StatusCode::FORBIDDEN,
-                ErrorPage::new(
-                    "This form has expired",
-                    "The page you sent it from is out of date. Go back, reload the page and send it again.",
-                ),
+                ErrorPage::new("error.expired", "error.expired_text"),
             ),
             AppError::SignedOut => (
                 StatusCode::FORBIDDEN,
                 ErrorPage {
                     sign_in: true,
-                    ..ErrorPage::new(
-                        "You are signed out",
-                        "Your session has ended, so this was not saved. Sign in, then send it again.",
-                    )
+                    ..ErrorPage::new("error.signed_out", "error.signed_out_text")
                 },
             ),
             AppError::Busy => (
                 StatusCode::SERVICE_UNAVAILABLE,
-                ErrorPage::new(
-                    "The server is busy",
-                    "Too many people are doing this at the same moment. Nothing was saved: wait a minute and try again.",
-                ),
+                ErrorPage::new("error.busy", "error.busy_text"),
             ),
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
@@ -172,11 +147,6 @@ impl ErrorPage {
     }
 }
 
-/// `s` when `n` is not 1.
-pub fn plural(n: i64) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}
-
 /// The router's fallback: a proper 404.
 pub async fn not_found() -> AppError {
     AppError::NotFound
@@ -187,7 +157,9 @@ pub async fn not_found() -> AppError {
 struct ErrorTemplate {
     layout: Layout,
     status: u16,
-    page: ErrorPage,
+    title: String,
+    message: String,
+    sign_in: bool,
 }
 
 /// Turns every error status into a page: HTML for people, JSON under `/api/` and for
@@ -196,6 +168,7 @@ struct ErrorTemplate {
 pub async fn render_pages(request: Request, next: Next) -> Response {
     let api = request.uri().path().starts_with("/api/")
         || super::client::Reply::of(request.headers()) == super::client::Reply::Json;
+    let tr = Tr::new(super::language::of(request.headers()));
     let response = next.run(request).await;
     let status = response.status();
     if !status.is_client_error() && !status.is_server_error() {
@@ -223,14 +196,16 @@ pub async fn render_pages(request: Request, next: Next) -> Response {
     parts.headers.remove(header::CONTENT_LENGTH);
     let rendered = if api {
         let json = serde_json::json!({
-            "error": { "status": status.as_u16(), "title": page.title, "message": page.message }
+            "error": { "status": status.as_u16(), "title": tr.t(page.title), "message": tr.t(&page.message) }
         });
         Json(json).into_response()
     } else {
         let template = ErrorTemplate {
-            layout: Layout::public(page.title),
+            layout: Layout::public(tr.t(page.title), tr.lang),
             status: status.as_u16(),
-            page,
+            title: tr.t(page.title).to_owned(),
+            message: tr.t(&page.message).to_owned(),
+            sign_in: page.sign_in,
         };
         view::page(status, &template)
     };

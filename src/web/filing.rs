@@ -19,7 +19,7 @@ use super::csrf::StaleForm;
 use super::form_view::{ANSWER_PREFIX, SectionView, sections};
 use super::member::{Member, ObserverArea};
 use super::strict_form::StrictForm;
-use super::view::{Layout, level_name, local_time, ok, page, within};
+use super::view::{Layout, level_name, local_date_time, ok, page, within};
 use super::{AppError, AppState};
 use crate::domain::answers::{Answers, Bounds, FieldErrors, RawAnswers, Refusal, assess};
 use crate::domain::form::{FormKind, Severity};
@@ -598,7 +598,7 @@ async fn submit(
         Arrival::New { context, checked } => (context, checked),
     };
     if stale.is_some() {
-        let notice = "This page had expired, so the report was not sent. Check your answers and send it again.";
+        let notice = member.user.tr().t("observer.form.expired");
         if reply == Reply::Json {
             return Ok(not_filed(StatusCode::FORBIDDEN, "stale", notice));
         }
@@ -633,10 +633,7 @@ async fn submit(
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             if reply == Reply::Json {
                 let count = errors.len() + usize::from(observed.is_err());
-                let message = match count {
-                    1 => "1 answer needs attention. Open the report to fix it.".to_owned(),
-                    n => format!("{n} answers need attention. Open the report to fix them."),
-                };
+                let message = member.user.tr().n("observer.form.fix", count);
                 return Ok(not_filed(status, "invalid", &message));
             }
             return Ok(render_form(
@@ -719,7 +716,7 @@ async fn resume(
         .store
         .read(move |conn| check_submission(conn, mission_id, &zone, &submitted))
         .await?;
-    let notice = "You were signed out before this report was sent. Check your answers and send it.";
+    let notice = member.user.tr().t("observer.form.resumed");
     Ok(render_form(
         &member,
         &context,
@@ -790,9 +787,13 @@ async fn receipt(
         .collect();
     let slug = &member.mission.slug;
     let template = ReceiptTemplate {
-        layout: member.layout("Report received"),
+        layout: member.layout(member.user.tr().t("observer.receipt.title")),
         unsaved: query.unsaved.is_some(),
-        received_at: local_time(report.received_at, &member.mission.time_zone),
+        received_at: local_date_time(
+            member.user.tr(),
+            report.received_at,
+            &member.mission.time_zone,
+        ),
         form_title: definition.title.clone(),
         again_href: form_href(slug, &form.key, region.id),
         place_name: region.name,

@@ -17,6 +17,7 @@ mod form_view;
 mod forms;
 mod headers;
 mod home;
+mod language;
 mod member;
 mod my_reports;
 mod observer;
@@ -164,6 +165,7 @@ pub fn app(state: AppState) -> Router {
     let routes = Router::new()
         .merge(auth::routes())
         .merge(home::routes())
+        .merge(language::routes())
         .nest("/m/{mission}", mission)
         .fallback(error::not_found);
 

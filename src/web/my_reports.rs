@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::form_view::{AnswerSection, answer_sections};
 use super::member::{Member, ObserverArea};
 use super::strict_form::StrictForm;
-use super::view::{Layout, local_time, ok, page, within};
+use super::view::{Layout, local_date_time, ok, page, within};
 use super::{AppError, AppState};
 use crate::domain::answers::Answers;
 use crate::domain::form::Severity;
@@ -84,6 +84,7 @@ async fn list(
         .await?;
     let slug = &member.mission.slug;
     let zone = &member.mission.time_zone;
+    let tr = member.user.tr();
     let older_href = (lines.len() > PAGE as usize)
         .then(|| lines.get(PAGE as usize - 1))
         .flatten()
@@ -101,7 +102,7 @@ async fn list(
             reference: r.reference,
             form_title: r.form_title,
             place: format!("{} ({})", r.region_name, r.region_code),
-            received_at: local_time(r.received_at, zone),
+            received_at: local_date_time(tr, r.received_at, zone),
             status: r.status,
             severity: r.severity,
             problem_count: r.problem_count,
@@ -109,7 +110,7 @@ async fn list(
         })
         .collect();
     Ok(ok(&ReportsTemplate {
-        layout: member.layout("My reports"),
+        layout: member.layout(tr.t("observer.reports.title")),
         reports,
         paged: before.is_some(),
         older_href,
@@ -187,6 +188,7 @@ async fn report_template(
         })
         .await?;
     let zone = &member.mission.time_zone;
+    let tr = member.user.tr();
     let slug = &member.mission.slug;
     let definition = &form.definition;
     let answers = Answers::from_json(definition, &report.answers);
@@ -194,13 +196,16 @@ async fn report_template(
     let history = events
         .into_iter()
         .map(|e| HistoryLine {
-            at: local_time(e.at, zone),
+            at: local_date_time(tr, e.at, zone),
             what: match e.kind.as_str() {
-                "filed" => "Filed".to_owned(),
-                "correction" => {
-                    format!("Correction by {}", e.actor.as_deref().unwrap_or("someone"))
+                "filed" => tr.t("observer.report.filed").to_owned(),
+                "correction" | "addition" => {
+                    let who = e
+                        .actor
+                        .as_deref()
+                        .unwrap_or_else(|| tr.t("observer.report.someone"));
+                    tr.fill(&format!("observer.report.{}", e.kind), &[("who", who)])
                 }
-                "addition" => format!("Addition by {}", e.actor.as_deref().unwrap_or("someone")),
                 other => other.to_owned(),
             },
             text: e.text,
@@ -218,8 +223,8 @@ async fn report_template(
         place_within: within(&trail, report.region_id),
         place_name: region.as_ref().map(|r| r.name.clone()).unwrap_or_default(),
         place_code: region.map(|r| r.code).unwrap_or_default(),
-        observed_at: local_time(report.observed_at, zone),
-        received_at: local_time(report.received_at, zone),
+        observed_at: local_date_time(tr, report.observed_at, zone),
+        received_at: local_date_time(tr, report.received_at, zone),
         status: report.status,
         severity: report.severity,
         answers: sections,
@@ -261,7 +266,7 @@ async fn amend(
         (Some(kind), Ok(text)) => (kind, text),
         (kind, text) => {
             let error = match (kind, text) {
-                (None, _) => "Say whether this is a correction or an addition.".to_owned(),
+                (None, _) => member.user.tr().t("observer.report.say_which").to_owned(),
                 (_, Err(message)) => message,
                 _ => String::new(),
             };

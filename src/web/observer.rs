@@ -7,7 +7,7 @@ use axum::response::Response;
 use axum::routing::get;
 
 use super::member::{Member, ObserverArea};
-use super::view::{Layout, level_name, ok, thousands, within};
+use super::view::{Layout, level_name, ok, within};
 use super::{AppError, AppState};
 use crate::domain::geography::level_plural;
 use crate::store::regions::{self, Region};
@@ -44,6 +44,8 @@ struct AssignmentView {
     code: String,
     /// The regions above, top first: "Nairobi › Westlands".
     within: String,
+    /// "Ward in Nairobi › Westlands", in the page's language.
+    level_within: String,
     station_count: String,
     stations: Vec<Region>,
 }
@@ -73,15 +75,24 @@ async fn home(
             Ok((levels, views, current_forms, report_count))
         })
         .await?;
+    let tr = member.user.tr();
     let assignments = views
         .into_iter()
-        .map(|(region, trail, count, stations)| AssignmentView {
-            level: level_name(&levels, region.depth),
-            within: within(&trail, region.id),
-            name: region.name,
-            code: region.code,
-            station_count: thousands(count),
-            stations,
+        .map(|(region, trail, count, stations)| {
+            let level = level_name(&levels, region.depth);
+            let within = within(&trail, region.id);
+            AssignmentView {
+                level_within: tr.fill(
+                    "observer.home.in",
+                    &[("level", &level), ("within", &within)],
+                ),
+                level,
+                within,
+                name: region.name,
+                code: region.code,
+                station_count: tr.number(count),
+                stations,
+            }
         })
         .collect();
     let slug = &member.mission.slug;
@@ -96,7 +107,7 @@ async fn home(
     let stations_label = levels
         .last()
         .map_or_else(|| "polling stations".to_owned(), |k| level_plural(k));
-    let layout = member.layout("Home");
+    let layout = member.layout(tr.t("observer.home.title"));
     Ok(ok(&ObserverHomeTemplate {
         layout,
         forms,

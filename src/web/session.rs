@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::{AppError, AppState, Config};
 use crate::credentials::token_digest;
+use crate::i18n::{Lang, Tr};
 use crate::store::now;
 use crate::store::sessions::{self, SessionUser};
 
@@ -23,9 +24,20 @@ pub struct CurrentUser(Arc<SignedIn>);
 struct SignedIn {
     user: SessionUser,
     token_hash: Vec<u8>,
+    lang: Lang,
 }
 
 impl CurrentUser {
+    /// The language of this request's pages (see `web::language`).
+    pub fn lang(&self) -> Lang {
+        self.0.lang
+    }
+
+    /// Text in the language of this request's pages.
+    pub fn tr(&self) -> Tr {
+        Tr::new(self.0.lang)
+    }
+
     /// The stored form of this session's token.
     pub fn token_hash(&self) -> &[u8] {
         &self.0.token_hash
@@ -90,7 +102,12 @@ pub async fn load(State(state): State<AppState>, mut request: Request, next: Nex
                         tracing::warn!(error = %e, "could not record session use");
                     }
                 }
-                let current = CurrentUser(Arc::new(SignedIn { user, token_hash }));
+                let lang = super::language::of(request.headers());
+                let current = CurrentUser(Arc::new(SignedIn {
+                    user,
+                    token_hash,
+                    lang,
+                }));
                 request.extensions_mut().insert(current);
             }
             Ok(None) => {}

@@ -11,12 +11,15 @@ use super::assets;
 use super::session::CurrentUser;
 use crate::domain::geography::level_label;
 use crate::domain::role::{Area, Role};
+use crate::i18n::{Lang, Tr};
 use crate::store::regions::Region;
 
 /// The frame around a page: title, stylesheet and, for signed-in users, the navigation.
 pub struct Layout {
     pub title: String,
     pub stylesheet: &'static str,
+    /// The page's language: every text of the page goes through it.
+    pub tr: Tr,
     pub nav: Option<Nav>,
     /// The outbox script, on the observer's pages only.
     pub outbox: Option<Outbox>,
@@ -28,6 +31,8 @@ pub struct Outbox {
     pub script: &'static str,
     pub base: String,
     pub user: i64,
+    /// The script's texts in the page's language, as JSON.
+    pub text: String,
 }
 
 /// The header of a signed-in page.
@@ -39,17 +44,23 @@ pub struct Nav {
 }
 
 pub struct NavLink {
-    pub label: &'static str,
+    pub label: String,
     pub href: String,
     pub current: bool,
 }
 
 impl Layout {
+    /// The languages a page may be read in, for the picker.
+    pub fn languages(&self) -> [Lang; 3] {
+        Lang::ALL
+    }
+
     /// A page for someone not signed in (sign-in, errors).
-    pub fn public(title: impl Into<String>) -> Layout {
+    pub fn public(title: impl Into<String>, lang: Lang) -> Layout {
         Layout {
             title: title.into(),
             stylesheet: assets::stylesheet_url(),
+            tr: Tr::new(lang),
             nav: None,
             outbox: None,
         }
@@ -60,6 +71,7 @@ impl Layout {
         Layout {
             title: title.into(),
             stylesheet: assets::stylesheet_url(),
+            tr: Tr::new(user.lang()),
             nav: Some(Nav {
                 display_name: user.display_name.clone(),
                 csrf_token: super::csrf::masked(&user.csrf_token),
@@ -79,18 +91,19 @@ impl Layout {
         role: Role,
         here: Area,
     ) -> Layout {
+        let tr = Tr::new(user.lang());
         let links = [
-            (Area::Observer, "Home"),
-            (Area::Overview, "Overview"),
-            (Area::Review, "Review"),
-            (Area::Findings, "Findings"),
-            (Area::Forms, "Forms"),
-            (Area::Admin, "Mission setup"),
+            (Area::Observer, "nav.home"),
+            (Area::Overview, "nav.overview"),
+            (Area::Review, "nav.review"),
+            (Area::Findings, "nav.findings"),
+            (Area::Forms, "nav.forms"),
+            (Area::Admin, "nav.setup"),
         ]
         .into_iter()
         .filter(|(area, _)| role.may_enter(*area))
-        .map(|(area, label)| NavLink {
-            label,
+        .map(|(area, key)| NavLink {
+            label: tr.t(key).to_owned(),
             href: area_path(mission_slug, area),
             current: area == here,
         })
@@ -105,11 +118,40 @@ impl Layout {
                 script: assets::outbox_script_url(),
                 base: area_path(mission_slug, Area::Observer),
                 user: user.user_id,
+                text: outbox_text(tr),
             });
         }
         layout
     }
 }
+
+/// The outbox script's texts, by key without the `outbox.` prefix, and the language's
+/// code (for its plurals and times), as JSON.
+fn outbox_text(tr: Tr) -> String {
+    let mut text: std::collections::BTreeMap<&str, String> = OUTBOX_KEYS
+        .iter()
+        .map(|key| (&key["outbox.".len()..], tr.t(key).to_owned()))
+        .collect();
+    text.insert("lang", tr.lang.code().to_owned());
+    serde_json::to_string(&text).unwrap_or_default()
+}
+
+/// What static/outbox.js writes.
+const OUTBOX_KEYS: [&str; 13] = [
+    "outbox.send_now",
+    "outbox.no_network",
+    "outbox.kept",
+    "outbox.sign_in_again",
+    "outbox.sent",
+    "outbox.kept_at",
+    "outbox.open_to_fix",
+    "outbox.remove",
+    "outbox.remove_confirm",
+    "outbox.refused",
+    "outbox.connect_to_open",
+    "outbox.waiting.one",
+    "outbox.waiting.other",
+];
 
 /// Where an area of a mission lives.
 pub fn area_path(mission_slug: &str, area: Area) -> String {
@@ -144,6 +186,26 @@ pub fn local_time(unix_seconds: i64, time_zone: &str) -> String {
     }
 }
 
+/// A unix time in the mission's time zone as the page's language writes it: `8 August
+/// 2017, 17:05`. An unknown zone falls back to UTC, marked as such.
+pub fn local_date_time(tr: Tr, unix_seconds: i64, time_zone: &str) -> String {
+    let Ok(at) = Timestamp::from_second(unix_seconds) else {
+        return "unknown".to_owned();
+    };
+    let (zoned, suffix) = match TimeZone::get(time_zone) {
+        Ok(zone) => (at.to_zoned_datetime(zone), ""),
+        Err(_) => (at.to_zoned_datetime(TimeZone::UTC), " UTC"),
+    };
+    let text = tr.date_time(
+        zoned.year(),
+        zoned.month(),
+        zoned.day(),
+        zoned.hour(),
+        zoned.minute(),
+    );
+    format!("{text}{suffix}")
+}
+
 /// The label of the level at `depth` (1 = top) among a mission's level keys.
 pub fn level_name(levels: &[String], depth: i64) -> String {
     usize::try_from(depth - 1)
@@ -162,20 +224,10 @@ pub fn within(trail: &[Region], region_id: i64) -> String {
         .join(" › ")
 }
 
-/// A count with thousands separators: 40,883.
+/// A count with thousands separators, as English writes it: 40,883 (pages not yet
+/// translated; translated ones use `Tr::number`).
 pub fn thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if n < 0 {
-        out.push('-');
-    }
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    Tr::new(Lang::En).number(n)
 }
 
 #[cfg(test)]
