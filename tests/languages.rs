@@ -153,6 +153,36 @@ async fn pages_come_in_the_chosen_language_else_the_browsers() {
     let french = observer.get(&home).await;
     assert!(french.contains("<html lang=\"fr\">"), "{}", french.body);
     assert!(french.contains("Envoyer un rapport") && french.contains("Mes rapports"));
+    assert!(
+        french.contains(">Vote</a>"),
+        "form titles in French: {}",
+        french.body
+    );
+
+    // A report filed in French: its receipt speaks French, its answers are stored by key.
+    let station = app.region_id(4, "0001001").await;
+    let mut answers = common::voting_fine();
+    answers.retain(|(k, _)| *k != "boxes_sealed");
+    answers.push(("boxes_sealed", "no"));
+    let (_, filed) = observer.file("voting", station, &answers).await;
+    let receipt = observer.get(filed.location()).await;
+    assert!(receipt.contains("Rapport reçu") && receipt.contains("1 problème signalé"));
+    assert!(
+        receipt.contains(
+            "Toutes les urnes étaient-elles correctement scellées ? — <strong>Non</strong>"
+        ),
+        "{}",
+        receipt.body
+    );
+    assert!(receipt.contains("<span class=\"tag sev-high\">élevée</span>"));
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM reports WHERE json_extract(answers, '$.boxes_sealed') = false"
+        )
+        .await,
+        1,
+        "stored as the answer, not as the words it was read in"
+    );
 
     // Kiswahili picked on the device wins over the browser's French.
     observer
@@ -164,11 +194,17 @@ async fn pages_come_in_the_chosen_language_else_the_browsers() {
     assert!(picked.header("set-cookie").starts_with("fr_lang=sw"));
     let swahili = observer.get(&home).await;
     assert!(swahili.contains("<html lang=\"sw\">") && swahili.contains("Tuma ripoti"));
-    let station = app.region_id(4, "0001001").await;
     let form = observer
         .get(&format!("/m/{MISSION}/observer/file/voting/{station}"))
         .await;
     assert!(form.contains("Uliona hili lini?") && form.contains("Tuma ripoti"));
+    // The form's own texts come from its Swahili translation; keys stay as they are.
+    assert!(form.contains("Je, masanduku yote ya kura yalikuwa yamefungwa ipasavyo kwa lakiri?"));
+    assert!(form.contains("name=\"q.boxes_sealed\" value=\"no\""));
+    assert!(
+        form.contains("> Hapana</label>"),
+        "yes and no in the page's language"
+    );
     // The outbox script gets its texts in the page's language.
     assert!(
         form.contains("Ripoti {n} zinasubiri kutumwa"),

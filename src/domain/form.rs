@@ -4,10 +4,14 @@
 //! [`FormDefinition`] that cannot be wrong, and stored as JSON. Reports keep the version they
 //! were filed with, so a stored definition never changes; editing a form makes a new one.
 
-use std::collections::HashSet;
+mod translation;
+
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+
+pub use translation::{QuestionText, Translation};
 
 /// A definition that cannot be used, with the reason in the author's terms.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -162,6 +166,10 @@ pub struct FormDefinition {
     pub severity_from: Option<String>,
     /// A `one_of` question whose answer is the incident's category.
     pub category_from: Option<String>,
+    /// The language its texts are written in (`en` unless the author says otherwise).
+    pub language: String,
+    /// Its texts in other languages, by language code (see `form::translation`).
+    pub translations: BTreeMap<String, Translation>,
     /// The definition in its stored form: canonical JSON, the same for the same content.
     canonical: String,
 }
@@ -248,6 +256,11 @@ struct RawForm {
     questions: Vec<RawQuestion>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     sections: Vec<RawSection>,
+    /// The language of the texts above; English when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    language: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    translations: BTreeMap<String, translation::RawTranslation>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -335,6 +348,10 @@ impl RawForm {
                 )));
             }
         };
+        let language = match &self.language {
+            Some(code) => translation::language_code("the form's language", code)?,
+            None => "en",
+        };
         let mut sections = Vec::new();
         if !self.questions.is_empty() {
             sections.push(RawSection {
@@ -387,6 +404,8 @@ impl RawForm {
             sections: checked_sections,
             severity_from: self.severity_from.clone(),
             category_from: self.category_from.clone(),
+            language: language.to_owned(),
+            translations: BTreeMap::new(),
             canonical: String::new(),
         };
         check_source(
@@ -403,6 +422,9 @@ impl RawForm {
         )?;
         check_form_rules(&definition)?;
         let mut definition = definition;
+        let leading_untitled = usize::from(!self.questions.is_empty());
+        definition.translations =
+            translation::check_all(&self.translations, &definition, leading_untitled)?;
         definition.canonical =
             serde_json::to_string(&definition.normalized()).map_err(|e| invalid(e.to_string()))?;
         Ok(definition)
@@ -463,6 +485,10 @@ impl FormDefinition {
                     questions: section.questions.iter().map(Question::normalized).collect(),
                 })
                 .collect(),
+            // Written out only when it is not the default, so that forms stored before
+            // translations existed keep their canonical text.
+            language: (self.language != "en").then(|| self.language.clone()),
+            translations: translation::normalized(&self.translations),
         }
     }
 }

@@ -313,6 +313,7 @@ pub fn count_of_observer(
 pub struct ReportLine {
     pub id: String,
     pub reference: String,
+    pub form_id: i64,
     pub form_title: String,
     pub region_name: String,
     pub region_code: String,
@@ -340,7 +341,7 @@ pub fn of_observer(
         "SELECT r.id, r.reference, f.title, g.name, g.code, r.observed_at, r.received_at, r.status,
                 r.severity, r.problem_count,
                 (SELECT count(*) FROM report_events e WHERE e.report_id = r.id AND e.kind IN ('correction', 'addition')),
-                r.seq
+                r.seq, r.form_id
          FROM reports r JOIN forms f ON f.id = r.form_id JOIN regions g ON g.id = r.region_id
          WHERE r.observer_id = ?1 AND r.mission_id = ?2 AND (r.received_at, r.seq) < (?3, ?4)
          ORDER BY r.received_at DESC, r.seq DESC LIMIT ?5",
@@ -352,6 +353,7 @@ pub fn of_observer(
             Ok(ReportLine {
                 id: row.get(0)?,
                 reference: row.get(1)?,
+                form_id: row.get(12)?,
                 form_title: row.get(2)?,
                 region_name: row.get(3)?,
                 region_code: row.get(4)?,

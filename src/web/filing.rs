@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::client::Reply;
 use super::csrf::StaleForm;
-use super::form_view::{ANSWER_PREFIX, SectionView, sections};
+use super::form_view::{ANSWER_PREFIX, SectionView, sections, shown};
 use super::member::{Member, ObserverArea};
 use super::strict_form::StrictForm;
 use super::view::{Layout, level_name, local_date_time, ok, page, within};
@@ -253,9 +253,14 @@ async fn pick_place(
         .levels
         .last()
         .map_or_else(|| "polling stations".to_owned(), |k| level_plural(k));
+    let title = choices
+        .form
+        .definition
+        .in_language(member.user.lang())
+        .title;
     let template = PickPlaceTemplate {
-        layout: member.layout(&choices.form.definition.title),
-        form_title: choices.form.definition.title.clone(),
+        layout: member.layout(&title),
+        form_title: title.clone(),
         stations_label,
         base_href,
         mine: choices.mine.into_iter().map(to_form).collect(),
@@ -352,7 +357,8 @@ fn render_form(
     status: StatusCode,
 ) -> Response {
     let slug = &member.mission.slug;
-    let definition = &context.form.definition;
+    let tr = member.user.tr();
+    let definition = &context.form.definition.in_language(tr.lang);
     let fresh = errors.is_empty() && observed_at_error.is_none() && notice.is_none();
     let template = FormTemplate {
         layout: member.layout(&definition.title),
@@ -371,7 +377,7 @@ fn render_form(
         error_count: errors.len() + usize::from(observed_at_error.is_some()),
         observed_at_error,
         notice: notice.map(str::to_owned),
-        sections: sections(definition, &typed.answers, errors),
+        sections: sections(tr, &context.form.definition, &typed.answers, errors),
         preview: false,
         fresh,
         time_zone: member.mission.time_zone.clone(),
@@ -774,7 +780,8 @@ async fn receipt(
             Ok((report, form, region))
         })
         .await?;
-    let definition = &form.definition;
+    let tr = member.user.tr();
+    let definition = &form.definition.in_language(tr.lang);
     let answers = Answers::from_json(definition, &report.answers);
     let problems = assess(definition, &answers)
         .problems
@@ -782,7 +789,13 @@ async fn receipt(
         .map(|p| ProblemLine {
             severity: p.severity,
             label: p.label,
-            answer: p.answer,
+            answer: match (
+                definition.question(&p.question_key),
+                answers.get(&p.question_key),
+            ) {
+                (Some(q), Some(a)) => shown(tr, q, a),
+                _ => p.answer,
+            },
         })
         .collect();
     let slug = &member.mission.slug;

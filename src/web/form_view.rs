@@ -1,8 +1,9 @@
 //! A form definition turned into what a page shows: one view per question, with the
 //! values typed so far and the message beside each wrong answer.
 
-use crate::domain::answers::{Answers, FieldErrors, RawAnswers, assess, display};
-use crate::domain::form::{FormDefinition, QuestionKind};
+use crate::domain::answers::{Answer, Answers, FieldErrors, RawAnswers, assess, display};
+use crate::domain::form::{FormDefinition, Question, QuestionKind};
+use crate::i18n::Tr;
 
 /// The prefix of answer fields in a submitted form, so that question keys never clash
 /// with the form's own fields (`_csrf`, `observed_at`...).
@@ -41,11 +42,14 @@ pub struct OptionView {
 }
 
 /// Builds the views of every question, filled with `typed` and marked with `errors`.
+/// The form is shown in the page's language where it has a translation.
 pub fn sections(
+    tr: Tr,
     definition: &FormDefinition,
     typed: &RawAnswers,
     errors: &FieldErrors,
 ) -> Vec<SectionView> {
+    let definition = definition.in_language(tr.lang);
     definition
         .sections
         .iter()
@@ -65,7 +69,10 @@ pub fn sections(
                     let (widget, options, min, max, max_length) = match &q.kind {
                         QuestionKind::YesNo => (
                             "radio",
-                            vec![option("yes", "Yes"), option("no", "No")],
+                            vec![
+                                option("yes", tr.t("observer.report.yes")),
+                                option("no", tr.t("observer.report.no")),
+                            ],
                             None,
                             None,
                             None,
@@ -131,7 +138,12 @@ pub struct AnswerLine {
 }
 
 /// Every question of a report with its answer, problems marked.
-pub fn answer_sections(definition: &FormDefinition, answers: &Answers) -> Vec<AnswerSection> {
+pub fn answer_sections(
+    tr: Tr,
+    definition: &FormDefinition,
+    answers: &Answers,
+) -> Vec<AnswerSection> {
+    let definition = &definition.in_language(tr.lang);
     let flagged: Vec<String> = assess(definition, answers)
         .problems
         .into_iter()
@@ -149,10 +161,26 @@ pub fn answer_sections(definition: &FormDefinition, answers: &Answers) -> Vec<An
                     label: q.label.clone(),
                     answer: answers
                         .get(&q.key)
-                        .map_or_else(|| "—".to_owned(), |a| display(q, a)),
+                        .map_or_else(|| "—".to_owned(), |a| shown(tr, q, a)),
                     problem: flagged.contains(&q.key),
                 })
                 .collect(),
         })
         .collect()
+}
+
+/// An answer as a person reads it in the page's language: yes and no translated, option
+/// labels as the (translated) form gives them, the rest as typed.
+pub fn shown(tr: Tr, question: &Question, answer: &Answer) -> String {
+    match answer {
+        Answer::YesNo(yes) => {
+            let key = if *yes {
+                "observer.report.yes"
+            } else {
+                "observer.report.no"
+            };
+            tr.t(key).to_owned()
+        }
+        other => display(question, other),
+    }
 }

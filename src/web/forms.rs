@@ -108,7 +108,12 @@ async fn preview(
         version: form.version,
         kind: definition.kind.as_str(),
         description: definition.description.clone(),
-        sections: sections(definition, &RawAnswers::default(), &FieldErrors::default()),
+        sections: sections(
+            member.user.tr(),
+            definition,
+            &RawAnswers::default(),
+            &FieldErrors::default(),
+        ),
         preview: true,
         versions: versions
             .into_iter()

@@ -78,9 +78,22 @@ async fn list(
         ),
     };
     let (mission_id, observer_id) = (member.mission_id(), member.user.user_id);
-    let lines = state
+    let lang = member.user.lang();
+    let (lines, titles) = state
         .store
-        .read(move |conn| reports::of_observer(conn, mission_id, observer_id, before, PAGE + 1))
+        .read(move |conn| {
+            let lines = reports::of_observer(conn, mission_id, observer_id, before, PAGE + 1)?;
+            // Each form's title in the page's language (definitions are cached).
+            let mut titles = std::collections::HashMap::new();
+            for line in &lines {
+                if let std::collections::hash_map::Entry::Vacant(title) = titles.entry(line.form_id)
+                {
+                    let form = forms::by_id(conn, mission_id, line.form_id)?;
+                    title.insert(form.definition.in_language(lang).title);
+                }
+            }
+            Ok((lines, titles))
+        })
         .await?;
     let slug = &member.mission.slug;
     let zone = &member.mission.time_zone;
@@ -100,7 +113,7 @@ async fn list(
         .map(|r| ReportLine {
             href: format!("/m/{slug}/observer/reports/{}", r.id),
             reference: r.reference,
-            form_title: r.form_title,
+            form_title: titles.get(&r.form_id).cloned().unwrap_or(r.form_title),
             place: format!("{} ({})", r.region_name, r.region_code),
             received_at: local_date_time(tr, r.received_at, zone),
             status: r.status,
@@ -192,7 +205,7 @@ async fn report_template(
     let slug = &member.mission.slug;
     let definition = &form.definition;
     let answers = Answers::from_json(definition, &report.answers);
-    let sections = answer_sections(definition, &answers);
+    let sections = answer_sections(tr, definition, &answers);
     let history = events
         .into_iter()
         .map(|e| HistoryLine {
@@ -218,7 +231,7 @@ async fn report_template(
         amend_href: format!("/m/{slug}/observer/reports/{}/amendments", report.id),
         csrf_token: super::csrf::masked(&member.user.csrf_token),
         reference: report.reference,
-        form_title: definition.title.clone(),
+        form_title: definition.in_language(tr.lang).title,
         form_version: form.version,
         place_within: within(&trail, report.region_id),
         place_name: region.as_ref().map(|r| r.name.clone()).unwrap_or_default(),

@@ -55,6 +55,7 @@ async fn home(
     member: Member<ObserverArea>,
 ) -> Result<Response, AppError> {
     let (mission_id, user_id) = (member.mission_id(), member.user.user_id);
+    let lang = member.user.lang();
     let (levels, views, current_forms, report_count) = state
         .store
         .read(move |conn| {
@@ -70,7 +71,11 @@ async fn home(
                 };
                 views.push((region, trail, count, stations));
             }
-            let current_forms = forms::current(conn, mission_id, false)?;
+            let mut current_forms = forms::current(conn, mission_id, false)?;
+            for summary in &mut current_forms {
+                let form = forms::by_id(conn, mission_id, summary.id)?;
+                summary.title = form.definition.in_language(lang).title;
+            }
             let report_count = reports::count_of_observer(conn, mission_id, user_id)?;
             Ok((levels, views, current_forms, report_count))
         })

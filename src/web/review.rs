@@ -602,7 +602,7 @@ async fn report_template(
             phone: observer.phone.unwrap_or_default(),
             team: observer.team.unwrap_or_default(),
         },
-        answers: answer_sections(&form.definition, &answers),
+        answers: answer_sections(member.user.tr(), &form.definition, &answers),
         history: events
             .into_iter()
             .map(|e| EventView {
