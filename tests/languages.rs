@@ -159,8 +159,21 @@ async fn pages_come_in_the_chosen_language_else_the_browsers() {
         french.body
     );
 
-    // A report filed in French: its receipt speaks French, its answers are stored by key.
+    // A report filed in French: what needs fixing is said in French, the receipt too,
+    // and its answers are stored by key.
     let station = app.region_id(4, "0001001").await;
+    let mut incomplete = common::voting_fine();
+    incomplete.retain(|(k, _)| *k != "arrival_time");
+    incomplete.push(("queue_length", "beaucoup"));
+    let (_, refused) = observer.file("voting", station, &incomplete).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for expected in [
+        "2 réponses demandent votre attention. Rien n&#39;a encore été enregistré.",
+        "Cette question demande une réponse.",
+        "Saisissez un nombre entier.",
+    ] {
+        assert!(refused.contains(expected), "{expected}: {}", refused.body);
+    }
     let mut answers = common::voting_fine();
     answers.retain(|(k, _)| *k != "boxes_sealed");
     answers.push(("boxes_sealed", "no"));

@@ -10,6 +10,7 @@ use super::form::{
     Choice, FormDefinition, FormKind, ProblemWhen, Question, QuestionKind, Severity,
 };
 use super::geography::check_region_code;
+use super::message::Message;
 
 /// What was typed, by question key: every value of each field (checkboxes repeat).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -79,11 +80,11 @@ pub struct Answers(Vec<(String, Answer)>);
 
 /// A message beside each wrong field, by question key.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct FieldErrors(pub BTreeMap<String, String>);
+pub struct FieldErrors(pub BTreeMap<String, Message>);
 
 impl FieldErrors {
-    pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).map(String::as_str)
+    pub fn get(&self, key: &str) -> Option<&Message> {
+        self.0.get(key)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -94,10 +95,8 @@ impl FieldErrors {
         self.0.len()
     }
 
-    pub fn add(&mut self, key: &str, message: impl Into<String>) {
-        self.0
-            .entry(key.to_owned())
-            .or_insert_with(|| message.into());
+    pub fn add(&mut self, key: &str, message: Message) {
+        self.0.entry(key.to_owned()).or_insert(message);
     }
 }
 
@@ -138,7 +137,7 @@ impl Answers {
             let values = raw.get(&question.key);
             if values.is_empty() {
                 if question.required {
-                    errors.add(&question.key, "This question needs an answer.");
+                    errors.add(&question.key, Message::new("answer.required"));
                 }
                 continue;
             }
@@ -229,30 +228,32 @@ fn check_answer(
     question: &Question,
     values: &[&str],
     bounds: &Bounds<'_>,
-) -> Result<Answer, String> {
+) -> Result<Answer, Message> {
     let single = || match values {
         [one] => Ok(*one),
-        _ => Err("Give one answer only.".to_owned()),
+        _ => Err(Message::new("answer.one_only")),
     };
     match &question.kind {
         QuestionKind::YesNo => match single()? {
             "yes" => Ok(Answer::YesNo(true)),
             "no" => Ok(Answer::YesNo(false)),
-            _ => Err("Answer yes or no.".to_owned()),
+            _ => Err(Message::new("answer.yes_no")),
         },
         QuestionKind::OneOf(options) => {
             let value = single()?;
             if options.iter().any(|o| o.key == value) {
                 Ok(Answer::Choice(value.to_owned()))
             } else {
-                Err(format!("Choose one of: {}.", option_labels(options)))
+                Err(Message::new("answer.one_of").with("options", option_labels(options)))
             }
         }
         QuestionKind::ManyOf(options) => {
             let mut chosen: Vec<String> = Vec::new();
             for value in values {
                 if !options.iter().any(|o| o.key == *value) {
-                    return Err(format!("Choose among: {}.", option_labels(options)));
+                    return Err(
+                        Message::new("answer.among").with("options", option_labels(options))
+                    );
                 }
                 if !chosen.iter().any(|c| c == value) {
                     chosen.push((*value).to_owned());
@@ -266,16 +267,18 @@ fn check_answer(
             let value = single()?;
             let number: i64 = value
                 .parse()
-                .map_err(|_| "Enter a whole number.".to_owned())?;
+                .map_err(|_| Message::new("answer.whole_number"))?;
             if number < *min || number > *max {
-                return Err(format!("Enter a number from {min} to {max}."));
+                return Err(Message::new("answer.range")
+                    .with("min", min)
+                    .with("max", max));
             }
             Ok(Answer::Integer(number))
         }
         QuestionKind::ShortText { max_length } => {
             let text = single()?;
             if text.contains(['\n', '\r']) {
-                return Err("Keep this to one line.".to_owned());
+                return Err(Message::new("answer.one_line"));
             }
             check_length(text, *max_length).map(|t| Answer::Text(t.to_owned()))
         }
@@ -286,13 +289,12 @@ fn check_answer(
         }
         QuestionKind::DateTime => {
             let value = single()?;
-            let at = parse_local_minute(value)
-                .ok_or_else(|| "Enter a date and time like 2017-08-08 14:30.".to_owned())?;
+            let at = parse_local_minute(value).ok_or_else(|| Message::new("answer.date_time"))?;
             if at > bounds.latest {
-                return Err("This time is in the future. Check the date and time.".to_owned());
+                return Err(Message::new("answer.future"));
             }
             if at < bounds.earliest {
-                return Err("This time is more than a year ago. Check the date.".to_owned());
+                return Err(Message::new("answer.too_old"));
             }
             Ok(Answer::DateTime(at.strftime("%Y-%m-%dT%H:%M").to_string()))
         }
@@ -302,30 +304,28 @@ fn check_answer(
                 .ok()
                 .and_then(|()| (bounds.station_path)(code));
             let Some(path) = path else {
-                return Err(format!("No polling station has the code `{code}`."));
+                return Err(Message::new("answer.no_station").with("code", code));
             };
             if !path.starts_with(bounds.place_path) {
-                return Err(format!(
-                    "Polling station `{code}` is not in the place you are reporting for."
-                ));
+                return Err(Message::new("answer.station_outside").with("code", code));
             }
             Ok(Answer::PollingStation(code.to_owned()))
         }
     }
 }
 
-fn check_length(text: &str, max: usize) -> Result<&str, String> {
+fn check_length(text: &str, max: usize) -> Result<&str, Message> {
     let count = text.chars().count();
     if count > max {
-        return Err(format!(
-            "Shorten this to {max} characters (it has {count})."
-        ));
+        return Err(Message::new("answer.too_long")
+            .with("max", max)
+            .with("count", count));
     }
     if text
         .chars()
         .any(|c| c.is_control() && c != '\n' && c != '\t')
     {
-        return Err("This text holds characters that cannot be stored.".to_owned());
+        return Err(Message::new("answer.bad_chars"));
     }
     Ok(text)
 }
@@ -536,6 +536,11 @@ type = "polling_station"
         Answers::validate(&form(), &raw(pairs), &bounds())
     }
 
+    /// The message beside a field, in English.
+    fn text(errors: &FieldErrors, key: &str) -> Option<String> {
+        errors.get(key).map(ToString::to_string)
+    }
+
     fn errors(pairs: &[(&str, &str)]) -> FieldErrors {
         match validate(pairs) {
             Err(Refusal::Fields(errors)) => errors,
@@ -609,11 +614,11 @@ type = "polling_station"
     fn required_questions_need_an_answer() {
         let errors = errors(&[("category", "  ")]);
         assert_eq!(
-            errors.get("category"),
+            text(&errors, "category").as_deref(),
             Some("This question needs an answer.")
         );
         assert_eq!(
-            errors.get("severity"),
+            text(&errors, "severity").as_deref(),
             Some("This question needs an answer.")
         );
         assert_eq!(errors.len(), 2, "optional questions may stay empty");
@@ -653,7 +658,7 @@ type = "polling_station"
             }
             pairs.push((key, value));
             let errors = errors(&pairs);
-            let got = errors.get(key).unwrap_or_default();
+            let got = text(&errors, key).unwrap_or_default();
             assert!(got.contains(message), "{key}={value:?}: {got:?}");
         }
     }
@@ -663,20 +668,16 @@ type = "polling_station"
         let mut pairs = MINIMAL.to_vec();
         pairs.push(("when", "2017-08-10T10:00"));
         assert_eq!(
-            errors(&pairs).get("when"),
+            text(&errors(&pairs), "when").as_deref(),
             Some("This time is in the future. Check the date and time.")
         );
         let mut pairs = MINIMAL.to_vec();
         pairs.push(("when", "2016-08-10T10:00"));
-        assert!(
-            errors(&pairs)
-                .get("when")
-                .is_some_and(|e| e.contains("more than a year ago"))
-        );
+        assert!(text(&errors(&pairs), "when").is_some_and(|e| e.contains("more than a year ago")));
         let mut pairs = MINIMAL.to_vec();
         pairs.push(("station", "1427001"));
         assert_eq!(
-            errors(&pairs).get("station"),
+            text(&errors(&pairs), "station").as_deref(),
             Some("Polling station `1427001` is not in the place you are reporting for.")
         );
     }
@@ -687,7 +688,7 @@ type = "polling_station"
         pairs.push(("police_present", "yes"));
         pairs.push(("police_present", "no"));
         assert_eq!(
-            errors(&pairs).get("police_present"),
+            text(&errors(&pairs), "police_present").as_deref(),
             Some("Give one answer only.")
         );
     }

@@ -1,5 +1,6 @@
 //! Rules for a report as a whole: when it was observed, its human reference, amendments.
 
+use super::message::Message;
 use jiff::Timestamp;
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
@@ -14,24 +15,20 @@ const FUTURE_SLACK_SECS: i64 = 10 * 60;
 const PAST_LIMIT_SECS: i64 = 366 * 24 * 3600;
 
 /// Reads when an observation was made, typed in the mission's time zone, as unix seconds.
-pub fn parse_observed_at(raw: &str, time_zone: &str, now: i64) -> Result<i64, String> {
-    let local = parse_local_minute(raw)
-        .ok_or("Enter the date and time you observed this, like 2017-08-08 14:30.")?;
-    let zone =
-        TimeZone::get(time_zone).map_err(|_| "The mission's time zone is unknown.".to_owned())?;
+pub fn parse_observed_at(raw: &str, time_zone: &str, now: i64) -> Result<i64, Message> {
+    let local = parse_local_minute(raw).ok_or_else(|| Message::new("answer.observed_at"))?;
+    let zone = TimeZone::get(time_zone).map_err(|_| Message::new("answer.zone_unknown"))?;
     // A time skipped or repeated by a clock change is refused rather than guessed.
     let at = zone
         .to_ambiguous_timestamp(local)
         .unambiguous()
-        .map_err(|_| {
-            "That time is skipped or repeated by a clock change in the mission's time zone: give a time an hour earlier or later.".to_owned()
-        })?
+        .map_err(|_| Message::new("answer.clock_change"))?
         .as_second();
     if at > now + FUTURE_SLACK_SECS {
-        return Err("This time is in the future. Check the date and time.".to_owned());
+        return Err(Message::new("answer.future"));
     }
     if at < now - PAST_LIMIT_SECS {
-        return Err("This time is more than a year ago. Check the date.".to_owned());
+        return Err(Message::new("answer.too_old"));
     }
     Ok(at)
 }
@@ -183,11 +180,11 @@ mod tests {
         let now = 1_730_000_000; // 2024-10-27
         assert!(
             parse_observed_at("2024-03-31T02:30", "Europe/Berlin", now)
-                .is_err_and(|e| e.contains("clock change"))
+                .is_err_and(|e| e.key == "answer.clock_change")
         );
         assert!(
             parse_observed_at("2024-10-27T02:30", "Europe/Berlin", now)
-                .is_err_and(|e| e.contains("clock change"))
+                .is_err_and(|e| e.key == "answer.clock_change")
         );
         assert!(parse_observed_at("2024-10-27T04:30", "Europe/Berlin", now + 3600 * 3).is_ok());
     }
@@ -199,9 +196,9 @@ mod tests {
             "a few minutes ahead"
         );
         let future = parse_observed_at("2017-08-08T16:00", "Africa/Nairobi", NOON_UTC);
-        assert!(future.is_err_and(|e| e.contains("future")));
+        assert!(future.is_err_and(|e| e.to_string().contains("future")));
         let old = parse_observed_at("2015-08-08T16:00", "Africa/Nairobi", NOON_UTC);
-        assert!(old.is_err_and(|e| e.contains("year")));
+        assert!(old.is_err_and(|e| e.to_string().contains("year")));
         assert!(parse_observed_at("yesterday", "Africa/Nairobi", NOON_UTC).is_err());
     }
 

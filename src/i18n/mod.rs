@@ -79,8 +79,9 @@ impl Lang {
 /// The keys observers read (by prefix): Swahili, the language of national observer
 /// networks here, must have every one of them; the rest of the interface is for the core
 /// team and the leads, in English or French.
-pub const OBSERVER_PREFIXES: [&str; 10] = [
+pub const OBSERVER_PREFIXES: [&str; 11] = [
     "language.",
+    "answer.",
     "auth.",
     "error.",
     "status.",

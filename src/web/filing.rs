@@ -27,6 +27,7 @@ use crate::domain::geography::level_plural;
 use crate::domain::report::{
     answer_window, local_input_value, parse_observed_at, place_fits, reference_prefix,
 };
+use crate::i18n::Lang;
 use crate::store::forms::{self, StoredForm};
 use crate::store::regions::{self, Region};
 use crate::store::reports::{self, NewReport};
@@ -257,7 +258,8 @@ async fn pick_place(
         .form
         .definition
         .in_language(member.user.lang())
-        .title;
+        .title
+        .clone();
     let template = PickPlaceTemplate {
         layout: member.layout(&title),
         form_title: title.clone(),
@@ -487,6 +489,7 @@ fn check_submission(
     conn: &Connection,
     mission_id: i64,
     time_zone: &str,
+    lang: Lang,
     submission: &Submission,
 ) -> Result<(FormContext, Result<Answers, Refusal>), StoreError> {
     // The ids come from the page the observer was given: one that does not exist means a
@@ -518,7 +521,10 @@ fn check_submission(
         earliest,
         latest,
     };
-    let checked = Answers::validate(&context.form.definition, &submission.typed.answers, &bounds);
+    // Checked against the form in the observer's language: what a message names (the
+    // options to choose from) reads as the form they see. Keys and rules are the same.
+    let definition = context.form.definition.in_language(lang);
+    let checked = Answers::validate(&definition, &submission.typed.answers, &bounds);
     match failure.into_inner() {
         Some(error) => Err(error),
         None => Ok((context, checked)),
@@ -578,13 +584,14 @@ async fn submit(
 
     let submitted = submission.clone();
     let zone = member.mission.time_zone.clone();
+    let lang = member.user.lang();
     let arrival = state
         .store
         .read(move |conn| {
             let id = &submitted.typed.submission_id;
             if let Some(receipt) = reports::filed_receipt(conn, id, mission_id, observer_id)? {
                 let stored = reports::stored_answers(conn, id)?;
-                let same = check_submission(conn, mission_id, &zone, &submitted)
+                let same = check_submission(conn, mission_id, &zone, lang, &submitted)
                     .ok()
                     .and_then(|(_, checked)| checked.ok())
                     .is_some_and(|answers| {
@@ -593,7 +600,7 @@ async fn submit(
                     });
                 return Ok(Arrival::Filed { receipt, same });
             }
-            let (context, checked) = check_submission(conn, mission_id, &zone, &submitted)?;
+            let (context, checked) = check_submission(conn, mission_id, &zone, lang, &submitted)?;
             Ok(Arrival::New { context, checked })
         })
         .await?;
@@ -647,7 +654,7 @@ async fn submit(
                 &context,
                 &submission.typed,
                 &errors,
-                observed.err(),
+                observed.err().map(|m| m.in_language(member.user.tr())),
                 None,
                 status,
             ));
@@ -718,9 +725,10 @@ async fn resume(
     let submission = parse_submission(crate::web::strict_form::parse(&body)?)?;
     let submitted = submission.clone();
     let zone = member.mission.time_zone.clone();
+    let lang = member.user.lang();
     let (context, _) = state
         .store
-        .read(move |conn| check_submission(conn, mission_id, &zone, &submitted))
+        .read(move |conn| check_submission(conn, mission_id, &zone, lang, &submitted))
         .await?;
     let notice = member.user.tr().t("observer.form.resumed");
     Ok(render_form(

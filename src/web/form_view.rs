@@ -115,7 +115,7 @@ pub fn sections(
                         min,
                         max,
                         max_length,
-                        error: errors.get(&q.key).map(str::to_owned),
+                        error: errors.get(&q.key).map(|m| m.in_language(tr)),
                     }
                 })
                 .collect(),

@@ -89,7 +89,7 @@ async fn list(
                 if let std::collections::hash_map::Entry::Vacant(title) = titles.entry(line.form_id)
                 {
                     let form = forms::by_id(conn, mission_id, line.form_id)?;
-                    title.insert(form.definition.in_language(lang).title);
+                    title.insert(form.definition.in_language(lang).title.clone());
                 }
             }
             Ok((lines, titles))
@@ -231,7 +231,7 @@ async fn report_template(
         amend_href: format!("/m/{slug}/observer/reports/{}/amendments", report.id),
         csrf_token: super::csrf::masked(&member.user.csrf_token),
         reference: report.reference,
-        form_title: definition.in_language(tr.lang).title,
+        form_title: definition.in_language(tr.lang).title.clone(),
         form_version: form.version,
         place_within: within(&trail, report.region_id),
         place_name: region.as_ref().map(|r| r.name.clone()).unwrap_or_default(),

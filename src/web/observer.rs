@@ -74,7 +74,7 @@ async fn home(
             let mut current_forms = forms::current(conn, mission_id, false)?;
             for summary in &mut current_forms {
                 let form = forms::by_id(conn, mission_id, summary.id)?;
-                summary.title = form.definition.in_language(lang).title;
+                summary.title = form.definition.in_language(lang).title.clone();
             }
             let report_count = reports::count_of_observer(conn, mission_id, user_id)?;
             Ok((levels, views, current_forms, report_count))

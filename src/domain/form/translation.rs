@@ -14,6 +14,7 @@
 //! label = "Les urnes étaient-elles correctement scellées ?"
 //! ```
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -214,11 +215,12 @@ impl FormDefinition {
     /// The form with its texts in `lang` where a translation gives them, as written
     /// elsewhere. Keys, types, rules and the stored form are unchanged: answers, exports
     /// and reports stay the same whatever the language they were read in.
-    pub fn in_language(&self, lang: Lang) -> FormDefinition {
-        let mut form = self.clone();
+    /// Borrowed as it is when it has no such translation (the common case, at no cost).
+    pub fn in_language(&self, lang: Lang) -> Cow<'_, FormDefinition> {
         let Some(t) = self.translations.get(lang.code()) else {
-            return form;
+            return Cow::Borrowed(self);
         };
+        let mut form = self.clone();
         replace(&mut form.title, &t.title);
         if t.description.is_some() {
             form.description.clone_from(&t.description);
@@ -233,7 +235,7 @@ impl FormDefinition {
                 }
             }
         }
-        form
+        Cow::Owned(form)
     }
 }
 
