@@ -12,15 +12,15 @@ use axum::http::StatusCode;
 use common::{MISSION, TestApp};
 use fieldreport::domain::form::Severity;
 use fieldreport::domain::review::Status;
-use fieldreport::i18n::{Lang, OBSERVER_PREFIXES, SOURCES, parse};
+use fieldreport::i18n::{Lang, OBSERVER_PREFIXES, SOURCES, catalogue};
 
 fn catalogues() -> HashMap<Lang, HashMap<String, String>> {
     Lang::ALL
         .into_iter()
         .zip(SOURCES)
-        .map(|(lang, source)| {
-            let catalogue = parse(source).unwrap_or_else(|e| panic!("{}: {e}", lang.code()));
-            (lang, catalogue)
+        .map(|(lang, files)| {
+            let texts = catalogue(files).unwrap_or_else(|e| panic!("{}: {e}", lang.code()));
+            (lang, texts)
         })
         .collect()
 }
@@ -112,7 +112,16 @@ fn keys_used() -> BTreeSet<String> {
             let called = [".t(", ".n(", ".fill("].iter().any(|c| before.ends_with(c));
             let ours = OBSERVER_PREFIXES
                 .iter()
-                .chain(&["nav.", "language."])
+                .chain(&[
+                    "nav.",
+                    "language.",
+                    "review.",
+                    "dashboard.",
+                    "findings.",
+                    "admin.",
+                    "forms.",
+                    "home.",
+                ])
                 .any(|p| literal.starts_with(p));
             if keyish && (called || ours) {
                 if before.ends_with(".n(") {

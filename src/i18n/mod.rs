@@ -1,5 +1,5 @@
 //! Interface text in the user's language: a small catalogue per language (the TOML files
-//! next to this module, embedded in the binary), numbers and dates as that language writes
+//! in a folder per language next to this module, embedded in the binary), numbers and dates as that language writes
 //! them, and the choice of a language from what the user picked or their browser asks for.
 //!
 //! English is complete and is the fallback. French covers the whole interface; Swahili
@@ -96,19 +96,44 @@ pub const OBSERVER_PREFIXES: [&str; 11] = [
 /// A catalogue: dotted keys (`observer.home.title`) to text.
 pub type Catalogue = HashMap<String, String>;
 
-/// The source of each language's catalogue, in the order of [`Lang::ALL`].
-pub const SOURCES: [&str; 3] = [
-    include_str!("en.toml"),
-    include_str!("fr.toml"),
-    include_str!("sw.toml"),
+/// The files of each language's catalogue, in the order of [`Lang::ALL`]: one per area of
+/// the interface (`common` holds what observers read), so that each area's texts sit
+/// together. A key is in one file only.
+pub const SOURCES: [&[&str]; 3] = [
+    &[
+        include_str!("en/common.toml"),
+        include_str!("en/review.toml"),
+        include_str!("en/dashboard.toml"),
+        include_str!("en/findings.toml"),
+    ],
+    &[
+        include_str!("fr/common.toml"),
+        include_str!("fr/review.toml"),
+        include_str!("fr/dashboard.toml"),
+        include_str!("fr/findings.toml"),
+    ],
+    &[include_str!("sw/common.toml")],
 ];
 
 static CATALOGUES: LazyLock<Vec<Catalogue>> = LazyLock::new(|| {
     SOURCES
         .iter()
-        .map(|source| parse(source).unwrap_or_default())
+        .map(|files| catalogue(files).unwrap_or_default())
         .collect()
 });
+
+/// A language's catalogue from its files; refused when a key is in two of them.
+pub fn catalogue(files: &[&str]) -> Result<Catalogue, String> {
+    let mut all = Catalogue::new();
+    for source in files {
+        for (key, text) in parse(source)? {
+            if all.insert(key.clone(), text).is_some() {
+                return Err(format!("`{key}` is in two files"));
+            }
+        }
+    }
+    Ok(all)
+}
 
 /// Reads a catalogue: nested TOML tables flattened into dotted keys. Refuses anything but
 /// tables and strings, so that a typo in a catalogue shows up in the tests.
@@ -318,8 +343,9 @@ mod tests {
             parse("[a.b]\nc = \"x\"").expect("a catalogue").get("a.b.c"),
             Some(&"x".to_owned())
         );
-        for source in SOURCES {
-            parse(source).expect("each shipped catalogue reads");
+        for files in SOURCES {
+            catalogue(files).expect("each shipped catalogue reads");
         }
+        assert!(catalogue(&["[a]\nb = \"x\"", "[a]\nb = \"y\""]).is_err());
     }
 }
