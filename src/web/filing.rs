@@ -27,7 +27,7 @@ use crate::domain::geography::level_plural;
 use crate::domain::report::{
     answer_window, local_input_value, parse_observed_at, place_fits, reference_prefix,
 };
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Tr};
 use crate::store::forms::{self, StoredForm};
 use crate::store::regions::{self, Region};
 use crate::store::reports::{self, NewReport};
@@ -320,6 +320,7 @@ impl FormContext {
         mission_id: i64,
         form: StoredForm,
         region_id: i64,
+        lang: Lang,
     ) -> Result<FormContext, StoreError> {
         let region = regions::by_id(conn, mission_id, region_id)?;
         if !place_fits(
@@ -327,10 +328,14 @@ impl FormContext {
             region.depth,
             regions::deepest_level(conn, mission_id)?,
         ) {
-            return Err(StoreError::Rejected(format!(
-                "A {} checklist is filed for one polling station; {} is not one. Choose a polling station.",
-                form.definition.title, region.name
-            )));
+            let message = Tr::new(lang).fill(
+                "observer.refused.station_only",
+                &[
+                    ("form", &form.definition.in_language(lang).title),
+                    ("place", &region.name),
+                ],
+            );
+            return Err(StoreError::Rejected(message));
         }
         let trail = regions::trail(conn, region.id)?;
         Ok(FormContext {
@@ -393,11 +398,12 @@ async fn blank_form(
     Path((_, form_key, region_id)): Path<(String, String, i64)>,
 ) -> Result<Response, AppError> {
     let mission_id = member.mission_id();
+    let lang = member.user.lang();
     let context = state
         .store
         .read(move |conn| {
             let form = forms::newest(conn, mission_id, &form_key)?;
-            FormContext::load(conn, mission_id, form, region_id)
+            FormContext::load(conn, mission_id, form, region_id, lang)
         })
         .await?;
     let typed = Typed {
@@ -431,7 +437,8 @@ struct Submission {
 fn parse_submission(fields: Vec<(String, String)>) -> Result<Submission, AppError> {
     let incomplete = || {
         AppError::BadRequest(
-            "This form arrived incomplete. Go back, reload the form and send it again.".to_owned(),
+            // A catalogue key: the error page writes it in the request's language.
+            "observer.refused.incomplete".to_owned(),
         )
     };
     let mut submission_id = None;
@@ -495,18 +502,15 @@ fn check_submission(
     // The ids come from the page the observer was given: one that does not exist means a
     // page from elsewhere or a form since removed, not a missing page.
     let form = forms::by_id(conn, mission_id, submission.form_id).map_err(|e| match e {
-        StoreError::NotFound(_) => StoreError::Rejected(
-            "This form is not one of the mission's forms. Go back to your home page and choose a form again.".into(),
-        ),
+        StoreError::NotFound(_) => StoreError::Rejected("observer.refused.no_form".into()),
         other => other,
     })?;
-    let context =
-        FormContext::load(conn, mission_id, form, submission.region_id).map_err(|e| match e {
-            StoreError::NotFound(_) => StoreError::Rejected(
-                "This place is not part of the mission. Go back and choose the place again.".into(),
-            ),
+    let context = FormContext::load(conn, mission_id, form, submission.region_id, lang).map_err(
+        |e| match e {
+            StoreError::NotFound(_) => StoreError::Rejected("observer.refused.no_place".into()),
             other => other,
-        })?;
+        },
+    )?;
     let failure = RefCell::new(None);
     let station_path = |code: &str| {
         regions::station_path(conn, mission_id, code).unwrap_or_else(|e| {
@@ -633,9 +637,11 @@ async fn submit(
     );
     let (answers, observed_at) = match (checked, observed) {
         (Err(Refusal::UnknownQuestion(key)), _) => {
-            return Err(AppError::BadRequest(format!(
-                "This form has no question `{key}`. Go back, reload the form and send it again."
-            )));
+            let message = member
+                .user
+                .tr()
+                .fill("observer.refused.no_question", &[("key", &key)]);
+            return Err(AppError::BadRequest(message));
         }
         (Ok(answers), Ok(observed_at)) => (answers, observed_at),
         (checked, observed) => {

@@ -74,7 +74,7 @@ async fn list(
         None => None,
         Some(text) => Some(
             parse_cursor(text)
-                .ok_or_else(|| AppError::BadRequest("That page link is malformed.".into()))?,
+                .ok_or_else(|| AppError::BadRequest("observer.refused.bad_link".into()))?,
         ),
     };
     let (mission_id, observer_id) = (member.mission_id(), member.user.user_id);
@@ -266,11 +266,7 @@ async fn amend(
 ) -> Result<Response, AppError> {
     let (kind_text, typed) = (form.value("kind"), form.value("text"));
     let amendment_id = Uuid::parse_str(form.value("amendment_id").trim())
-        .map_err(|_| {
-            AppError::BadRequest(
-                "This form arrived incomplete. Go back, reload the page and send it again.".into(),
-            )
-        })?
+        .map_err(|_| AppError::BadRequest("observer.refused.incomplete".into()))?
         .hyphenated()
         .to_string();
     let kind = AmendmentKind::parse(&kind_text);
