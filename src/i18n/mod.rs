@@ -79,8 +79,9 @@ impl Lang {
 /// The keys observers read (by prefix): Swahili, the language of national observer
 /// networks here, must have every one of them; the rest of the interface is for the core
 /// team and the leads, in English or French.
-pub const OBSERVER_PREFIXES: [&str; 11] = [
+pub const OBSERVER_PREFIXES: [&str; 12] = [
     "language.",
+    "levels.",
     "answer.",
     "auth.",
     "error.",
@@ -180,6 +181,14 @@ impl Tr {
             .get(key)
             .or_else(|| CATALOGUES[Lang::En.index()].get(key))
             .map_or(key, String::as_str)
+    }
+
+    /// The text for `key` in this language or English, if the catalogue has it.
+    pub fn get(&self, key: &str) -> Option<&'static str> {
+        CATALOGUES[self.lang.index()]
+            .get(key)
+            .or_else(|| CATALOGUES[Lang::En.index()].get(key))
+            .map(String::as_str)
     }
 
     /// The text for `key` with each `{name}` replaced by its value.

@@ -19,11 +19,10 @@ use super::csrf::StaleForm;
 use super::form_view::{ANSWER_PREFIX, SectionView, sections, shown};
 use super::member::{Member, ObserverArea};
 use super::strict_form::StrictForm;
-use super::view::{Layout, level_name, local_date_time, ok, page, within};
+use super::view::{Layout, level_name_in, level_word, local_date_time, ok, page, within};
 use super::{AppError, AppState};
 use crate::domain::answers::{Answers, Bounds, FieldErrors, RawAnswers, Refusal, assess};
 use crate::domain::form::{FormKind, Severity};
-use crate::domain::geography::level_plural;
 use crate::domain::report::{
     answer_window, local_input_value, parse_observed_at, place_fits, reference_prefix,
 };
@@ -204,6 +203,7 @@ async fn pick_place(
         .await?;
 
     let slug = member.mission.slug.clone();
+    let tr = member.user.tr();
     let key = choices.form.key.clone();
     let base_href = format!("/m/{slug}/observer/file/{key}");
     let to_form = |(region, trail): (Region, Vec<Region>)| Pick {
@@ -223,7 +223,7 @@ async fn pick_place(
             } else {
                 format!("{base_href}?at={}", r.id)
             },
-            within: level_name(&choices.levels, r.depth),
+            within: level_name_in(tr, &choices.levels, r.depth),
             name: r.name,
             code: r.code,
         })
@@ -250,10 +250,14 @@ async fn pick_place(
             (crumbs, here)
         }
     };
-    let stations_label = choices
-        .levels
-        .last()
-        .map_or_else(|| "polling stations".to_owned(), |k| level_plural(k));
+    let stations_label = level_word(
+        tr,
+        choices
+            .levels
+            .last()
+            .map_or("polling_station", String::as_str),
+        true,
+    );
     let title = choices
         .form
         .definition

@@ -7,9 +7,8 @@ use axum::response::Response;
 use axum::routing::get;
 
 use super::member::{Member, ObserverArea};
-use super::view::{Layout, level_name, ok, within};
+use super::view::{Layout, level_name_in, level_word, ok, within};
 use super::{AppError, AppState};
-use crate::domain::geography::level_plural;
 use crate::store::regions::{self, Region};
 use crate::store::{forms, reports, users};
 
@@ -84,7 +83,7 @@ async fn home(
     let assignments = views
         .into_iter()
         .map(|(region, trail, count, stations)| {
-            let level = level_name(&levels, region.depth);
+            let level = level_name_in(tr, &levels, region.depth);
             let within = within(&trail, region.id);
             AssignmentView {
                 level_within: tr.fill(
@@ -109,9 +108,11 @@ async fn home(
             kind: f.kind,
         })
         .collect();
-    let stations_label = levels
-        .last()
-        .map_or_else(|| "polling stations".to_owned(), |k| level_plural(k));
+    let stations_label = level_word(
+        tr,
+        levels.last().map_or("polling_station", String::as_str),
+        true,
+    );
     let layout = member.layout(tr.t("observer.home.title"));
     Ok(ok(&ObserverHomeTemplate {
         layout,

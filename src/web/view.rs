@@ -9,7 +9,7 @@ use jiff::tz::TimeZone;
 use super::AppError;
 use super::assets;
 use super::session::CurrentUser;
-use crate::domain::geography::level_label;
+use crate::domain::geography::{level_label, level_plural};
 use crate::domain::role::{Area, Role};
 use crate::i18n::{Lang, Tr};
 use crate::store::regions::Region;
@@ -212,6 +212,26 @@ pub fn level_name(levels: &[String], depth: i64) -> String {
         .ok()
         .and_then(|i| levels.get(i))
         .map_or_else(String::new, |key| level_label(key))
+}
+
+/// A level of the mission's geography named in the page's language: the usual level keys
+/// (county, ward, polling_station...) from the catalogue, any other as the mission's key
+/// reads. `plural` for a heading over several.
+pub fn level_word(tr: Tr, key: &str, plural: bool) -> String {
+    let entry = format!("levels.{key}.{}", if plural { "other" } else { "one" });
+    match tr.get(&entry) {
+        Some(word) => word.to_owned(),
+        None if plural => level_plural(key),
+        None => level_label(key),
+    }
+}
+
+/// [`level_name`] in the page's language.
+pub fn level_name_in(tr: Tr, levels: &[String], depth: i64) -> String {
+    usize::try_from(depth - 1)
+        .ok()
+        .and_then(|i| levels.get(i))
+        .map_or_else(String::new, |key| level_word(tr, key, false))
 }
 
 /// The names above a region in its trail, top first: "Nairobi › Westlands".
