@@ -18,6 +18,7 @@ use super::review::{read_query, resolve};
 use super::{AppError, AppState};
 use crate::domain::export::{answer_cell, neutralise, path_codes};
 use crate::domain::form::Severity;
+use crate::i18n::{Lang, Tr};
 use crate::store::StoreError;
 use crate::store::exports::{self, ExportRow};
 use crate::store::regions;
@@ -29,9 +30,21 @@ pub fn routes() -> Router<AppState> {
         .route("/review/export.geojson", get(geojson_export))
 }
 
-/// The links to export what a filter selects: a CSV per form the filter allows, JSON and
-/// GeoJSON. `review_base` is the mission's `/m/{slug}/review`.
+/// The links to export what a filter selects, in English (for pages not yet translated;
+/// see [`links_in`]).
 pub fn links(
+    review_base: &str,
+    filter: &crate::domain::queue::Filter,
+    forms: &[(String, String)],
+) -> Vec<(String, String)> {
+    links_in(Tr::new(Lang::En), review_base, filter, forms)
+}
+
+/// The links to export what a filter selects: a CSV per form the filter allows, JSON and
+/// GeoJSON, labelled in the page's language. `review_base` is the mission's
+/// `/m/{slug}/review`.
+pub fn links_in(
+    tr: Tr,
     review_base: &str,
     filter: &crate::domain::queue::Filter,
     forms: &[(String, String)],
@@ -43,7 +56,7 @@ pub fn links(
             let mut one = filter.clone();
             one.forms = vec![key.clone()];
             (
-                format!("CSV: {title}"),
+                tr.fill("review.exports.csv", &[("title", title)]),
                 format!("{review_base}/export.csv?{}", one.query_string()),
             )
         })
@@ -51,7 +64,7 @@ pub fn links(
     let query = filter.query_string();
     links.push(("JSON".into(), format!("{review_base}/export.json?{query}")));
     links.push((
-        "GeoJSON (located reports)".into(),
+        tr.t("review.exports.geojson").to_owned(),
         format!("{review_base}/export.geojson?{query}"),
     ));
     links
@@ -179,10 +192,11 @@ async fn csv_export(
     member: Member<ReviewArea>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
-    let (filter, _) = read_query(raw.as_deref())?;
+    let tr = member.user.tr();
+    let (filter, _) = read_query(tr, raw.as_deref())?;
     let [form_key] = filter.forms.as_slice() else {
         return Err(AppError::BadRequest(
-            "Choose one form to export as CSV: the file has one column per question of that form. JSON and GeoJSON take any reports.".into(),
+            tr.t("review.exports.one_form").to_owned(),
         ));
     };
     let form_key = form_key.clone();
@@ -195,12 +209,12 @@ async fn csv_export(
             .read(move |conn| {
                 let questions = exports::question_keys(conn, mission_id, &key)?;
                 if questions.is_empty() {
-                    return Err(StoreError::Rejected(format!(
-                        "The mission has no form `{key}`."
-                    )));
+                    return Err(StoreError::Rejected(
+                        tr.fill("review.exports.no_form", &[("key", &key)]),
+                    ));
                 }
                 Ok((
-                    resolve(conn, mission_id, &zone, &f)?,
+                    resolve(conn, tr, mission_id, &zone, &f)?,
                     questions,
                     regions::levels(conn, mission_id)?,
                 ))
@@ -367,7 +381,8 @@ async fn prepare(
     member: &Member<ReviewArea>,
     raw: Option<&str>,
 ) -> Result<(crate::store::review::QueueQuery, Vec<String>, TimeZone), AppError> {
-    let (filter, _) = read_query(raw)?;
+    let tr = member.user.tr();
+    let (filter, _) = read_query(tr, raw)?;
     let mission_id = member.mission_id();
     let zone_name = member.mission.time_zone.clone();
     let zone = zone_name.clone();
@@ -375,7 +390,7 @@ async fn prepare(
         .store
         .read(move |conn| {
             Ok((
-                resolve(conn, mission_id, &zone, &filter)?,
+                resolve(conn, tr, mission_id, &zone, &filter)?,
                 regions::levels(conn, mission_id)?,
             ))
         })

@@ -11,6 +11,8 @@ use super::member::{FormsArea, Member};
 use super::view::{Layout, ok};
 use super::{AppError, AppState};
 use crate::domain::answers::{FieldErrors, RawAnswers};
+use crate::domain::form::FormKind;
+use crate::i18n::Tr;
 use crate::store::forms;
 
 pub fn routes() -> Router<AppState> {
@@ -35,10 +37,20 @@ struct FormLine {
     reports: i64,
 }
 
+/// The word for a kind of form; a kind the code does not know is shown as stored.
+fn kind_label(tr: Tr, kind: &str) -> String {
+    match FormKind::parse(kind) {
+        Some(FormKind::Checklist) => tr.t("forms.kind.checklist").to_owned(),
+        Some(FormKind::Incident) => tr.t("forms.kind.incident").to_owned(),
+        None => kind.to_owned(),
+    }
+}
+
 async fn list(
     State(state): State<AppState>,
     member: Member<FormsArea>,
 ) -> Result<Response, AppError> {
+    let tr = member.user.tr();
     let mission_id = member.mission_id();
     let current = state
         .store
@@ -51,13 +63,13 @@ async fn list(
             href: format!("/m/{slug}/forms/{}", f.id),
             key: f.key,
             title: f.title,
-            kind: f.kind,
+            kind: kind_label(tr, &f.kind),
             version: f.version,
             reports: f.reports,
         })
         .collect();
     Ok(ok(&FormsTemplate {
-        layout: member.layout("Forms"),
+        layout: member.layout(tr.t("nav.forms")),
         forms,
     }))
 }
@@ -70,7 +82,7 @@ struct PreviewTemplate {
     form_title: String,
     form_key: String,
     version: i64,
-    kind: &'static str,
+    kind: String,
     description: Option<String>,
     sections: Vec<SectionView>,
     preview: bool,
@@ -99,18 +111,19 @@ async fn preview(
         })
         .await?;
     let slug = &member.mission.slug;
-    let definition = &form.definition;
+    let tr = member.user.tr();
+    let definition = &form.definition.in_language(tr.lang);
     let template = PreviewTemplate {
         layout: member.layout(&definition.title),
         forms_href: format!("/m/{slug}/forms"),
         form_title: definition.title.clone(),
         form_key: form.key.clone(),
         version: form.version,
-        kind: definition.kind.as_str(),
+        kind: kind_label(tr, definition.kind.as_str()),
         description: definition.description.clone(),
         sections: sections(
-            member.user.tr(),
-            definition,
+            tr,
+            &form.definition,
             &RawAnswers::default(),
             &FieldErrors::default(),
         ),

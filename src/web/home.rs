@@ -10,6 +10,8 @@ use super::auth::home_path;
 use super::session::CurrentUser;
 use super::view::{Layout, area_path, ok};
 use super::{AppError, AppState};
+use crate::domain::role::Role;
+use crate::i18n::Tr;
 use crate::store::sessions::Membership;
 
 pub fn routes() -> Router<AppState> {
@@ -32,21 +34,32 @@ struct MissionChoice {
     href: String,
 }
 
+/// A role's name, for the list of missions.
+fn role_name(tr: Tr, role: Role) -> &'static str {
+    match role {
+        Role::Observer => tr.t("home.role.observer"),
+        Role::Coordinator => tr.t("home.role.coordinator"),
+        Role::Lead => tr.t("home.role.lead"),
+        Role::Admin => tr.t("home.role.admin"),
+    }
+}
+
 async fn start(user: CurrentUser) -> Response {
     if user.memberships.len() == 1 {
         return Redirect::to(&home_path(&user.memberships)).into_response();
     }
+    let tr = user.tr();
     let missions = user
         .memberships
         .iter()
         .map(|m: &Membership| MissionChoice {
             name: m.name.clone(),
-            role: m.role.as_str(),
+            role: role_name(tr, m.role),
             href: area_path(&m.slug, m.role.home_area()),
         })
         .collect();
     ok(&MissionsTemplate {
-        layout: Layout::signed_in("Your missions", &user),
+        layout: Layout::signed_in(tr.t("home.missions.title"), &user),
         missions,
     })
 }

@@ -11,15 +11,16 @@ use axum::routing::{get, post};
 use super::form_view::{AnswerSection, answer_sections};
 use super::member::{Member, ReviewArea};
 use super::strict_form::StrictForm;
-use super::view::{Layout, level_name, local_time, ok, page, thousands, within};
+use super::view::{Layout, level_name, local_date_time, ok, page, within};
 use super::{AppError, AppState};
 use crate::domain::answers::Answers;
 use crate::domain::finding::Stage;
 use crate::domain::form::Severity;
 use crate::domain::queue::{Cursor, Filter, Sort, text_query};
 use crate::domain::report::local_to_unix;
-use crate::domain::review::{Action, Status, note_for, transition};
+use crate::domain::review::{Action, NOTE_MAX, Status, note_for, transition};
 use crate::domain::role::Role;
+use crate::i18n::Tr;
 use crate::store::audit::Actor;
 use crate::store::regions::Region;
 use crate::store::review::{self, QueueLine, QueueQuery, Review};
@@ -47,8 +48,7 @@ struct QueueTemplate {
     csrf_token: String,
     notice: Option<String>,
     counts: Vec<StatusCount>,
-    total: String,
-    one_match: bool,
+    total: i64,
     urgent: Vec<LineView>,
     lines: Vec<LineView>,
     next_href: Option<String>,
@@ -60,7 +60,8 @@ struct QueueTemplate {
 }
 
 struct StatusCount {
-    status: &'static str,
+    /// The status's word, agreeing with the count.
+    status: String,
     count: String,
     href: String,
     current: bool,
@@ -76,7 +77,7 @@ struct LineView {
     observer: String,
     status: &'static str,
     severity: Option<Severity>,
-    problem_count: i64,
+    problem_count: String,
     category: String,
 }
 
@@ -110,27 +111,38 @@ fn choice(value: impl ToString, label: impl Into<String>, selected: bool) -> Cho
     }
 }
 
-fn line_view(slug: &str, zone: &str, line: QueueLine) -> LineView {
+/// The word of a status beside its count in the queue's tallies (French makes it agree).
+fn counted(tr: Tr, status: Status, n: i64) -> String {
+    match status {
+        Status::Received => tr.n("review.queue.counted.received", n),
+        Status::Escalated => tr.n("review.queue.counted.escalated", n),
+        Status::Verified => tr.n("review.queue.counted.verified", n),
+        Status::Dismissed => tr.n("review.queue.counted.dismissed", n),
+        Status::Duplicate => tr.n("review.queue.counted.duplicate", n),
+    }
+}
+
+fn line_view(tr: Tr, slug: &str, zone: &str, line: QueueLine) -> LineView {
     LineView {
         href: format!("/m/{slug}/review/reports/{}", line.id),
         id: line.id,
         reference: line.reference,
-        received_at: local_time(line.received_at, zone),
+        received_at: local_date_time(tr, line.received_at, zone),
         form_title: line.form_title,
         place: format!("{} ({})", line.region_name, line.region_code),
         observer: line.observer,
         status: line.status.as_str(),
         severity: line.severity,
-        problem_count: line.problem_count,
+        problem_count: tr.number(line.problem_count),
         category: line.category.unwrap_or_default(),
     }
 }
 
 /// Reads the query string into a filter (malformed values are a 400 with the reason) and
 /// the outcome of a bulk verification, if the page follows one.
-pub(super) fn read_query(raw: Option<&str>) -> Result<(Filter, Option<String>), AppError> {
+pub(super) fn read_query(tr: Tr, raw: Option<&str>) -> Result<(Filter, Option<String>), AppError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or_default())
-        .map_err(|_| AppError::BadRequest("The address of this page is malformed.".into()))?;
+        .map_err(|_| AppError::BadRequest(tr.t("review.queue.malformed").to_owned()))?;
     let filter = Filter::from_pairs(&pairs).map_err(|e| AppError::BadRequest(e.0))?;
     let number = |name: &str| {
         pairs
@@ -139,11 +151,18 @@ pub(super) fn read_query(raw: Option<&str>) -> Result<(Filter, Option<String>), 
             .and_then(|(_, v)| v.parse::<u32>().ok())
     };
     // Only numbers travel in the address: no text of anyone's choosing becomes a notice.
-    let notice = number("verified").map(|verified| match number("not_verified").unwrap_or(0) {
-        0 => format!("{verified} verified."),
-        n => format!(
-            "{verified} verified; {n} could not be (already settled, or escalated to the leads)."
-        ),
+    let notice = number("verified").map(|verified| {
+        let verified = tr.n("review.queue.verified", i64::from(verified));
+        match number("not_verified").unwrap_or(0) {
+            0 => tr.fill("review.queue.notice", &[("verified", &verified)]),
+            n => tr.fill(
+                "review.queue.notice_refused",
+                &[
+                    ("verified", &verified),
+                    ("refused", &tr.n("review.queue.not_verified", i64::from(n))),
+                ],
+            ),
+        }
     });
     Ok((filter, notice))
 }
@@ -151,6 +170,7 @@ pub(super) fn read_query(raw: Option<&str>) -> Result<(Filter, Option<String>), 
 /// Turns the typed filter into what the store queries.
 pub(super) fn resolve(
     conn: &rusqlite::Connection,
+    tr: Tr,
     mission_id: i64,
     time_zone: &str,
     filter: &Filter,
@@ -159,7 +179,9 @@ pub(super) fn resolve(
         Some(id) => Some(
             regions::by_id(conn, mission_id, id)
                 .map_err(|e| match e {
-                    StoreError::NotFound(_) => StoreError::Rejected("The place in this filter is not part of the mission. Clear it and try again.".into()),
+                    StoreError::NotFound(_) => {
+                        StoreError::Rejected(tr.t("review.queue.place_outside").to_owned())
+                    }
                     other => other,
                 })?
                 .path,
@@ -205,7 +227,8 @@ async fn queue(
     member: Member<ReviewArea>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
-    let (filter, notice) = read_query(raw.as_deref())?;
+    let tr = member.user.tr();
+    let (filter, notice) = read_query(tr, raw.as_deref())?;
     let mission_id = member.mission_id();
     let zone = member.mission.time_zone.clone();
     let is_lead = member.role() == Role::Lead;
@@ -213,7 +236,7 @@ async fn queue(
     let data = state
         .store
         .read(move |conn| {
-            let query = resolve(conn, mission_id, &zone, &f)?;
+            let query = resolve(conn, tr, mission_id, &zone, &f)?;
             // The place list: the top level, and around a chosen place its trail and children.
             let mut places = regions::children(conn, mission_id, None, 500)?;
             if let Some(id) = f.region {
@@ -294,8 +317,8 @@ async fn queue(
     let counts = counts
         .into_iter()
         .map(|(status, n)| StatusCount {
-            status: status.as_str(),
-            count: thousands(n),
+            status: counted(tr, status, n),
+            count: tr.number(n),
             href: format!(
                 "{base_href}?{}",
                 filter.with_statuses(vec![status]).query_string()
@@ -333,11 +356,11 @@ async fn queue(
         severities: Severity::ALL
             .iter()
             .rev()
-            .map(|s| choice(s, s.as_str(), filter.severities.contains(s)))
+            .map(|s| choice(s, tr.word("severity", s), filter.severities.contains(s)))
             .collect(),
         statuses: Status::ALL
             .iter()
-            .map(|s| choice(s, s.as_str(), filter.statuses.contains(s)))
+            .map(|s| choice(s, tr.word("status", s), filter.statuses.contains(s)))
             .collect(),
         observers: observers
             .into_iter()
@@ -351,22 +374,22 @@ async fn queue(
         by_severity: filter.sort == Sort::Severity,
     };
     let template = QueueTemplate {
-        layout: member.layout("Review"),
+        layout: member.layout(tr.t("nav.review")),
         csrf_token: super::csrf::masked(&member.user.csrf_token),
         notice,
         counts,
-        one_match: total == 1,
-        total: thousands(total),
+        total,
         urgent: urgent
             .into_iter()
-            .map(|l| line_view(&slug, zone, l))
+            .map(|l| line_view(tr, &slug, zone, l))
             .collect(),
         lines: lines
             .into_iter()
-            .map(|l| line_view(&slug, zone, l))
+            .map(|l| line_view(tr, &slug, zone, l))
             .collect(),
         next_href,
-        exports: super::exports::links(
+        exports: super::exports::links_in(
+            tr,
             &base_href,
             &filter,
             &forms
@@ -389,6 +412,7 @@ async fn bulk(
     member: Member<ReviewArea>,
     form: StrictForm,
 ) -> Result<Response, AppError> {
+    let tr = member.user.tr();
     let ids = form.values("report");
     // The view to return to, rebuilt from its filters: nothing else from the form reaches
     // the address.
@@ -399,7 +423,7 @@ async fn bulk(
         .unwrap_or_default();
     if ids.is_empty() {
         return Err(AppError::Unprocessable(
-            "Select at least one report first.".into(),
+            tr.t("review.queue.select_first").to_owned(),
         ));
     }
     let (mission_id, role) = (member.mission_id(), member.role());
@@ -437,7 +461,7 @@ async fn bulk(
                 return Err(AppError::Forbidden);
             }
             let finding_id: i64 = form.value("finding_id").parse().map_err(|_| {
-                AppError::Unprocessable("Choose the finding to add the reports to.".into())
+                AppError::Unprocessable(tr.t("review.queue.choose_finding").to_owned())
             })?;
             state
                 .store
@@ -448,7 +472,7 @@ async fn bulk(
             Ok(Redirect::to(&format!("/m/{slug}/findings/{finding_id}#evidence")).into_response())
         }
         _ => Err(AppError::BadRequest(
-            "Choose what to do with the selected reports.".into(),
+            tr.t("review.queue.choose_bulk_action").to_owned(),
         )),
     }
 }
@@ -469,7 +493,7 @@ struct ReviewReportTemplate {
     category: String,
     duplicate_of: Option<String>,
     form_title: String,
-    form_version: i64,
+    form_version: String,
     place_name: String,
     place_code: String,
     place_within: String,
@@ -487,6 +511,7 @@ struct ReviewReportTemplate {
 
 struct ActionButton {
     value: &'static str,
+    label: &'static str,
     class: &'static str,
 }
 
@@ -495,6 +520,27 @@ struct Citation {
     href: Option<String>,
     title: String,
     stage: &'static str,
+}
+
+/// The word on an action's button, and for it in the history.
+fn action_label(tr: Tr, action: Action) -> &'static str {
+    match action {
+        Action::Verify => tr.t("review.report.action.verify"),
+        Action::Dismiss => tr.t("review.report.action.dismiss"),
+        Action::Escalate => tr.t("review.report.action.escalate"),
+        Action::MarkDuplicate => tr.t("review.report.action.duplicate"),
+        Action::Reopen => tr.t("review.report.action.reopen"),
+        Action::Comment => tr.t("review.report.action.comment"),
+    }
+}
+
+/// Where a finding citing the report stands.
+fn stage_label(tr: Tr, stage: Stage) -> &'static str {
+    match stage {
+        Stage::Draft => tr.t("review.report.stage.draft"),
+        Stage::ReadyForReview => tr.t("review.report.stage.ready"),
+        Stage::Published => tr.t("review.report.stage.published"),
+    }
 }
 
 struct ObserverView {
@@ -512,13 +558,28 @@ struct EventView {
     text: String,
 }
 
-fn describe(kind: &str, from: Option<&str>, to: Option<&str>) -> String {
+fn describe(tr: Tr, kind: &str, from: Option<&str>, to: Option<&str>) -> String {
     match (kind, from, to) {
-        ("filed", _, _) => "filed the report".to_owned(),
-        ("correction", _, _) => "added a correction".to_owned(),
-        ("addition", _, _) => "added an addition".to_owned(),
-        ("comment", _, _) => "commented".to_owned(),
-        (action, Some(from), Some(to)) => format!("{action}: {from} → {to}"),
+        ("filed", _, _) => tr.t("review.report.event.filed").to_owned(),
+        ("correction", _, _) => tr.t("review.report.event.correction").to_owned(),
+        ("addition", _, _) => tr.t("review.report.event.addition").to_owned(),
+        ("comment", _, _) => tr.t("review.report.event.comment").to_owned(),
+        (action, Some(from), Some(to)) => {
+            let action = Action::parse(action).map_or(action, |a| action_label(tr, a));
+            // A stored status the catalogue does not know is shown as it is.
+            let status = |name: &str| match Status::parse(name) {
+                Some(s) => tr.word("status", s),
+                None => name.to_owned(),
+            };
+            tr.fill(
+                "review.report.event.change",
+                &[
+                    ("action", action),
+                    ("from", &status(from)),
+                    ("to", &status(to)),
+                ],
+            )
+        }
         (other, _, _) => other.to_owned(),
     }
 }
@@ -535,6 +596,7 @@ async fn report_template(
     id: String,
     draft: ActionDraft,
 ) -> Result<ReviewReportTemplate, AppError> {
+    let tr = member.user.tr();
     let mission_id = member.mission_id();
     let (report, form, trail, events, observer, cited) = state
         .store
@@ -568,6 +630,7 @@ async fn report_template(
         .iter()
         .map(|a| ActionButton {
             value: a.as_str(),
+            label: action_label(tr, *a),
             class: match a {
                 Action::Dismiss => "danger",
                 Action::Comment => "secondary",
@@ -588,13 +651,13 @@ async fn report_template(
         problem_count: report.problem_count,
         category: report.category.clone().unwrap_or_default(),
         duplicate_of: report.duplicate_of.clone(),
-        form_title: form.definition.title.clone(),
-        form_version: form.version,
+        form_title: form.definition.in_language(tr.lang).title.clone(),
+        form_version: tr.number(form.version),
         place_within: within(&trail, report.region_id),
         place_name: region.as_ref().map(|r| r.name.clone()).unwrap_or_default(),
         place_code: region.map(|r| r.code).unwrap_or_default(),
-        observed_at: local_time(report.observed_at, zone),
-        received_at: local_time(report.received_at, zone),
+        observed_at: local_date_time(tr, report.observed_at, zone),
+        received_at: local_date_time(tr, report.received_at, zone),
         observer: ObserverView {
             href: format!("/m/{slug}/review?observer={}", observer.user_id),
             name: observer.display_name,
@@ -602,13 +665,20 @@ async fn report_template(
             phone: observer.phone.unwrap_or_default(),
             team: observer.team.unwrap_or_default(),
         },
-        answers: answer_sections(member.user.tr(), &form.definition, &answers),
+        answers: answer_sections(tr, &form.definition, &answers),
         history: events
             .into_iter()
             .map(|e| EventView {
-                at: local_time(e.at, zone),
-                who: e.actor.unwrap_or_else(|| "someone".to_owned()),
-                what: describe(&e.kind, e.from_status.as_deref(), e.to_status.as_deref()),
+                at: local_date_time(tr, e.at, zone),
+                who: e
+                    .actor
+                    .unwrap_or_else(|| tr.t("observer.report.someone").to_owned()),
+                what: describe(
+                    tr,
+                    &e.kind,
+                    e.from_status.as_deref(),
+                    e.to_status.as_deref(),
+                ),
                 text: e.text,
             })
             .collect(),
@@ -619,7 +689,7 @@ async fn report_template(
             .map(|(id, title, stage)| Citation {
                 href: lead.then(|| format!("/m/{slug}/findings/{id}")),
                 title,
-                stage: stage.label(),
+                stage: stage_label(tr, stage),
             })
             .collect(),
         reference: report.reference,
@@ -652,8 +722,9 @@ async fn act(
     Path((_, id)): Path<(String, String)>,
     form: StrictForm,
 ) -> Result<Response, AppError> {
+    let tr = member.user.tr();
     let action = Action::parse(&form.value("action"))
-        .ok_or_else(|| AppError::BadRequest("Choose an action.".into()))?;
+        .ok_or_else(|| AppError::BadRequest(tr.t("review.report.choose_action").to_owned()))?;
     let typed = form.value("note");
     let duplicate_of = Some(form.value("duplicate_of")).filter(|v| !v.trim().is_empty());
     let refuse = |message: String| async {
@@ -666,8 +737,11 @@ async fn act(
     };
     let note = match note_for(action, &typed) {
         Ok(note) => note,
-        Err(refused) => return refuse(refused.0).await,
+        Err(refused) => return refuse(note_refusal(tr, action, &typed, refused.0)).await,
     };
+    if action == Action::MarkDuplicate && duplicate_of.is_none() {
+        return refuse(tr.t("review.report.give_reference").to_owned()).await;
+    }
     let (mission_id, role) = (member.mission_id(), member.role());
     let actor = Actor::user(member.user.user_id, &member.user.username);
     let report_id = id.clone();
@@ -688,5 +762,24 @@ async fn act(
         .into_response()),
         Err(StoreError::Rejected(message)) => refuse(message).await,
         Err(other) => Err(other.into()),
+    }
+}
+
+/// Why the note cannot go with the action, in the page's language: the reasons
+/// `note_for` gives, by the same rules; any other is shown as it came.
+fn note_refusal(tr: Tr, action: Action, typed: &str, reason: String) -> String {
+    let note = typed.trim().replace("\r\n", "\n");
+    let count = note.chars().count();
+    match action {
+        _ if count > NOTE_MAX => tr.fill(
+            "review.report.note_too_long",
+            &[
+                ("max", &NOTE_MAX.to_string()),
+                ("count", &count.to_string()),
+            ],
+        ),
+        Action::Dismiss if note.is_empty() => tr.t("review.report.reason_needed").to_owned(),
+        Action::Comment if note.is_empty() => tr.t("review.report.write_comment").to_owned(),
+        _ => reason,
     }
 }
