@@ -9,12 +9,13 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::member::{AdminArea, Member};
-use super::view::{Layout, level_name, local_time, ok, page, thousands, within};
+use super::view::{Layout, level_name, local_date_time, ok, page, within};
 use super::{AppError, AppState};
 use crate::credentials::{generate_password, hash_password};
 use crate::domain::account::{NewPassword, Username, parse_display_name, parse_phone};
 use crate::domain::geography::level_plural;
 use crate::domain::role::Role;
+use crate::i18n::Tr;
 use crate::store::StoreError;
 use crate::store::audit::{self, Actor};
 use crate::store::missions::{self, Mission};
@@ -42,6 +43,40 @@ fn actor(member: &Member<AdminArea>) -> Actor {
     Actor::user(member.user.user_id, &member.user.username)
 }
 
+/// A role in the page's language.
+fn role_word(tr: Tr, role: Role) -> &'static str {
+    match role {
+        Role::Observer => tr.t("admin.role.observer"),
+        Role::Coordinator => tr.t("admin.role.coordinator"),
+        Role::Lead => tr.t("admin.role.lead"),
+        Role::Admin => tr.t("admin.role.admin"),
+    }
+}
+
+/// What the audit log records, by the name it is stored under, in the page's language;
+/// a name the code does not know is shown as stored.
+fn action_word(tr: Tr, action: &str) -> &str {
+    match action {
+        "user added" => tr.t("admin.action.user_added"),
+        "user disabled" => tr.t("admin.action.user_disabled"),
+        "user enabled" => tr.t("admin.action.user_enabled"),
+        "password reset" => tr.t("admin.action.password_reset"),
+        "team set" => tr.t("admin.action.team_set"),
+        "assignment added" => tr.t("admin.action.assignment_added"),
+        "assignment removed" => tr.t("admin.action.assignment_removed"),
+        "form imported" => tr.t("admin.action.form_imported"),
+        other => other,
+    }
+}
+
+/// A text split around a `{placeholder}`, for pages that put markup where it stands.
+fn around(text: &str, placeholder: &str) -> (String, String) {
+    match text.split_once(placeholder) {
+        Some((before, after)) => (before.to_owned(), after.to_owned()),
+        None => (text.to_owned(), String::new()),
+    }
+}
+
 /// Hashes a new password with the server's bounded password workers.
 async fn hash_in_background(state: &AppState, password: NewPassword) -> Result<String, AppError> {
     state
@@ -59,18 +94,21 @@ struct AdminHomeTemplate {
     csrf_token: String,
     mission: Mission,
     geography: Vec<(String, String)>,
+    /// The sentence around the import command, when there are no regions yet.
+    geography_none: (String, String),
     members: Vec<MemberRow>,
     form: NewUserForm,
     errors: NewUserErrors,
     audit: Vec<AuditRow>,
-    roles: [Role; 4],
+    /// Each role's stored name and its word.
+    roles: Vec<(&'static str, &'static str)>,
 }
 
 struct MemberRow {
     href: String,
     username: String,
     display_name: String,
-    role: Role,
+    role: &'static str,
     /// Only observers have assignments to count.
     is_observer: bool,
     disabled: bool,
@@ -80,9 +118,8 @@ struct MemberRow {
 
 struct AuditRow {
     at: String,
-    actor: String,
-    action: String,
-    detail: String,
+    /// Who did what: "admin: user added, wafula as coordinator".
+    line: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -156,16 +193,18 @@ async fn home_template(
         })
         .await?;
     let zone = mission.time_zone.clone();
+    let tr = member.user.tr();
     let members = members
         .into_iter()
         .map(|m| MemberRow {
             href: format!("/m/{}/admin/users/{}", mission.slug, m.user_id),
-            last_sign_in: m
-                .last_sign_in_at
-                .map_or_else(|| "never".to_owned(), |t| local_time(t, &zone)),
+            last_sign_in: m.last_sign_in_at.map_or_else(
+                || tr.t("admin.home.never").to_owned(),
+                |t| local_date_time(tr, t, &zone),
+            ),
             username: m.username,
             display_name: m.display_name,
-            role: m.role,
+            role: role_word(tr, m.role),
             is_observer: m.role == Role::Observer,
             disabled: m.disabled,
             assignments: m.assignments,
@@ -174,25 +213,34 @@ async fn home_template(
     let audit = entries
         .into_iter()
         .map(|e| AuditRow {
-            at: local_time(e.at, &zone),
-            actor: e.actor,
-            action: e.action,
-            detail: e.detail,
+            at: local_date_time(tr, e.at, &zone),
+            line: tr.fill(
+                "admin.home.entry",
+                &[
+                    ("actor", &e.actor),
+                    ("action", action_word(tr, &e.action)),
+                    ("detail", &e.detail),
+                ],
+            ),
         })
         .collect();
     Ok(AdminHomeTemplate {
-        layout: member.layout("Mission setup"),
+        layout: member.layout(tr.t("nav.setup")),
         csrf_token: super::csrf::masked(&member.user.csrf_token),
         geography: counts
             .into_iter()
-            .map(|(level, n)| (level_plural(&level), thousands(n)))
+            .map(|(level, n)| (level_plural(&level), tr.number(n)))
             .collect(),
+        geography_none: around(tr.t("admin.geography.none"), "{command}"),
         mission,
         members,
         form,
         errors,
         audit,
-        roles: Role::ALL,
+        roles: Role::ALL
+            .iter()
+            .map(|r| (r.as_str(), role_word(tr, *r)))
+            .collect(),
     })
 }
 
@@ -203,6 +251,8 @@ struct PasswordShownTemplate {
     heading: &'static str,
     username: String,
     display_name: String,
+    /// "… signs in as" and "." around the username.
+    signs_in: (String, String),
     password: Option<String>,
     user_href: String,
     back_href: String,
@@ -265,10 +315,15 @@ async fn add_user(
         }
         Err(other) => return Err(other.into()),
     };
+    let tr = member.user.tr();
     let template = PasswordShownTemplate {
-        layout: member.layout("User added"),
-        heading: "User added",
+        layout: member.layout(tr.t("admin.password.added")),
+        heading: tr.t("admin.password.added"),
         username: username.to_string(),
+        signs_in: around(
+            &tr.fill("admin.password.signs_in", &[("name", &display_name)]),
+            "{username}",
+        ),
         display_name,
         password: (!typed_password).then(|| password.expose().to_owned()),
         user_href: format!("/m/{}/admin/users/{user_id}", member.mission.slug),
@@ -299,6 +354,8 @@ struct UserTemplate {
     admin_href: String,
     base_href: String,
     member: users::Member,
+    /// The member's role in the page's language.
+    role: &'static str,
     is_observer: bool,
     is_self: bool,
     assignments: Vec<RegionRow>,
@@ -378,6 +435,7 @@ async fn user_template(
         base_href: format!("/m/{}/admin/users/{user_id}", member.mission.slug),
         is_self: target.user_id == member.user.user_id,
         is_observer: target.role == Role::Observer,
+        role: role_word(member.user.tr(), target.role),
         assignments: assigned.into_iter().map(row).collect(),
         results: found.into_iter().map(row).collect(),
         searched: !query.trim().is_empty(),
@@ -422,10 +480,15 @@ async fn reset_password(
             users::member(conn, mission_id, user_id)
         })
         .await?;
+    let tr = member.user.tr();
     let template = PasswordShownTemplate {
-        layout: member.layout("Password reset"),
-        heading: "Password reset",
+        layout: member.layout(tr.t("admin.password.reset")),
+        heading: tr.t("admin.password.reset"),
         username: target.username,
+        signs_in: around(
+            &tr.fill("admin.password.signs_in", &[("name", &target.display_name)]),
+            "{username}",
+        ),
         display_name: target.display_name,
         password: (!typed).then(|| password.expose().to_owned()),
         user_href: format!("/m/{}/admin/users/{user_id}", member.mission.slug),

@@ -11,13 +11,15 @@ use axum::routing::{get, post};
 
 use super::member::{FindingsArea, Member};
 use super::strict_form::StrictForm;
-use super::view::{Layout, local_time, ok, page};
+use super::view::{Layout, local_date_time, ok, page};
 use super::{AppError, AppState};
 use crate::domain::finding::{
-    Assessment, FindingErrors, FindingText, Stage, basis, move_to, summarize,
+    Assessment, EvidenceSummary, FindingErrors, FindingText, Stage, move_to, summarize,
 };
+use crate::domain::form::Severity;
 use crate::domain::geography::{level_label, level_plural};
 use crate::domain::review::Status;
+use crate::i18n::Tr;
 use crate::store::audit::Actor;
 use crate::store::findings::{self, Evidence, Finding, HistoryEntry};
 use crate::store::regions::{self, Region};
@@ -43,6 +45,50 @@ fn actor(member: &Member<FindingsArea>) -> Actor {
     Actor::user(member.user.user_id, &member.user.username)
 }
 
+/// An assessment in the page's language.
+fn assessment_word(tr: Tr, assessment: Assessment) -> &'static str {
+    match assessment {
+        Assessment::Positive => tr.t("findings.assessment.positive"),
+        Assessment::Mixed => tr.t("findings.assessment.mixed"),
+        Assessment::Negative => tr.t("findings.assessment.negative"),
+        Assessment::SeriousConcern => tr.t("findings.assessment.serious_concern"),
+    }
+}
+
+/// A stage in the page's language.
+fn stage_word(tr: Tr, stage: Stage) -> &'static str {
+    match stage {
+        Stage::Draft => tr.t("findings.stage.draft"),
+        Stage::ReadyForReview => tr.t("findings.stage.ready"),
+        Stage::Published => tr.t("findings.stage.published"),
+    }
+}
+
+/// "based on 34 verified reports from 12 counties", in the page's language; the level
+/// (`county`) is the mission's own name for its top level of regions.
+fn basis_line(tr: Tr, verified_reports: usize, regions: usize, top_level: &str) -> String {
+    let places = tr
+        .n("findings.basis.places", regions)
+        .replace("{level}", &level_label(top_level))
+        .replace("{levels}", &level_plural(top_level));
+    tr.fill(
+        "findings.basis.line",
+        &[
+            ("reports", &tr.n("findings.basis.reports", verified_reports)),
+            ("places", &places),
+        ],
+    )
+}
+
+/// A text with a `{placeholder}` split around it, for pages that put markup (a link)
+/// where the placeholder stands.
+fn around(text: &str, placeholder: &str) -> (String, String) {
+    match text.split_once(placeholder) {
+        Some((before, after)) => (before.to_owned(), after.to_owned()),
+        None => (text.to_owned(), String::new()),
+    }
+}
+
 // ----- the list -----
 
 #[derive(Template)]
@@ -60,8 +106,8 @@ struct FindingLineView {
     topic: String,
     assessment: &'static str,
     stage: &'static str,
-    evidence: i64,
-    verified: i64,
+    /// "2 verified of 3".
+    evidence: String,
 }
 
 async fn list(
@@ -74,20 +120,26 @@ async fn list(
         .read(move |conn| findings::list(conn, mission_id))
         .await?;
     let slug = &member.mission.slug;
+    let tr = member.user.tr();
     let findings = lines
         .into_iter()
         .map(|f| FindingLineView {
             href: format!("/m/{slug}/findings/{}", f.id),
             title: f.title,
             topic: f.topic,
-            assessment: f.assessment.label(),
-            stage: f.stage.label(),
-            evidence: f.evidence,
-            verified: f.verified,
+            assessment: assessment_word(tr, f.assessment),
+            stage: stage_word(tr, f.stage),
+            evidence: tr.fill(
+                "findings.list.verified_of",
+                &[
+                    ("verified", &tr.n("findings.list.verified", f.verified)),
+                    ("total", &tr.number(f.evidence)),
+                ],
+            ),
         })
         .collect();
     Ok(ok(&ListTemplate {
-        layout: member.layout("Findings"),
+        layout: member.layout(tr.t("nav.findings")),
         new_href: format!("/m/{slug}/findings/new"),
         statement_href: format!("/m/{slug}/statement"),
         findings,
@@ -135,7 +187,7 @@ impl Draft {
             .iter()
             .map(|v| {
                 v.parse::<i64>()
-                    .map_err(|_| AppError::BadRequest("A region in the form is malformed.".into()))
+                    .map_err(|_| AppError::BadRequest("findings.edit.bad_region".into()))
             })
             .collect::<Result<_, _>>()?;
         Ok(Draft {
@@ -177,14 +229,16 @@ async fn edit_page(
         })
         .await?;
     let slug = &member.mission.slug;
+    let tr = member.user.tr();
+    let errors = field_errors(tr, &draft, errors);
     let (heading, action, cancel_href) = match existing {
         Some(id) => (
-            "Edit finding".to_owned(),
+            tr.t("findings.edit.edit").to_owned(),
             format!("/m/{slug}/findings/{id}/edit"),
             format!("/m/{slug}/findings/{id}"),
         ),
         None => (
-            "New finding".to_owned(),
+            tr.t("findings.edit.new").to_owned(),
             format!("/m/{slug}/findings"),
             format!("/m/{slug}/findings"),
         ),
@@ -196,7 +250,13 @@ async fn edit_page(
         csrf_token: super::csrf::masked(&member.user.csrf_token),
         assessments: Assessment::ALL
             .iter()
-            .map(|a| (a.as_str(), a.label(), draft.assessment == a.as_str()))
+            .map(|a| {
+                (
+                    a.as_str(),
+                    assessment_word(tr, *a),
+                    draft.assessment == a.as_str(),
+                )
+            })
             .collect(),
         regions: region_choices(&top, &draft.regions),
         title: draft.title,
@@ -207,6 +267,60 @@ async fn edit_page(
         cancel_href,
     };
     Ok(page(status, &template))
+}
+
+/// What is wrong with a title, statement or topic the domain refused.
+enum TextFault {
+    Empty,
+    /// Longer than allowed, with its length.
+    TooLong(usize),
+    /// Some other reason: the domain's own words are shown.
+    Other,
+}
+
+/// Why a text field was refused, counted as `FindingText::parse` counts it.
+fn text_fault(raw: &str, max: usize) -> TextFault {
+    match raw.trim().replace("\r\n", "\n").chars().count() {
+        0 => TextFault::Empty,
+        n if n > max => TextFault::TooLong(n),
+        _ => TextFault::Other,
+    }
+}
+
+/// The messages beside the finding form's fields in the page's language: the domain
+/// says which fields are wrong, the page says why in its own words.
+fn field_errors(tr: Tr, draft: &Draft, errors: FindingErrors) -> FindingErrors {
+    FindingErrors {
+        title: errors.title.map(|e| match text_fault(&draft.title, 200) {
+            TextFault::Empty => tr.t("findings.edit.write_title").to_owned(),
+            TextFault::TooLong(n) => tr.fill(
+                "findings.edit.shorten_title",
+                &[("max", "200"), ("count", &n.to_string())],
+            ),
+            TextFault::Other => e,
+        }),
+        statement: errors
+            .statement
+            .map(|e| match text_fault(&draft.statement, 10_000) {
+                TextFault::Empty => tr.t("findings.edit.write_statement").to_owned(),
+                TextFault::TooLong(n) => tr.fill(
+                    "findings.edit.shorten_statement",
+                    &[("max", "10000"), ("count", &n.to_string())],
+                ),
+                TextFault::Other => e,
+            }),
+        topic: errors.topic.map(|e| match text_fault(&draft.topic, 80) {
+            TextFault::Empty => tr.t("findings.edit.write_topic").to_owned(),
+            TextFault::TooLong(n) => tr.fill(
+                "findings.edit.shorten_topic",
+                &[("max", "80"), ("count", &n.to_string())],
+            ),
+            TextFault::Other => e,
+        }),
+        assessment: errors
+            .assessment
+            .map(|_| tr.t("findings.edit.choose_assessment").to_owned()),
+    }
 }
 
 async fn new_finding(
@@ -330,12 +444,15 @@ struct FindingTemplate {
     basis: String,
     warnings: Vec<String>,
     by_status: Vec<(&'static str, usize)>,
-    by_severity: Vec<(String, usize)>,
+    /// The severity's name (for its colour), its word and how many.
+    by_severity: Vec<(&'static str, &'static str, usize)>,
     by_region: Vec<(String, usize)>,
     evidence: Vec<EvidenceView>,
     moves: Vec<(&'static str, &'static str)>,
     history: Vec<HistoryView>,
     error: Option<String>,
+    /// The sentence around the link to the review queue.
+    from_queue: (String, String),
 }
 
 struct EvidenceView {
@@ -353,8 +470,8 @@ struct EvidenceView {
 
 struct HistoryView {
     at: String,
-    who: String,
-    event: String,
+    /// Who did what: "lead: evidence added: TE-ABC123".
+    line: String,
     stage: &'static str,
     title: String,
     statement: String,
@@ -382,6 +499,7 @@ async fn finding_template(
         .await?;
     let slug = &member.mission.slug;
     let zone = &member.mission.time_zone;
+    let tr = member.user.tr();
     let top_names: BTreeMap<String, String> = top
         .iter()
         .map(|r| (r.code.clone(), r.name.clone()))
@@ -398,40 +516,35 @@ async fn finding_template(
         })
         .map(|to| {
             let label = match (finding.stage, to) {
-                (Stage::Published, Stage::Published) => "Publish the changes",
-                (_, Stage::Draft) => "Back to draft",
-                (_, Stage::ReadyForReview) => "Mark ready for review",
-                (_, Stage::Published) => "Publish",
+                (Stage::Published, Stage::Published) => tr.t("findings.finding.publish_changes"),
+                (_, Stage::Draft) => tr.t("findings.finding.back_to_draft"),
+                (_, Stage::ReadyForReview) => tr.t("findings.finding.mark_ready"),
+                (_, Stage::Published) => tr.t("findings.finding.publish"),
             };
             (to.as_str(), label)
         })
         .collect();
-    let mut warnings = summary.warnings.clone();
+    let mut warnings = evidence_warnings(tr, &summary, evidence.is_empty());
     if finding.stage == Stage::Published && summary.verified == 0 {
-        warnings.push(
-            "No verified report backs this finding any more: it is left out of the statement."
-                .to_owned(),
-        );
+        warnings.push(tr.t("findings.finding.no_backing").to_owned());
     }
     if finding.has_unpublished_changes() {
-        warnings.push(
-            "This finding has changed since it was published: the statement shows the published text until you publish the changes."
-                .to_owned(),
-        );
+        warnings.push(tr.t("findings.finding.changed").to_owned());
     }
     let base_href = format!("/m/{slug}/findings/{id}");
     Ok(FindingTemplate {
         layout: member.layout(&finding.text.title),
+        from_queue: around(tr.t("findings.finding.from_queue"), "{queue}"),
         list_href: format!("/m/{slug}/findings"),
         queue_href: format!("/m/{slug}/review"),
         csrf_token: super::csrf::masked(&member.user.csrf_token),
         title: finding.text.title.clone(),
         statement: finding.text.statement.clone(),
         topic: finding.text.topic.clone(),
-        assessment: finding.text.assessment.label(),
-        stage: finding.stage.label(),
+        assessment: assessment_word(tr, finding.text.assessment),
+        stage: stage_word(tr, finding.stage),
         regions: if finding.regions.is_empty() {
-            "the whole country".to_owned()
+            tr.t("findings.finding.whole_country").to_owned()
         } else {
             finding
                 .regions
@@ -440,12 +553,7 @@ async fn finding_template(
                 .collect::<Vec<_>>()
                 .join(", ")
         },
-        basis: basis(
-            summary.verified,
-            summary.verified_regions,
-            &level_label(top_level),
-            &level_plural(top_level),
-        ),
+        basis: basis_line(tr, summary.verified, summary.verified_regions, top_level),
         warnings,
         by_status: summary
             .by_status
@@ -455,11 +563,9 @@ async fn finding_template(
         by_severity: summary
             .by_severity
             .iter()
-            .map(|(s, n)| {
-                (
-                    s.map_or_else(|| "none".to_owned(), |s| s.as_str().to_owned()),
-                    *n,
-                )
+            .map(|(s, n)| match s {
+                Some(s) => (s.as_str(), severity_word(tr, *s), *n),
+                None => ("none", tr.t("findings.finding.no_severity"), *n),
             })
             .collect(),
         by_region: summary
@@ -485,7 +591,7 @@ async fn finding_template(
                     .map_or_else(String::new, |s| s.as_str().to_owned()),
                 form_title: e.form_title.clone(),
                 place: e.region_name.clone(),
-                received_at: local_time(e.received_at, zone),
+                received_at: local_date_time(tr, e.received_at, zone),
                 note: e.note.clone(),
             })
             .collect(),
@@ -493,14 +599,9 @@ async fn finding_template(
         history: history
             .into_iter()
             .map(|h: HistoryEntry| HistoryView {
-                at: local_time(h.at, zone),
-                who: h.actor.unwrap_or_else(|| "someone".to_owned()),
-                event: if h.detail.is_empty() {
-                    h.event
-                } else {
-                    format!("{}: {}", h.event, h.detail)
-                },
-                stage: h.stage.label(),
+                at: local_date_time(tr, h.at, zone),
+                line: history_line(tr, &h),
+                stage: stage_word(tr, h.stage),
                 published: h.stage == Stage::Published,
                 title: h.text.title,
                 statement: h.text.statement,
@@ -509,6 +610,73 @@ async fn finding_template(
         error,
         base_href,
     })
+}
+
+/// What the page warns about a finding's evidence: none yet, some set aside, some not
+/// verified yet (counted from the summary, worded in the page's language).
+fn evidence_warnings(tr: Tr, summary: &EvidenceSummary, no_evidence: bool) -> Vec<String> {
+    let count = |pred: fn(Status) -> bool| -> usize {
+        summary
+            .by_status
+            .iter()
+            .filter(|(s, _)| pred(*s))
+            .map(|(_, n)| n)
+            .sum()
+    };
+    let mut warnings = Vec::new();
+    if no_evidence {
+        warnings.push(tr.t("findings.finding.no_evidence").to_owned());
+    }
+    let set_aside = count(|s| matches!(s, Status::Dismissed | Status::Duplicate));
+    if set_aside > 0 {
+        warnings.push(tr.n("findings.finding.set_aside", set_aside));
+    }
+    let open = count(Status::is_open);
+    if open > 0 {
+        warnings.push(tr.n("findings.finding.not_verified", open));
+    }
+    warnings
+}
+
+/// A severity in the page's language.
+fn severity_word(tr: Tr, severity: Severity) -> &'static str {
+    match severity {
+        Severity::Low => tr.t("severity.low"),
+        Severity::Medium => tr.t("severity.medium"),
+        Severity::High => tr.t("severity.high"),
+        Severity::Critical => tr.t("severity.critical"),
+    }
+}
+
+/// One line of a finding's history: who, and what happened in the page's language (an
+/// event the code does not know is shown as stored).
+fn history_line(tr: Tr, entry: &HistoryEntry) -> String {
+    let event = match entry.event.as_str() {
+        "created" => tr.t("findings.event.created"),
+        "edited" => tr.t("findings.event.edited"),
+        "evidence added" => tr.t("findings.event.evidence_added"),
+        "evidence removed" => tr.t("findings.event.evidence_removed"),
+        "stage" => tr.t("findings.event.stage"),
+        other => other,
+    };
+    // A stage move records the stage's English label; other details are references.
+    let detail = match Stage::ALL.iter().find(|s| s.label() == entry.detail) {
+        Some(stage) => stage_word(tr, *stage),
+        None => entry.detail.as_str(),
+    };
+    let what = if detail.is_empty() {
+        event.to_owned()
+    } else {
+        tr.fill(
+            "findings.finding.event_detail",
+            &[("event", event), ("detail", detail)],
+        )
+    };
+    let who = entry
+        .actor
+        .as_deref()
+        .unwrap_or_else(|| tr.t("findings.finding.someone"));
+    tr.fill("findings.finding.by", &[("who", who), ("event", &what)])
 }
 
 async fn finding_page(
@@ -556,7 +724,11 @@ async fn add_evidence(
             &state,
             &member,
             id,
-            "Give the reference of at least one report.".into(),
+            member
+                .user
+                .tr()
+                .t("findings.finding.give_reference")
+                .to_owned(),
         )
         .await;
     }
@@ -606,7 +778,7 @@ async fn stage(
     form: StrictForm,
 ) -> Result<Response, AppError> {
     let to = Stage::parse(&form.value("to"))
-        .ok_or_else(|| AppError::BadRequest("Choose where the finding goes.".into()))?;
+        .ok_or_else(|| AppError::BadRequest("findings.finding.choose_stage".into()))?;
     let (mission_id, actor) = (member.mission_id(), actor(&member));
     match state
         .store
@@ -650,6 +822,7 @@ async fn statement_topics(
     state: &AppState,
     member: &Member<FindingsArea>,
 ) -> Result<(missions::Mission, Vec<TopicView>), AppError> {
+    let tr = member.user.tr();
     let (mission_id, slug) = (member.mission_id(), member.mission.slug.clone());
     let (mission, published, levels) = state
         .store
@@ -666,14 +839,9 @@ async fn statement_topics(
     for p in published {
         let view = PublishedView {
             title: p.text.title.clone(),
-            assessment: p.text.assessment.label(),
+            assessment: assessment_word(tr, p.text.assessment),
             statement: p.text.statement.clone(),
-            basis: basis(
-                p.verified_reports,
-                p.regions,
-                &level_label(top_level),
-                &level_plural(top_level),
-            ),
+            basis: basis_line(tr, p.verified_reports, p.regions, top_level),
             regions: p
                 .finding
                 .regions
@@ -701,7 +869,7 @@ async fn statement(
 ) -> Result<Response, AppError> {
     let (mission, topics) = statement_topics(&state, &member).await?;
     Ok(ok(&StatementTemplate {
-        layout: member.layout("Preliminary statement"),
+        layout: member.layout(member.user.tr().t("findings.statement.title")),
         markdown_href: format!("/m/{}/statement.md", member.mission.slug),
         mission_name: mission.name,
         country: mission.country,
@@ -734,14 +902,23 @@ async fn statement_markdown(
     member: Member<FindingsArea>,
 ) -> Result<Response, AppError> {
     let (mission, topics) = statement_topics(&state, &member).await?;
+    let tr = member.user.tr();
     let mut md = format!(
-        "# {} — preliminary statement\n\n{}, election day {}.\n",
-        markdown_text(&mission.name),
-        markdown_text(&mission.country),
-        mission.election_date
+        "# {}\n\n{}\n",
+        tr.fill(
+            "findings.statement.md_title",
+            &[("name", &markdown_text(&mission.name))]
+        ),
+        tr.fill(
+            "findings.statement.md_intro",
+            &[
+                ("country", &markdown_text(&mission.country)),
+                ("date", &mission.election_date)
+            ]
+        ),
     );
     if topics.is_empty() {
-        md.push_str("\nNo finding has been published yet.\n");
+        md.push_str(&format!("\n{}\n", tr.t("findings.statement.none")));
     }
     for topic in &topics {
         md.push_str(&format!("\n## {}\n", markdown_text(&topic.topic)));
