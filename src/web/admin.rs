@@ -9,7 +9,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::member::{AdminArea, Member};
-use super::view::{Layout, level_name, local_date_time, ok, page, within};
+use super::view::{Layout, around, level_name, local_date_time, ok, page, within};
 use super::{AppError, AppState};
 use crate::credentials::{generate_password, hash_password};
 use crate::domain::account::{NewPassword, Username, parse_display_name, parse_phone};
@@ -66,14 +66,6 @@ fn action_word(tr: Tr, action: &str) -> &str {
         "assignment removed" => tr.t("admin.action.assignment_removed"),
         "form imported" => tr.t("admin.action.form_imported"),
         other => other,
-    }
-}
-
-/// A text split around a `{placeholder}`, for pages that put markup where it stands.
-fn around(text: &str, placeholder: &str) -> (String, String) {
-    match text.split_once(placeholder) {
-        Some((before, after)) => (before.to_owned(), after.to_owned()),
-        None => (text.to_owned(), String::new()),
     }
 }
 

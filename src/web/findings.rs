@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 
 use super::member::{FindingsArea, Member};
 use super::strict_form::StrictForm;
-use super::view::{Layout, local_date_time, ok, page};
+use super::view::{Layout, around, local_date_time, ok, page};
 use super::{AppError, AppState};
 use crate::domain::finding::{
     Assessment, EvidenceSummary, FindingErrors, FindingText, Stage, move_to, summarize,
@@ -78,15 +78,6 @@ fn basis_line(tr: Tr, verified_reports: usize, regions: usize, top_level: &str) 
             ("places", &places),
         ],
     )
-}
-
-/// A text with a `{placeholder}` split around it, for pages that put markup (a link)
-/// where the placeholder stands.
-fn around(text: &str, placeholder: &str) -> (String, String) {
-    match text.split_once(placeholder) {
-        Some((before, after)) => (before.to_owned(), after.to_owned()),
-        None => (text.to_owned(), String::new()),
-    }
 }
 
 // ----- the list -----

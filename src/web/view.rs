@@ -214,6 +214,15 @@ pub fn level_name(levels: &[String], depth: i64) -> String {
         .map_or_else(String::new, |key| level_label(key))
 }
 
+/// A text split around a `{placeholder}`, for pages that put markup (a link, a name in
+/// bold) where it stands: the template escapes each side and writes the markup between.
+pub fn around(text: &str, placeholder: &str) -> (String, String) {
+    match text.split_once(placeholder) {
+        Some((before, after)) => (before.to_owned(), after.to_owned()),
+        None => (text.to_owned(), String::new()),
+    }
+}
+
 /// A level of the mission's geography named in the page's language: the usual level keys
 /// (county, ward, polling_station...) from the catalogue, any other as the mission's key
 /// reads. `plural` for a heading over several.
