@@ -561,3 +561,65 @@ async fn station_figures_and_the_map_follow_every_filter() {
     assert!(!map.body.contains("class=\"high\"") && !map.body.contains("class=\"reported\""));
     assert_eq!(map.body.matches("h0").count(), 5);
 }
+
+#[tokio::test]
+async fn the_dashboard_is_written_in_the_browsers_language() {
+    let (app, mut lead) = hand_counted().await;
+    // observer2 last filed on 8 August 2017 at 17:00 in Nairobi: silent since.
+    app.execute("UPDATE observer_activity SET last_at = 1502200800 WHERE observer_id = (SELECT id FROM users WHERE username = 'observer2')")
+        .await;
+    lead.headers = vec![("accept-language", "fr".to_owned())];
+    let page = lead.get(DASHBOARD).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.contains("<html lang=\"fr\">"), "{}", page.body);
+    // Percentages as French writes them, with a narrow no-break space (a space in the
+    // text read, which squeezes every kind of space).
+    assert!(page.contains("(80\u{202f}%)"), "{}", page.body);
+    let t = text(&page);
+    let percent = |n: &str| format!("{n} %");
+    for expected in [
+        "Tableau de bord".to_owned(),
+        "6 rapports reçus".to_owned(),
+        "4 listes de contrôle · 2 incidents".to_owned(),
+        "1 vérifié".to_owned(),
+        "1 critique, pas encore examiné".to_owned(),
+        format!("Bureaux de vote visités : 4 sur 5 ({})", percent("80")),
+        "1 observateur actif au cours de la dernière heure".to_owned(),
+        "Incidents par catégorie et gravité".to_owned(),
+        "Catégorie critique élevée moyenne faible aucune Tous".to_owned(),
+        "Achat de voix 0 0 1 0 0 1".to_owned(),
+        // Form titles and questions from the forms' French translations.
+        format!("Vote 2 sur 5 3 {}", percent("40")),
+        format!(
+            "Toutes les urnes étaient-elles correctement scellées ? {} 1 sur 2 rapports",
+            percent("50")
+        ),
+        "Observateurs sans rapport depuis 3 heures : 1".to_owned(),
+        "8 août 2017, 17:00".to_owned(),
+        "Filtres".to_owned(),
+        "Reçus du".to_owned(),
+        "Observateurs silencieux : aucun rapport depuis heures".to_owned(),
+        "Statut reçu signalé vérifié écarté doublon".to_owned(),
+    ] {
+        assert!(t.contains(&expected), "missing «{expected}» in: {t}");
+    }
+    for english in ["reports received", "Whole mission", "Coverage", "never"] {
+        assert!(!t.contains(english), "«{english}» in: {t}");
+    }
+
+    // Filters refused in French; the map too.
+    let refused = lead.get(&format!("{DASHBOARD}?silent=0")).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused.contains("pas un nombre d&#39;heures de 1 à 168"),
+        "{}",
+        refused.body
+    );
+    let map = lead.get(&format!("{DASHBOARD}/map.svg")).await;
+    assert!(
+        map.contains("Bureaux de vote de toute la mission selon la gravité")
+            && map.contains("(5 sans) : voyez les tableaux."),
+        "{}",
+        map.body
+    );
+}

@@ -1,13 +1,17 @@
 //! The dashboard's arithmetic: its filters, the figures made from tallies, the links from
 //! each figure to the reports behind it, and the geometry of the chart and the map.
 
+use std::fmt;
+
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use super::form::{FormKind, Severity};
+use super::message::Message;
 use super::queue::{Filter, FilterError};
 use super::report::local_to_unix;
 use super::review::Status;
+use crate::i18n::{Lang, Tr};
 
 /// Hours an observer may go without filing before the dashboard lists them, unless the
 /// page asks for another figure.
@@ -33,13 +37,39 @@ pub fn default_statuses() -> Vec<Status> {
         .collect()
 }
 
+/// Why the dashboard's filters cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BadFilter {
+    /// One of the queue's filters, worded as the queue words it.
+    Queue(FilterError),
+    /// One of the dashboard's own (the time window, the hours of silence), to be written
+    /// in the reader's language.
+    Dashboard(Message),
+}
+
+impl BadFilter {
+    /// What is wrong, in a language.
+    pub fn in_language(&self, tr: Tr) -> String {
+        match self {
+            BadFilter::Queue(error) => error.0.clone(),
+            BadFilter::Dashboard(message) => message.in_language(tr),
+        }
+    }
+}
+
+impl fmt::Display for BadFilter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.in_language(Tr::new(Lang::En)))
+    }
+}
+
 impl DashboardFilter {
     /// Reads the filters from query-string pairs; times are in the mission's time zone.
     pub fn from_pairs(
         pairs: &[(String, String)],
         time_zone: &str,
-    ) -> Result<DashboardFilter, FilterError> {
-        let mut queue = Filter::from_pairs(pairs)?;
+    ) -> Result<DashboardFilter, BadFilter> {
+        let mut queue = Filter::from_pairs(pairs).map_err(BadFilter::Queue)?;
         // Only the filters the tallies know; the others belong to the queue alone.
         queue.problems_only = false;
         queue.problem.clear();
@@ -50,29 +80,42 @@ impl DashboardFilter {
         if queue.statuses.is_empty() {
             queue.statuses = default_statuses();
         }
-        let hour = |text: &str, what: &str| -> Result<Option<i64>, FilterError> {
+        // The messages for a time that is none, and for one off the hour.
+        let hour = |text: &str,
+                    (not_a_time, off_the_hour): (&'static str, &'static str)|
+         -> Result<Option<i64>, BadFilter> {
             if text.is_empty() {
                 return Ok(None);
             }
-            let at = local_to_unix(text, time_zone)
-                .ok_or_else(|| FilterError(format!("The {what} time `{text}` is not a time.")))?;
+            let refused = |key| BadFilter::Dashboard(Message::new(key).with("text", text));
+            let at = local_to_unix(text, time_zone).ok_or_else(|| refused(not_a_time))?;
             if at % 3600 != 0 {
-                return Err(FilterError(format!(
-                    "The dashboard counts reports by the hour: give the {what} time on the hour (e.g. 06:00), not `{text}`."
-                )));
+                return Err(refused(off_the_hour));
             }
             Ok(Some(at / 3600))
         };
-        let from = hour(&queue.from, "start")?;
-        let to = hour(&queue.to, "end")?;
+        let from = hour(
+            &queue.from,
+            (
+                "dashboard.filters.start_not_a_time",
+                "dashboard.filters.start_on_the_hour",
+            ),
+        )?;
+        let to = hour(
+            &queue.to,
+            (
+                "dashboard.filters.end_not_a_time",
+                "dashboard.filters.end_on_the_hour",
+            ),
+        )?;
         let hours = match (from, to) {
             (None, None) => None,
             (from, to) => {
                 let (from, to) = (from.unwrap_or(i64::MIN), to.unwrap_or(i64::MAX));
                 if from >= to {
-                    return Err(FilterError(
-                        "The time window ends before it starts. Check the two times.".to_owned(),
-                    ));
+                    return Err(BadFilter::Dashboard(Message::new(
+                        "dashboard.filters.backwards",
+                    )));
                 }
                 Some((from, to))
             }
@@ -83,9 +126,9 @@ impl DashboardFilter {
             Some((_, v)) => match v.trim().parse::<i64>() {
                 Ok(n) if (1..=168).contains(&n) => n,
                 _ => {
-                    return Err(FilterError(format!(
-                        "`{v}` is not a number of hours from 1 to 168."
-                    )));
+                    return Err(BadFilter::Dashboard(
+                        Message::new("dashboard.filters.silent_hours").with("value", v),
+                    ));
                 }
             },
         };
@@ -339,13 +382,14 @@ impl Share {
         self.part * 1000 / self.whole.max(1)
     }
 
-    /// "37%", or "<1%" for a few among many, so that a real problem never reads as 0%.
-    pub fn percent(self) -> String {
+    /// "37%", or "<1%" for a few among many, so that a real problem never reads as 0%
+    /// (as the language writes them: "37 %" in French).
+    pub fn percent(self, tr: Tr) -> String {
         let percent = self.part * 100 / self.whole.max(1);
         if percent == 0 && self.part > 0 {
-            "<1%".to_owned()
+            tr.t("dashboard.under_one_percent").to_owned()
         } else {
-            format!("{percent}%")
+            tr.fill("dashboard.percent", &[("n", &percent.to_string())])
         }
     }
 }
@@ -398,16 +442,43 @@ pub struct Bar {
     pub title: String,
 }
 
+/// The catalogue keys of the short month names, January first.
+const SHORT_MONTHS: [&str; 12] = [
+    "dashboard.month.1",
+    "dashboard.month.2",
+    "dashboard.month.3",
+    "dashboard.month.4",
+    "dashboard.month.5",
+    "dashboard.month.6",
+    "dashboard.month.7",
+    "dashboard.month.8",
+    "dashboard.month.9",
+    "dashboard.month.10",
+    "dashboard.month.11",
+    "dashboard.month.12",
+];
+
+/// A day as the chart's labels write it: "8 Aug", "8 août".
+fn short_day(tr: Tr, day: i8, month: i8) -> String {
+    let month = usize::try_from(month - 1).map_or("", |i| SHORT_MONTHS[i % 12]);
+    tr.fill(
+        "dashboard.chart.day",
+        &[("day", &day.to_string()), ("month", tr.t(month))],
+    )
+}
+
 /// Hours drawn at most: a week either side of polling day is what a mission reads.
 const CHART_HOURS: i64 = 168;
 const PLOT_HEIGHT: i64 = 120;
 
 /// Lays out reports per hour `(unix hour, reports)` as bars, over the time window if one
 /// is chosen, else over the hours with reports (at least a day, at most a week: the last).
+/// Its labels are in the language of `tr`.
 pub fn hour_chart(
     points: &[(i64, i64)],
     window: Option<(i64, i64)>,
     time_zone: &str,
+    tr: Tr,
 ) -> Option<HourChart> {
     let (first, last) = (points.first()?.0, points.last()?.0);
     let (mut start, mut end) = match window {
@@ -446,14 +517,19 @@ pub fn hour_chart(
         .filter(|(h, _)| (start..end).contains(h))
         .map(|&(hour, n)| {
             let height = (n * PLOT_HEIGHT / max.max(1)).max(1);
-            let when =
-                local(hour).map_or_else(String::new, |z| z.strftime("%-d %b %H:%M").to_string());
+            let when = local(hour).map_or_else(String::new, |z| {
+                format!(
+                    "{} {}",
+                    short_day(tr, z.day(), z.month()),
+                    z.strftime("%H:%M")
+                )
+            });
             Bar {
                 x: (hour - start) * bar,
                 y: PLOT_HEIGHT - height,
                 width: (bar - 1).max(1),
                 height,
-                title: format!("{when}: {n} report{}", if n == 1 { "" } else { "s" }),
+                title: tr.n("dashboard.chart.bar", n).replace("{when}", &when),
             }
         })
         .collect();
@@ -464,7 +540,7 @@ pub fn hour_chart(
             let z = local(hour)?;
             (i64::from(z.hour()) % every == 0).then(|| {
                 let text = if z.hour() == 0 {
-                    z.strftime("%-d %b").to_string()
+                    short_day(tr, z.day(), z.month())
                 } else {
                     z.strftime("%H:%M").to_string()
                 };
@@ -621,14 +697,43 @@ mod tests {
 
         let error = DashboardFilter::from_pairs(&pairs(&[("from", "2017-08-08T06:30")]), "UTC")
             .expect_err("not on the hour");
-        assert!(error.0.contains("on the hour"), "{}", error.0);
+        assert_eq!(
+            error.to_string(),
+            "The dashboard counts reports by the hour: give the start time on the hour (e.g. 06:00), not `2017-08-08T06:30`."
+        );
+        assert!(
+            error
+                .in_language(Tr::new(Lang::Fr))
+                .contains("heure de début pile"),
+            "{error:?}"
+        );
+        // No time at all where the time zone is unknown.
+        let error =
+            DashboardFilter::from_pairs(&pairs(&[("to", "2017-08-08T08:00")]), "Nowhere/City")
+                .expect_err("not a time");
+        assert_eq!(
+            error.to_string(),
+            "The end time `2017-08-08T08:00` is not a time."
+        );
         let error = DashboardFilter::from_pairs(
             &pairs(&[("from", "2017-08-08T09:00"), ("to", "2017-08-08T08:00")]),
             "UTC",
         )
         .expect_err("backwards");
-        assert!(error.0.contains("ends before"), "{}", error.0);
-        assert!(DashboardFilter::from_pairs(&pairs(&[("silent", "0")]), "UTC").is_err());
+        assert!(error.to_string().contains("ends before"), "{error}");
+        assert_eq!(
+            error.in_language(Tr::new(Lang::Fr)),
+            "La période se termine avant de commencer. Vérifiez les deux heures."
+        );
+        let error =
+            DashboardFilter::from_pairs(&pairs(&[("silent", "0")]), "UTC").expect_err("0 hours");
+        assert_eq!(
+            error.to_string(),
+            "`0` is not a number of hours from 1 to 168."
+        );
+        let error = DashboardFilter::from_pairs(&pairs(&[("severity", "enormous")]), "UTC")
+            .expect_err("the queue's filter");
+        assert!(matches!(error, BadFilter::Queue(_)), "{error:?}");
         assert_eq!(
             DashboardFilter::from_pairs(&pairs(&[("silent", "12")]), "UTC")
                 .expect("valid")
@@ -714,9 +819,13 @@ mod tests {
 
     #[test]
     fn shares_never_round_a_real_problem_to_zero() {
-        assert_eq!(Share::of(1, 400).map(Share::percent), Some("<1%".into()));
-        assert_eq!(Share::of(0, 400).map(Share::percent), Some("0%".into()));
-        assert_eq!(Share::of(37, 100).map(Share::percent), Some("37%".into()));
+        let (en, fr) = (Tr::new(Lang::En), Tr::new(Lang::Fr));
+        let percent = |part, whole, tr| Share::of(part, whole).map(|s| s.percent(tr));
+        assert_eq!(percent(1, 400, en), Some("<1%".into()));
+        assert_eq!(percent(0, 400, en), Some("0%".into()));
+        assert_eq!(percent(37, 100, en), Some("37%".into()));
+        assert_eq!(percent(37, 100, fr), Some("37\u{202f}%".into()));
+        assert_eq!(percent(1, 400, fr), Some("<1\u{202f}%".into()));
         assert_eq!(Share::of(3, 0), None);
         let mut indicators: Vec<Indicator> = [(1, 10), (5, 10), (0, 0)]
             .iter()
@@ -739,8 +848,9 @@ mod tests {
     fn the_chart_spans_the_hours_with_reports_and_labels_local_time() {
         // 8 Aug 2017 06:00 and 09:00 in Nairobi (UTC+3).
         let six = 1_502_161_200 / 3600;
+        let en = Tr::new(Lang::En);
         let chart =
-            hour_chart(&[(six, 10), (six + 3, 40)], None, "Africa/Nairobi").expect("a chart");
+            hour_chart(&[(six, 10), (six + 3, 40)], None, "Africa/Nairobi", en).expect("a chart");
         assert_eq!(chart.max, 40);
         assert_eq!(chart.bars.len(), 2);
         assert_eq!(chart.bars[1].height, PLOT_HEIGHT);
@@ -754,13 +864,29 @@ mod tests {
         assert_eq!(chart.width / 30, 24);
         assert!(chart.ticks.iter().any(|(_, t)| t == "06:00"));
         assert!(chart.ticks.iter().any(|(_, t)| t == "8 Aug"));
-        assert_eq!(hour_chart(&[], None, "UTC"), None);
+        assert_eq!(hour_chart(&[], None, "UTC", en), None);
 
         // More than a week: the last week is drawn, and what came before is counted.
         let long = [(six - 500, 7), (six, 1)];
-        let chart = hour_chart(&long, None, "UTC").expect("a chart");
+        let chart = hour_chart(&long, None, "UTC", en).expect("a chart");
         assert_eq!(chart.earlier, 7);
         assert_eq!(chart.bars.len(), 1);
+        assert_eq!(chart.bars[0].title, "8 Aug 03:00: 1 report");
+
+        // In French: its month names, its plurals, its numbers.
+        let fr = Tr::new(Lang::Fr);
+        let chart = hour_chart(&[(six, 1), (six + 18, 1_200)], None, "Africa/Nairobi", fr)
+            .expect("a chart");
+        assert_eq!(chart.bars[0].title, "8 août 06:00 : 1 rapport");
+        assert_eq!(chart.bars[1].title, "9 août 00:00 : 1\u{202f}200 rapports");
+        assert!(
+            chart.ticks.iter().any(|(_, t)| t == "9 août"),
+            "{:?}",
+            chart.ticks
+        );
+        let december = 1_514_678_400 / 3600; // 31 Dec 2017 00:00 UTC
+        let chart = hour_chart(&[(december, 2)], None, "UTC", fr).expect("a chart");
+        assert_eq!(chart.bars[0].title, "31 déc. 00:00 : 2 rapports");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use super::member::{Member, OverviewArea};
-use super::view::{Layout, level_name, local_time, ok, thousands};
+use super::view::{Layout, level_name, local_date_time, ok};
 use super::{AppError, AppState};
 use crate::domain::dashboard::{
     self, CategoryLine, Count, DashboardFilter, HourChart, Indicator, MapDrawing, MapPoint, Part,
@@ -20,6 +20,7 @@ use crate::domain::geography::level_plural;
 use crate::domain::queue::Filter;
 use crate::domain::review::Status;
 use crate::domain::role::Area;
+use crate::i18n::{Lang, Tr};
 use crate::store::dashboard::{self as tallies, Coverage, ObserverActivity, Tally, TallyQuery};
 use crate::store::missions::{self, Mission, Team};
 use crate::store::regions::{self, Region};
@@ -38,7 +39,7 @@ const INDICATORS_SHOWN: usize = 10;
 /// Regions listed under the one looked at (a ward rarely has more stations than this).
 const CHILDREN_LISTED: u32 = 2000;
 
-/// A form of the mission as the dashboard uses it.
+/// A form of the mission as the dashboard uses it, its texts in the page's language.
 struct FormInfo {
     key: String,
     title: String,
@@ -66,10 +67,12 @@ struct Data {
     team: Team,
 }
 
-fn read_filter(raw: Option<&str>, time_zone: &str) -> Result<DashboardFilter, AppError> {
+/// The page's filters, or what is wrong with them in the reader's language.
+fn read_filter(raw: Option<&str>, time_zone: &str, tr: Tr) -> Result<DashboardFilter, AppError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or_default())
-        .map_err(|_| AppError::BadRequest("The address of this page is malformed.".into()))?;
-    DashboardFilter::from_pairs(&pairs, time_zone).map_err(|e| AppError::BadRequest(e.0))
+        .map_err(|_| AppError::BadRequest(tr.t("dashboard.filters.malformed").to_owned()))?;
+    DashboardFilter::from_pairs(&pairs, time_zone)
+        .map_err(|e| AppError::BadRequest(e.in_language(tr)))
 }
 
 /// The region a filter names, refused with a clear message when it is not the mission's.
@@ -77,6 +80,7 @@ fn region_of(
     conn: &rusqlite::Connection,
     mission_id: i64,
     filter: &DashboardFilter,
+    tr: Tr,
 ) -> Result<Option<Region>, StoreError> {
     filter
         .queue
@@ -85,7 +89,7 @@ fn region_of(
         .transpose()
         .map_err(|e| match e {
             StoreError::NotFound(_) => {
-                StoreError::Rejected("The place in this address is not part of the mission.".into())
+                StoreError::Rejected(tr.t("dashboard.filters.not_in_mission").to_owned())
             }
             other => other,
         })
@@ -169,19 +173,21 @@ fn read_data(
     mission_id: i64,
     filter: &DashboardFilter,
     now: i64,
+    tr: Tr,
 ) -> Result<Data, StoreError> {
-    let region = region_of(conn, mission_id, filter)?;
+    let region = region_of(conn, mission_id, filter, tr)?;
     let region_id = region.as_ref().map_or(0, |r| r.id);
     let query = tally_query(mission_id, region_id, filter);
     let deepest = regions::deepest_level(conn, mission_id)?;
     let mut form_infos = Vec::new();
     for summary in forms::current(conn, mission_id, false)? {
         let form = forms::by_id(conn, mission_id, summary.id)?;
+        let definition = in_language(form.definition, tr.lang);
         form_infos.push(FormInfo {
             key: summary.key,
-            title: summary.title,
-            kind: form.definition.kind,
-            definition: form.definition,
+            title: definition.title.clone(),
+            kind: definition.kind,
+            definition,
         });
     }
     // From the forms just read, not read again.
@@ -221,6 +227,17 @@ fn read_data(
     })
 }
 
+/// A form in a language: the same one when it has no translation into it.
+fn in_language(
+    definition: std::sync::Arc<FormDefinition>,
+    lang: Lang,
+) -> std::sync::Arc<FormDefinition> {
+    match definition.in_language(lang) {
+        std::borrow::Cow::Borrowed(_) => definition,
+        std::borrow::Cow::Owned(translated) => std::sync::Arc::new(translated),
+    }
+}
+
 /// A figure on the page: its value and, when there is something behind it and the reader
 /// may open the queue, the link to exactly those reports.
 struct Figure {
@@ -228,10 +245,62 @@ struct Figure {
     href: Option<String>,
 }
 
+impl Figure {
+    /// A figure with no link.
+    fn plain(value: String) -> Figure {
+        Figure { value, href: None }
+    }
+}
+
+/// A piece of a sentence with figures in it: text, then the figure that follows it.
+struct Piece {
+    text: String,
+    figure: Option<Figure>,
+}
+
+/// A sentence cut around its figures: each `{name}` of `text` becomes the figure of that
+/// name, wherever the language puts it. Each figure is used once.
+fn pieces(text: &str, mut figures: Vec<(&str, Figure)>) -> Vec<Piece> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    loop {
+        let next = figures
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (name, _))| {
+                let slot = format!("{{{name}}}");
+                rest.find(&slot).map(|at| (at, i, slot.len()))
+            })
+            .min();
+        let Some((at, i, len)) = next else {
+            out.push(Piece {
+                text: rest.to_owned(),
+                figure: None,
+            });
+            return out;
+        };
+        let (_, figure) = figures.swap_remove(i);
+        out.push(Piece {
+            text: rest[..at].to_owned(),
+            figure: Some(figure),
+        });
+        rest = &rest[at + len..];
+    }
+}
+
+/// A text with `{name}`s left after `Tr::n` wrote its number: each replaced by its value.
+fn filled(mut text: String, args: &[(&str, &str)]) -> String {
+    for (name, value) in args {
+        text = text.replace(&format!("{{{name}}}"), value);
+    }
+    text
+}
+
 /// Turns figures into links to the queue.
 struct Linker<'a> {
     filter: &'a DashboardFilter,
     queue_base: Option<String>,
+    tr: Tr,
 }
 
 impl Linker<'_> {
@@ -244,22 +313,21 @@ impl Linker<'_> {
             _ => None,
         };
         Figure {
-            value: thousands(n),
+            value: self.tr.number(n),
             href,
         }
     }
 }
 
+/// The headline figures, each a sentence with its figure in it.
 struct HeadlineView {
-    reports: Figure,
-    checklists: Figure,
-    incidents: Figure,
-    verified: Figure,
-    critical_unreviewed: Figure,
-    stations_visited: String,
-    stations_total: String,
-    stations_share: String,
-    active: String,
+    reports: Vec<Piece>,
+    checklists: Vec<Piece>,
+    incidents: Vec<Piece>,
+    verified: Vec<Piece>,
+    critical_unreviewed: Vec<Piece>,
+    stations_visited: Vec<Piece>,
+    active: Vec<Piece>,
 }
 
 struct CategoryView {
@@ -294,8 +362,8 @@ struct IndicatorView {
 
 struct CoverageView {
     title: String,
+    /// "3 of 12".
     reported: String,
-    stations: String,
     missing: String,
     share: String,
 }
@@ -327,6 +395,8 @@ struct DashboardTemplate {
     breadcrumb: Vec<(String, String)>,
     region_id: Option<i64>,
     filters_chosen: bool,
+    /// The label of the field for the hours of silence: the text before and after it.
+    silent_label: (String, String),
     forms: Vec<Choice>,
     categories: Vec<Choice>,
     severities: Vec<Choice>,
@@ -339,19 +409,18 @@ struct DashboardTemplate {
     exports: Vec<(String, String)>,
     chart: Option<HourChart>,
     chart_max: String,
-    chart_earlier: String,
     category_lines: Vec<CategoryView>,
     children_level: String,
     children: Vec<ChildView>,
     checklist_titles: Vec<String>,
     indicators: Vec<IndicatorView>,
     coverage: Vec<CoverageView>,
+    silent_heading: String,
     silent: Vec<SilentView>,
-    silent_total: String,
+    silent_total: i64,
     map_href: String,
     geography: Vec<(String, String)>,
     observers_assigned: String,
-    observers_total: String,
 }
 
 async fn page(
@@ -360,13 +429,14 @@ async fn page(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
     let zone = member.mission.time_zone.clone();
-    let filter = read_filter(raw.as_deref(), &zone)?;
+    let tr = member.user.tr();
+    let filter = read_filter(raw.as_deref(), &zone, tr)?;
     let mission_id = member.mission_id();
     let now = crate::store::now();
     let (f, slug) = (filter.clone(), member.mission.slug.clone());
     let data = state
         .store
-        .read(move |conn| read_data(conn, &slug, mission_id, &f, now))
+        .read(move |conn| read_data(conn, &slug, mission_id, &f, now, tr))
         .await?;
     let slug = &member.mission.slug;
     let linker = Linker {
@@ -375,6 +445,7 @@ async fn page(
             .role()
             .may_enter(Area::Review)
             .then(|| format!("/m/{slug}/review")),
+        tr,
     };
     let base_href = format!("/m/{slug}/overview");
     let template = render(&member, &filter, &data, &linker, base_href, &zone);
@@ -422,8 +493,21 @@ fn region_href(base: &str, region: Option<i64>, query: &str) -> String {
     }
 }
 
-fn share_text(share: Option<Share>) -> String {
-    share.map_or_else(|| "–".to_owned(), Share::percent)
+fn share_text(share: Option<Share>, tr: Tr) -> String {
+    share.map_or_else(|| "–".to_owned(), |s| s.percent(tr))
+}
+
+/// "3 of 12".
+fn part_of(part: i64, whole: i64, tr: Tr) -> String {
+    tr.fill(
+        "dashboard.part_of",
+        &[("part", &tr.number(part)), ("whole", &tr.number(whole))],
+    )
+}
+
+/// The figures a share rests on, if any.
+fn rests_on(share: Option<Share>, tr: Tr) -> String {
+    share.map_or_else(String::new, |s| part_of(s.part, s.whole, tr))
 }
 
 fn render(
@@ -434,6 +518,7 @@ fn render(
     base_href: String,
     zone: &str,
 ) -> DashboardTemplate {
+    let tr = member.user.tr();
     let query = filter.query_string();
     let region_id = data.region.as_ref().map(|r| r.id);
     let here = |part: Part| Part {
@@ -456,49 +541,73 @@ fn render(
         [one] => one.as_str(),
         _ => "",
     };
+    let figure = |figure: Figure| vec![("figure", figure)];
+    let (visited, stations) = (
+        data.stations.coverage.reported(visited_key),
+        data.stations.coverage.stations,
+    );
     let headline = HeadlineView {
-        reports: linker.figure(h.reports, &here(Part::default())),
-        checklists: linker.figure(
-            h.checklists,
-            &here(Part {
-                forms: Some(checklists.clone()),
-                ..Part::default()
-            }),
+        reports: pieces(
+            &tr.n("dashboard.headline.received", h.reports),
+            figure(linker.figure(h.reports, &here(Part::default()))),
         ),
-        incidents: linker.figure(
-            h.incidents,
-            &here(Part {
-                forms: Some(incidents.clone()),
-                ..Part::default()
-            }),
+        checklists: pieces(
+            &tr.n("dashboard.headline.checklists", h.checklists),
+            figure(linker.figure(
+                h.checklists,
+                &here(Part {
+                    forms: Some(checklists.clone()),
+                    ..Part::default()
+                }),
+            )),
         ),
-        verified: linker.figure(
-            h.verified,
-            &here(Part {
-                statuses: Some(vec![Status::Verified]),
-                ..Part::default()
-            }),
+        incidents: pieces(
+            &tr.n("dashboard.headline.incidents", h.incidents),
+            figure(linker.figure(
+                h.incidents,
+                &here(Part {
+                    forms: Some(incidents.clone()),
+                    ..Part::default()
+                }),
+            )),
         ),
-        critical_unreviewed: linker.figure(
-            h.critical_unreviewed,
-            &here(Part {
-                statuses: Some(vec![Status::Received]),
-                severity: Some(Severity::Critical),
-                ..Part::default()
-            }),
+        verified: pieces(
+            &tr.n("dashboard.headline.verified", h.verified),
+            figure(linker.figure(
+                h.verified,
+                &here(Part {
+                    statuses: Some(vec![Status::Verified]),
+                    ..Part::default()
+                }),
+            )),
         ),
-        stations_visited: thousands(data.stations.coverage.reported(visited_key)),
-        stations_total: thousands(data.stations.coverage.stations),
-        stations_share: share_text(Share::of(
-            data.stations.coverage.reported(visited_key),
-            data.stations.coverage.stations,
-        )),
-        active: thousands(data.active),
+        critical_unreviewed: pieces(
+            &tr.n("dashboard.headline.critical", h.critical_unreviewed),
+            figure(linker.figure(
+                h.critical_unreviewed,
+                &here(Part {
+                    statuses: Some(vec![Status::Received]),
+                    severity: Some(Severity::Critical),
+                    ..Part::default()
+                }),
+            )),
+        ),
+        stations_visited: pieces(
+            &filled(
+                tr.n("dashboard.headline.visited", stations),
+                &[("share", &share_text(Share::of(visited, stations), tr))],
+            ),
+            vec![("visited", Figure::plain(tr.number(visited)))],
+        ),
+        active: pieces(
+            &tr.n("dashboard.headline.active", data.active),
+            figure(Figure::plain(tr.number(data.active))),
+        ),
     };
 
     let category_label = |key: &str| {
         if key.is_empty() {
-            return "(no category)".to_owned();
+            return tr.t("dashboard.categories.no_category").to_owned();
         }
         data.categories
             .iter()
@@ -522,10 +631,7 @@ fn render(
                     });
                     match severity {
                         // The queue has no "without severity" filter: shown, not linked.
-                        None if n > 0 => Figure {
-                            value: thousands(n),
-                            href: None,
-                        },
+                        None if n > 0 => Figure::plain(tr.number(n)),
                         _ => linker.figure(n, &part),
                     }
                 };
@@ -575,7 +681,7 @@ fn render(
                 code: child.code.clone(),
                 href: region_href(&base_href, Some(child.id), &query),
                 reports: linker.figure(figures.reports, &at(Part::default())),
-                problem_rate: share_text(figures.problem_rate()),
+                problem_rate: share_text(figures.problem_rate(), tr),
                 with_problems: linker.figure(
                     figures.checklists_with_problems,
                     &at(Part {
@@ -598,11 +704,11 @@ fn render(
                         )
                     })
                     .collect(),
-                visited: thousands(coverage.reported(visited_key)),
-                stations: thousands(coverage.stations),
+                visited: tr.number(coverage.reported(visited_key)),
+                stations: tr.number(coverage.stations),
                 not_reported: chosen_checklists
                     .iter()
-                    .map(|f| thousands(coverage.stations - coverage.reported(&f.key)))
+                    .map(|f| tr.number(coverage.stations - coverage.reported(&f.key)))
                     .collect(),
             }
         })
@@ -646,14 +752,10 @@ fn render(
                 .href,
             form_title: i.form_title,
             label: i.label,
-            region: share_text(i.region),
-            region_n: i.region.map_or_else(String::new, |s| {
-                format!("{} of {}", thousands(s.part), thousands(s.whole))
-            }),
-            mission: share_text(i.mission),
-            mission_n: i.mission.map_or_else(String::new, |s| {
-                format!("{} of {}", thousands(s.part), thousands(s.whole))
-            }),
+            region: share_text(i.region, tr),
+            region_n: rests_on(i.region, tr),
+            mission: share_text(i.mission, tr),
+            mission_n: rests_on(i.mission, tr),
         })
         .collect();
 
@@ -663,20 +765,22 @@ fn render(
             let reported = data.stations.coverage.reported(&f.key);
             CoverageView {
                 title: f.title.clone(),
-                reported: thousands(reported),
-                stations: thousands(data.stations.coverage.stations),
-                missing: thousands(data.stations.coverage.stations - reported),
-                share: share_text(Share::of(reported, data.stations.coverage.stations)),
+                reported: part_of(reported, stations, tr),
+                missing: tr.number(stations - reported),
+                share: share_text(Share::of(reported, stations), tr),
             }
         })
         .collect();
 
-    let chart = dashboard::hour_chart(&data.hourly, filter.hours, zone);
-    let here_name = data
-        .region
-        .as_ref()
-        .map_or_else(|| "the whole mission".to_owned(), |r| r.name.clone());
-    let mut breadcrumb = vec![("Whole mission".to_owned(), format!("{base_href}?{query}"))];
+    let chart = dashboard::hour_chart(&data.hourly, filter.hours, zone, tr);
+    let here_name = data.region.as_ref().map_or_else(
+        || tr.t("dashboard.the_whole_mission").to_owned(),
+        |r| r.name.clone(),
+    );
+    let mut breadcrumb = vec![(
+        tr.t("dashboard.whole_mission").to_owned(),
+        format!("{base_href}?{query}"),
+    )];
     breadcrumb.extend(
         data.trail
             .iter()
@@ -703,18 +807,28 @@ fn render(
         .find(|(role, _)| *role == crate::domain::role::Role::Observer)
         .map_or(0, |(_, n)| *n);
     let mission = &data.mission;
+    let silent_label = tr.t("dashboard.filters.silent");
+    let silent_label = silent_label.split_once("{hours}").map_or_else(
+        || (silent_label.to_owned(), String::new()),
+        |(before, after)| (before.to_owned(), after.to_owned()),
+    );
     DashboardTemplate {
-        layout: member.layout("Dashboard"),
+        layout: member.layout(tr.t("dashboard.title")),
         dashboard_css: super::assets::dashboard_stylesheet_url(),
         mission_name: mission.name.clone(),
-        subtitle: format!(
-            "{} · election day {} · times in {}",
-            mission.country, mission.election_date, mission.time_zone
+        subtitle: tr.fill(
+            "dashboard.subtitle",
+            &[
+                ("country", &mission.country),
+                ("date", &mission.election_date),
+                ("zone", &mission.time_zone),
+            ],
         ),
         here_name,
         breadcrumb,
         region_id,
         filters_chosen: !filter.is_default(),
+        silent_label,
         forms: data
             .forms
             .iter()
@@ -728,11 +842,17 @@ fn render(
         severities: Severity::ALL
             .iter()
             .rev()
-            .map(|s| choice(s.as_str(), s.as_str(), filter.queue.severities.contains(s)))
+            .map(|s| {
+                let label = tr.word("severity", s.as_str());
+                choice(s.as_str(), &label, filter.queue.severities.contains(s))
+            })
             .collect(),
         statuses: Status::ALL
             .iter()
-            .map(|s| choice(s.as_str(), s.as_str(), filter.queue.statuses.contains(s)))
+            .map(|s| {
+                let label = tr.word("status", s.as_str());
+                choice(s.as_str(), &label, filter.queue.statuses.contains(s))
+            })
             .collect(),
         from: filter.queue.from.clone(),
         to: filter.queue.to.clone(),
@@ -752,10 +872,7 @@ fn render(
         },
         chart_max: chart
             .as_ref()
-            .map_or_else(String::new, |c| thousands(c.max)),
-        chart_earlier: chart
-            .as_ref()
-            .map_or_else(String::new, |c| thousands(c.earlier)),
+            .map_or_else(String::new, |c| tr.number(c.max)),
         chart,
         category_lines,
         children_level: data
@@ -766,6 +883,10 @@ fn render(
         checklist_titles: chosen_checklists.iter().map(|f| f.title.clone()).collect(),
         indicators,
         coverage,
+        silent_heading: filled(
+            tr.n("dashboard.silent.heading", filter.silent_hours),
+            &[("total", &tr.number(data.silent_total))],
+        ),
         silent: data
             .silent
             .iter()
@@ -773,31 +894,36 @@ fn render(
                 name: o.name.clone(),
                 team: o.team.clone().unwrap_or_default(),
                 phone: o.phone.clone().unwrap_or_default(),
-                last: o
-                    .last_at
-                    .map_or_else(|| "never".to_owned(), |at| local_time(at, zone)),
-                reports: thousands(o.reports),
+                last: o.last_at.map_or_else(
+                    || tr.t("dashboard.silent.never").to_owned(),
+                    |at| local_date_time(tr, at, zone),
+                ),
+                reports: tr.number(o.reports),
             })
             .collect(),
-        silent_total: thousands(data.silent_total),
+        silent_total: data.silent_total,
         map_href: region_href(&format!("{base_href}/map.svg"), region_id, &query),
         geography: data
             .geography
             .iter()
-            .map(|(level, n)| (level_plural(level), thousands(*n)))
+            .map(|(level, n)| (level_plural(level), tr.number(*n)))
             .collect(),
-        observers_assigned: thousands(data.team.observers_assigned),
-        observers_total: thousands(observers_total),
+        observers_assigned: filled(
+            tr.n("dashboard.mission.assigned", data.team.observers_assigned),
+            &[("total", &tr.number(observers_total))],
+        ),
         base_href,
     }
 }
 
+/// The map; its texts come written in the page's language.
 #[derive(Template)]
 #[template(path = "overview/map.svg", escape = "html")]
 struct MapTemplate {
     drawing: Option<MapDrawing>,
-    unlocated: String,
     title: String,
+    /// Under the map: how many stations it leaves out.
+    note: String,
 }
 
 /// The map of polling stations with coordinates, coloured by the worst severity of their
@@ -807,12 +933,13 @@ async fn map(
     member: Member<OverviewArea>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
-    let filter = read_filter(raw.as_deref(), &member.mission.time_zone)?;
+    let tr = member.user.tr();
+    let filter = read_filter(raw.as_deref(), &member.mission.time_zone, tr)?;
     let mission_id = member.mission_id();
-    let (stations, unlocated, title) = state
+    let (stations, unlocated, place) = state
         .store
         .read(move |conn| {
-            let region = region_of(conn, mission_id, &filter)?;
+            let region = region_of(conn, mission_id, &filter, tr)?;
             let (stations, unlocated) = if filter.stations_as_kept() {
                 tallies::map_stations(conn, mission_id, region.as_ref(), &filter.queue.forms)?
             } else {
@@ -836,8 +963,11 @@ async fn map(
                     tallies::map_stations_filtered(conn, &query, region.as_ref())?
                 }
             };
-            let title = region.map_or_else(|| "the whole mission".to_owned(), |r| r.name);
-            Ok((stations, unlocated, title))
+            let place = region.map_or_else(
+                || tr.t("dashboard.the_whole_mission").to_owned(),
+                |r| r.name,
+            );
+            Ok((stations, unlocated, place))
         })
         .await?;
     let points: Vec<MapPoint> = stations
@@ -849,10 +979,16 @@ async fn map(
             worst: s.worst,
         })
         .collect();
+    let drawing = dashboard::draw_map(&points);
+    let note = match (&drawing, unlocated) {
+        (Some(_), 0) => tr.t("dashboard.map.all_located").to_owned(),
+        (Some(_), n) => tr.n("dashboard.map.unlocated", n),
+        (None, n) => tr.fill("dashboard.map.none_located", &[("n", &tr.number(n))]),
+    };
     let template = MapTemplate {
-        drawing: dashboard::draw_map(&points),
-        unlocated: thousands(unlocated),
-        title,
+        drawing,
+        title: tr.fill("dashboard.map.svg_title", &[("place", &place)]),
+        note,
     };
     let svg = template
         .render()
