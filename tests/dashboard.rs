@@ -441,7 +441,7 @@ async fn silent_observers_are_listed_with_their_phone() {
     app.execute("UPDATE observer_activity SET last_at = last_at - 7200 WHERE observer_id = (SELECT id FROM users WHERE username = 'observer2')")
         .await;
     let t = text(&lead.get(&format!("{DASHBOARD}?silent=1")).await);
-    assert!(t.contains("Observers with no report for 1 hours: 1"), "{t}");
+    assert!(t.contains("Observers with no report for 1 hour: 1"), "{t}");
     assert!(t.contains("+254 700 000 222"), "{t}");
     assert!(t.contains("1 observer active in the last hour"), "{t}");
 }
@@ -467,7 +467,7 @@ async fn the_map_draws_located_stations_by_worst_severity() {
     // incident, Bomu Hall a high problem, Port Reitz Primary and Jomvu Kuu reports with
     // no severity.
     assert!(
-        body.contains("1 polling stations have no coordinates"),
+        body.contains("1 polling station has no coordinates"),
         "{body}"
     );
     for class in ["critical", "high", "reported"] {

@@ -859,7 +859,8 @@ fn render(
         silent_hours: filter.silent_hours,
         headline,
         exports: match (&linker.queue_base, filter.link(&here(Part::default()))) {
-            (Some(base), Some(selected)) => super::exports::links(
+            (Some(base), Some(selected)) => super::exports::links_in(
+                tr,
                 base,
                 &selected,
                 &data

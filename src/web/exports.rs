@@ -18,7 +18,7 @@ use super::review::{read_query, resolve};
 use super::{AppError, AppState};
 use crate::domain::export::{answer_cell, neutralise, path_codes};
 use crate::domain::form::Severity;
-use crate::i18n::{Lang, Tr};
+use crate::i18n::Tr;
 use crate::store::StoreError;
 use crate::store::exports::{self, ExportRow};
 use crate::store::regions;
@@ -28,16 +28,6 @@ pub fn routes() -> Router<AppState> {
         .route("/review/export.csv", get(csv_export))
         .route("/review/export.json", get(json_export))
         .route("/review/export.geojson", get(geojson_export))
-}
-
-/// The links to export what a filter selects, in English (for pages not yet translated;
-/// see [`links_in`]).
-pub fn links(
-    review_base: &str,
-    filter: &crate::domain::queue::Filter,
-    forms: &[(String, String)],
-) -> Vec<(String, String)> {
-    links_in(Tr::new(Lang::En), review_base, filter, forms)
 }
 
 /// The links to export what a filter selects: a CSV per form the filter allows, JSON and

@@ -171,21 +171,6 @@ pub fn ok(template: &impl Template) -> Response {
     page(StatusCode::OK, template)
 }
 
-/// A unix time in the mission's time zone, as `2017-08-08 17:05`. An unknown zone falls
-/// back to UTC, marked as such.
-pub fn local_time(unix_seconds: i64, time_zone: &str) -> String {
-    let Ok(at) = Timestamp::from_second(unix_seconds) else {
-        return "unknown".to_owned();
-    };
-    match TimeZone::get(time_zone) {
-        Ok(zone) => at
-            .to_zoned_datetime(zone)
-            .strftime("%Y-%m-%d %H:%M")
-            .to_string(),
-        Err(_) => at.strftime("%Y-%m-%d %H:%M UTC").to_string(),
-    }
-}
-
 /// A unix time in the mission's time zone as the page's language writes it: `8 August
 /// 2017, 17:05`. An unknown zone falls back to UTC, marked as such.
 pub fn local_date_time(tr: Tr, unix_seconds: i64, time_zone: &str) -> String {
@@ -253,30 +238,25 @@ pub fn within(trail: &[Region], region_id: i64) -> String {
         .join(" › ")
 }
 
-/// A count with thousands separators, as English writes it: 40,883 (pages not yet
-/// translated; translated ones use `Tr::number`).
-pub fn thousands(n: i64) -> String {
-    Tr::new(Lang::En).number(n)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn numbers_and_times() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(40_883), "40,883");
-        assert_eq!(thousands(-1_234_567), "-1,234,567");
+    fn times_in_the_mission_zone_and_the_page_language() {
         // 2017-08-08 14:00 UTC is 17:00 in Nairobi (UTC+3).
+        let (en, fr) = (Tr::new(Lang::En), Tr::new(Lang::Fr));
         assert_eq!(
-            local_time(1_502_200_800, "Africa/Nairobi"),
-            "2017-08-08 17:00"
+            local_date_time(en, 1_502_200_800, "Africa/Nairobi"),
+            "8 August 2017, 17:00"
         );
         assert_eq!(
-            local_time(1_502_200_800, "Nowhere/City"),
-            "2017-08-08 14:00 UTC"
+            local_date_time(fr, 1_502_200_800, "Africa/Nairobi"),
+            "8 août 2017, 17:00"
+        );
+        assert_eq!(
+            local_date_time(en, 1_502_200_800, "Nowhere/City"),
+            "8 August 2017, 14:00 UTC"
         );
     }
 }
