@@ -405,7 +405,7 @@ pub fn ensure(store: &Store, size: DemoSize, progress: &dyn Fn(usize)) -> Result
         .iter()
         .map(|text| {
             FormDefinition::from_toml(text)
-                .map_err(|e| StoreError::Rejected(format!("demo form: {e}")))
+                .map_err(|e| StoreError::Rejected(format!("demo form: {e}").into()))
         })
         .collect::<Result<Vec<_>, _>>()?;
     let shared = generate_password().map_err(|e| StoreError::Task(e.to_string()))?;
@@ -467,7 +467,7 @@ fn add_observers(
         let username = format!("observer-{n:05}");
         let member = NewMember {
             mission_id,
-            username: Username::parse(&username).map_err(|e| StoreError::Rejected(e.0))?,
+            username: Username::parse(&username).map_err(|e| StoreError::Rejected(e.0.into()))?,
             display_name: format!("Observer {n}"),
             phone: Some(format!("+254 722 {:03} {:03}", n / 1000, n % 1000)),
             role: Role::Observer,
@@ -523,13 +523,14 @@ fn create_mission(
         "2017-08-08",
         "Africa/Nairobi",
     )
-    .map_err(|e| StoreError::Rejected(e.0))?;
+    .map_err(|e| StoreError::Rejected(e.0.into()))?;
     let mission = missions::create(conn, &new)?;
     regions::import(conn, mission.id, &geography(stations))?;
     for (user, password_hash) in USERS.iter().zip(hashes) {
         let member = NewMember {
             mission_id: mission.id,
-            username: Username::parse(user.username).map_err(|e| StoreError::Rejected(e.0))?,
+            username: Username::parse(user.username)
+                .map_err(|e| StoreError::Rejected(e.0.into()))?,
             display_name: user.name.into(),
             phone: Some(user.phone.into()),
             role: user.role,

@@ -1,21 +1,23 @@
 //! A message for a person, held as a catalogue key and the values it names, so that the
 //! web layer can write it in the page's language. Written as text it is English: logs,
-//! tests and the command line read it so.
+//! tests and the command line read it so. A text that is no key of the catalogue reads as
+//! itself (what `From<String>` makes: a message not yet in the catalogue).
 
+use std::borrow::Cow;
 use std::fmt;
 
 use crate::i18n::{Lang, Tr};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
-    pub key: &'static str,
+    pub key: Cow<'static, str>,
     pub args: Vec<(&'static str, String)>,
 }
 
 impl Message {
     pub fn new(key: &'static str) -> Message {
         Message {
-            key,
+            key: Cow::Borrowed(key),
             args: Vec::new(),
         }
     }
@@ -29,7 +31,22 @@ impl Message {
     /// The message in a language.
     pub fn in_language(&self, tr: Tr) -> String {
         let args: Vec<(&str, &str)> = self.args.iter().map(|(n, v)| (*n, v.as_str())).collect();
-        tr.fill(self.key, &args)
+        tr.fill(&self.key, &args)
+    }
+}
+
+impl From<String> for Message {
+    fn from(text: String) -> Message {
+        Message {
+            key: Cow::Owned(text),
+            args: Vec::new(),
+        }
+    }
+}
+
+impl From<&'static str> for Message {
+    fn from(key: &'static str) -> Message {
+        Message::new(key)
     }
 }
 

@@ -1,5 +1,6 @@
 //! Findings, their evidence and their history.
 
+use crate::domain::message::Message;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::audit::Actor;
@@ -319,10 +320,9 @@ pub fn add_evidence_by_reference(
     actor: &Actor,
 ) -> Result<usize, StoreError> {
     let id = review::id_by_reference(conn, mission_id, reference)?.ok_or_else(|| {
-        StoreError::Rejected(format!(
-            "There is no report {} in this mission.",
-            reference.trim()
-        ))
+        StoreError::Rejected(
+            Message::new("review.refused.no_report").with("reference", reference.trim()),
+        )
     })?;
     add_evidence(conn, mission_id, finding_id, &[id], note, actor)
 }
@@ -390,7 +390,7 @@ pub fn set_stage(
         ));
     }
     let stage = move_to(finding.stage, to, verified_count(conn, id)?)
-        .map_err(|e| StoreError::Rejected(e.0))?;
+        .map_err(|e| StoreError::Rejected(e.0.into()))?;
     // Publishing copies the text into the published columns, which the statement reads:
     // later edits reach the statement only when published again.
     conn.prepare_cached(

@@ -30,10 +30,13 @@ pub fn apply(conn: &mut Connection) -> Result<(), StoreError> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     let current = usize::try_from(current).unwrap_or(usize::MAX);
     if current > MIGRATIONS.len() {
-        return Err(StoreError::Rejected(format!(
-            "the database has schema version {current}, newer than this fieldreport knows ({}); use a newer fieldreport",
-            MIGRATIONS.len()
-        )));
+        return Err(StoreError::Rejected(
+            format!(
+                "the database has schema version {current}, newer than this fieldreport knows ({}); use a newer fieldreport",
+                MIGRATIONS.len()
+            )
+            .into(),
+        ));
     }
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(current) {
         let tx = conn.transaction()?;

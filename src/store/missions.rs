@@ -34,9 +34,9 @@ fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Mission> {
 pub fn create(conn: &Connection, mission: &NewMission) -> Result<Mission, StoreError> {
     let slug = mission.slug.as_str();
     if find(conn, slug)?.is_some() {
-        return Err(StoreError::Conflict(format!(
-            "a mission `{slug}` already exists"
-        )));
+        return Err(StoreError::Conflict(
+            format!("a mission `{slug}` already exists").into(),
+        ));
     }
     conn.execute(
         "INSERT INTO missions (slug, name, country, election_date, time_zone, created_at)

@@ -24,6 +24,7 @@ pub mod sign_in_failures;
 pub mod tallies;
 pub mod users;
 
+use crate::domain::message::Message;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -42,10 +43,11 @@ pub enum StoreError {
     NotFound(String),
     /// The request clashes with what is stored (a taken username, a region code in use).
     #[error("{0}")]
-    Conflict(String),
-    /// The request or the file is refused as a whole, with the reason.
+    Conflict(Message),
+    /// The request or the file is refused as a whole, with the reason (written in the
+    /// reader's language by the web layer, in English elsewhere).
     #[error("{0}")]
-    Rejected(String),
+    Rejected(Message),
     #[error("cannot open database {path}: {reason}")]
     Open { path: PathBuf, reason: String },
     #[error("database error: {0}")]

@@ -106,10 +106,13 @@ pub fn import(
                     .get(&(region.depth - 1, code.as_str()))
                     .cloned()
                     .ok_or_else(|| {
-                        StoreError::Rejected(format!(
-                            "line {}: the parent of {level} `{}` is missing",
-                            region.line, region.code
-                        ))
+                        StoreError::Rejected(
+                            format!(
+                                "line {}: the parent of {level} `{}` is missing",
+                                region.line, region.code
+                            )
+                            .into(),
+                        )
                     })?,
             ),
         };
@@ -222,16 +225,22 @@ impl StoredRegion {
         level: &str,
     ) -> Result<(), StoreError> {
         if self.name != planned.name {
-            return Err(StoreError::Rejected(format!(
-                "line {}: {level} code `{}` is already in the mission as `{}`, not `{}`",
-                planned.line, planned.code, self.name, planned.name
-            )));
+            return Err(StoreError::Rejected(
+                format!(
+                    "line {}: {level} code `{}` is already in the mission as `{}`, not `{}`",
+                    planned.line, planned.code, self.name, planned.name
+                )
+                .into(),
+            ));
         }
         if self.parent_id != parent_id {
-            return Err(StoreError::Rejected(format!(
-                "line {}: {level} `{}` is already in the mission under another parent",
-                planned.line, planned.code
-            )));
+            return Err(StoreError::Rejected(
+                format!(
+                    "line {}: {level} `{}` is already in the mission under another parent",
+                    planned.line, planned.code
+                )
+                .into(),
+            ));
         }
         Ok(())
     }
@@ -248,11 +257,14 @@ fn extend_levels(
     let known = levels(conn, mission_id)?;
     for (depth, (have, given)) in known.iter().zip(file_levels).enumerate() {
         if have != given {
-            return Err(StoreError::Rejected(format!(
+            return Err(StoreError::Rejected(
+                format!(
                 "level {} of this mission is `{have}` but the import names it `{given}`; levels go from the top: {}",
                 depth + 1,
                 known.join(" > ")
-            )));
+                        )
+                .into(),
+            ));
         }
     }
     let mut insert = conn.prepare_cached(

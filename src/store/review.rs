@@ -1,5 +1,6 @@
 //! The review queue and review actions on reports.
 
+use crate::domain::message::Message;
 use rusqlite::types::Value as Sql;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
@@ -369,20 +370,24 @@ pub fn act(
             "report {reference} has an unknown status `{current}`"
         ))
     })?;
-    let target = transition(current, action, role)
-        .map_err(|e| StoreError::Rejected(format!("{reference}: {e}")))?;
+    let target = transition(current, action, role).map_err(|e| {
+        StoreError::Rejected(
+            Message::new("review.refused.transition")
+                .with("reference", reference)
+                .with("reason", e),
+        )
+    })?;
     let duplicate_id = match (action, duplicate_of) {
         (Action::MarkDuplicate, Some(other)) => {
             let other_id = id_by_reference(conn, mission_id, other)?.ok_or_else(|| {
-                StoreError::Rejected(format!(
-                    "There is no report {} in this mission.",
-                    other.trim()
-                ))
+                StoreError::Rejected(
+                    Message::new("review.refused.no_report").with("reference", other.trim()),
+                )
             })?;
             if other_id == report_id {
-                return Err(StoreError::Rejected(
-                    "A report cannot be a duplicate of itself.".to_owned(),
-                ));
+                return Err(StoreError::Rejected(Message::new(
+                    "review.refused.not_itself",
+                )));
             }
             // A duplicate points at the report that carries the event, never at another
             // duplicate: chains and cycles would leave no report carrying it.
@@ -393,17 +398,18 @@ pub fn act(
                 .query_row([&other_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
             if other_status == Status::Duplicate.as_str() {
                 let carrier = carrier.unwrap_or_default();
-                return Err(StoreError::Rejected(format!(
-                    "{} is itself a duplicate of {carrier}: mark this report a duplicate of {carrier}.",
-                    other.trim().to_uppercase()
-                )));
+                return Err(StoreError::Rejected(
+                    Message::new("review.refused.itself_duplicate")
+                        .with("reference", other.trim().to_uppercase())
+                        .with("carrier", carrier),
+                ));
             }
             Some(other_id)
         }
         (Action::MarkDuplicate, None) => {
-            return Err(StoreError::Rejected(
-                "Give the reference of the report this one repeats.".to_owned(),
-            ));
+            return Err(StoreError::Rejected(Message::new(
+                "review.refused.give_reference",
+            )));
         }
         _ => None,
     };

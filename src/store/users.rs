@@ -1,5 +1,6 @@
 //! Accounts, their membership of missions, and observers' assignments.
 
+use crate::domain::message::Message;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::audit::{self, Actor};
@@ -36,9 +37,9 @@ pub fn create(conn: &Connection, member: &NewMember, actor: &Actor) -> Result<i6
         |r| r.get(0),
     )?;
     if taken {
-        return Err(StoreError::Conflict(format!(
-            "the username `{username}` is taken"
-        )));
+        return Err(StoreError::Conflict(
+            Message::new("admin.refused.username_taken").with("username", username),
+        ));
     }
     let at = now();
     conn.execute(
@@ -195,10 +196,9 @@ fn ensure_mission_may_change(
         .prepare_cached("SELECT count(*) FROM memberships WHERE user_id = ?1 AND mission_id <> ?2")?
         .query_row(params![member.user_id, mission_id], |r| r.get(0))?;
     if elsewhere > 0 {
-        return Err(StoreError::Rejected(format!(
-            "{} also works on another mission, so only whoever runs the server can change this account",
-            member.username
-        )));
+        return Err(StoreError::Rejected(
+            Message::new("admin.refused.elsewhere").with("username", &member.username),
+        ));
     }
     Ok(())
 }
@@ -213,9 +213,9 @@ pub fn set_disabled(
 ) -> Result<(), StoreError> {
     let member = member(conn, mission_id, user_id)?;
     if disabled && actor.user_id == Some(user_id) {
-        return Err(StoreError::Rejected(
-            "You cannot disable your own account.".to_owned(),
-        ));
+        return Err(StoreError::Rejected(Message::new(
+            "admin.refused.own_account",
+        )));
     }
     ensure_mission_may_change(conn, mission_id, &member, actor)?;
     let at = disabled.then(now);
@@ -303,10 +303,11 @@ pub fn assign(
 ) -> Result<(), StoreError> {
     let member = member(conn, mission_id, user_id)?;
     if member.role != Role::Observer {
-        return Err(StoreError::Rejected(format!(
-            "{} is a {}; only observers have assignments",
-            member.username, member.role
-        )));
+        return Err(StoreError::Rejected(
+            Message::new("admin.refused.only_observers")
+                .with("username", &member.username)
+                .with("role", member.role),
+        ));
     }
     let region = regions::by_id(conn, mission_id, region_id)?;
     let added = conn.execute(

@@ -302,7 +302,7 @@ async fn add_user(
     let user_id = match created {
         Ok(id) => id,
         Err(StoreError::Conflict(message)) => {
-            errors.username = Some(message);
+            errors.username = Some(message.in_language(member.user.tr()));
             return form_again(&state, &member, form, errors).await;
         }
         Err(other) => return Err(other.into()),

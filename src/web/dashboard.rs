@@ -17,6 +17,7 @@ use crate::domain::dashboard::{
 };
 use crate::domain::form::{FormDefinition, FormKind, Severity, categories_of};
 use crate::domain::geography::level_plural;
+use crate::domain::message::Message;
 use crate::domain::queue::Filter;
 use crate::domain::review::Status;
 use crate::domain::role::Area;
@@ -80,7 +81,6 @@ fn region_of(
     conn: &rusqlite::Connection,
     mission_id: i64,
     filter: &DashboardFilter,
-    tr: Tr,
 ) -> Result<Option<Region>, StoreError> {
     filter
         .queue
@@ -89,7 +89,7 @@ fn region_of(
         .transpose()
         .map_err(|e| match e {
             StoreError::NotFound(_) => {
-                StoreError::Rejected(tr.t("dashboard.filters.not_in_mission").to_owned())
+                StoreError::Rejected(Message::new("dashboard.filters.not_in_mission"))
             }
             other => other,
         })
@@ -175,7 +175,7 @@ fn read_data(
     now: i64,
     tr: Tr,
 ) -> Result<Data, StoreError> {
-    let region = region_of(conn, mission_id, filter, tr)?;
+    let region = region_of(conn, mission_id, filter)?;
     let region_id = region.as_ref().map_or(0, |r| r.id);
     let query = tally_query(mission_id, region_id, filter);
     let deepest = regions::deepest_level(conn, mission_id)?;
@@ -940,7 +940,7 @@ async fn map(
     let (stations, unlocated, place) = state
         .store
         .read(move |conn| {
-            let region = region_of(conn, mission_id, &filter, tr)?;
+            let region = region_of(conn, mission_id, &filter)?;
             let (stations, unlocated) = if filter.stations_as_kept() {
                 tallies::map_stations(conn, mission_id, region.as_ref(), &filter.queue.forms)?
             } else {

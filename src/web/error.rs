@@ -9,6 +9,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::view::{self, Layout};
+use crate::domain::message::Message;
 use crate::i18n::Tr;
 use crate::store::StoreError;
 
@@ -26,7 +27,7 @@ pub enum AppError {
     NotFound,
     /// The request is well formed but cannot be done; the message says why.
     #[error("{0}")]
-    Unprocessable(String),
+    Unprocessable(Message),
     /// A form came without its CSRF token or with a stale one.
     #[error("form token missing or wrong")]
     FormExpired,
@@ -60,13 +61,13 @@ impl From<StoreError> for AppError {
 #[derive(Debug, Clone)]
 pub struct ErrorPage {
     pub title: &'static str,
-    pub message: String,
+    pub message: Message,
     /// Offer a sign-in link.
     pub sign_in: bool,
 }
 
 impl ErrorPage {
-    fn new(title: &'static str, message: impl Into<String>) -> Self {
+    fn new(title: &'static str, message: impl Into<Message>) -> Self {
         ErrorPage {
             title,
             message: message.into(),
@@ -196,7 +197,7 @@ pub async fn render_pages(request: Request, next: Next) -> Response {
     parts.headers.remove(header::CONTENT_LENGTH);
     let rendered = if api {
         let json = serde_json::json!({
-            "error": { "status": status.as_u16(), "title": tr.t(page.title), "message": tr.t(&page.message) }
+            "error": { "status": status.as_u16(), "title": tr.t(page.title), "message": page.message.in_language(tr) }
         });
         Json(json).into_response()
     } else {
@@ -204,7 +205,7 @@ pub async fn render_pages(request: Request, next: Next) -> Response {
             layout: Layout::public(tr.t(page.title), tr.lang),
             status: status.as_u16(),
             title: tr.t(page.title).to_owned(),
-            message: tr.t(&page.message).to_owned(),
+            message: page.message.in_language(tr),
             sign_in: page.sign_in,
         };
         view::page(status, &template)

@@ -18,6 +18,7 @@ use super::review::{read_query, resolve};
 use super::{AppError, AppState};
 use crate::domain::export::{answer_cell, neutralise, path_codes};
 use crate::domain::form::Severity;
+use crate::domain::message::Message;
 use crate::i18n::Tr;
 use crate::store::StoreError;
 use crate::store::exports::{self, ExportRow};
@@ -200,11 +201,11 @@ async fn csv_export(
                 let questions = exports::question_keys(conn, mission_id, &key)?;
                 if questions.is_empty() {
                     return Err(StoreError::Rejected(
-                        tr.fill("review.exports.no_form", &[("key", &key)]),
+                        Message::new("review.exports.no_form").with("key", &key),
                     ));
                 }
                 Ok((
-                    resolve(conn, tr, mission_id, &zone, &f)?,
+                    resolve(conn, mission_id, &zone, &f)?,
                     questions,
                     regions::levels(conn, mission_id)?,
                 ))
@@ -380,7 +381,7 @@ async fn prepare(
         .store
         .read(move |conn| {
             Ok((
-                resolve(conn, tr, mission_id, &zone, &filter)?,
+                resolve(conn, mission_id, &zone, &filter)?,
                 regions::levels(conn, mission_id)?,
             ))
         })

@@ -339,7 +339,7 @@ impl FormContext {
                     ("place", &region.name),
                 ],
             );
-            return Err(StoreError::Rejected(message));
+            return Err(StoreError::Rejected(message.into()));
         }
         let trail = regions::trail(conn, region.id)?;
         Ok(FormContext {

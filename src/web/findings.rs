@@ -744,7 +744,10 @@ async fn add_evidence(
         .await;
     match outcome {
         Ok(_) => Ok(back_to(&member, id, "evidence")),
-        Err(StoreError::Rejected(message)) => refused(&state, &member, id, message).await,
+        Err(StoreError::Rejected(message)) => {
+            let message = message.in_language(member.user.tr());
+            refused(&state, &member, id, message).await
+        }
         Err(other) => Err(other.into()),
     }
 }
@@ -777,7 +780,10 @@ async fn stage(
         .await
     {
         Ok(_) => Ok(back_to(&member, id, "stage")),
-        Err(StoreError::Rejected(message)) => refused(&state, &member, id, message).await,
+        Err(StoreError::Rejected(message)) => {
+            let message = message.in_language(member.user.tr());
+            refused(&state, &member, id, message).await
+        }
         Err(other) => Err(other.into()),
     }
 }

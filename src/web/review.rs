@@ -16,6 +16,7 @@ use super::{AppError, AppState};
 use crate::domain::answers::Answers;
 use crate::domain::finding::Stage;
 use crate::domain::form::Severity;
+use crate::domain::message::Message;
 use crate::domain::queue::{Cursor, Filter, Sort, text_query};
 use crate::domain::report::local_to_unix;
 use crate::domain::review::{Action, NOTE_MAX, Status, note_for, transition};
@@ -170,7 +171,6 @@ pub(super) fn read_query(tr: Tr, raw: Option<&str>) -> Result<(Filter, Option<St
 /// Turns the typed filter into what the store queries.
 pub(super) fn resolve(
     conn: &rusqlite::Connection,
-    tr: Tr,
     mission_id: i64,
     time_zone: &str,
     filter: &Filter,
@@ -180,7 +180,7 @@ pub(super) fn resolve(
             regions::by_id(conn, mission_id, id)
                 .map_err(|e| match e {
                     StoreError::NotFound(_) => {
-                        StoreError::Rejected(tr.t("review.queue.place_outside").to_owned())
+                        StoreError::Rejected(Message::new("review.queue.place_outside"))
                     }
                     other => other,
                 })?
@@ -236,7 +236,7 @@ async fn queue(
     let data = state
         .store
         .read(move |conn| {
-            let query = resolve(conn, tr, mission_id, &zone, &f)?;
+            let query = resolve(conn, mission_id, &zone, &f)?;
             // The place list: the top level, and around a chosen place its trail and children.
             let mut places = regions::children(conn, mission_id, None, 500)?;
             if let Some(id) = f.region {
@@ -422,9 +422,9 @@ async fn bulk(
         .map(|f| f.query_string())
         .unwrap_or_default();
     if ids.is_empty() {
-        return Err(AppError::Unprocessable(
-            tr.t("review.queue.select_first").to_owned(),
-        ));
+        return Err(AppError::Unprocessable(Message::new(
+            "review.queue.select_first",
+        )));
     }
     let (mission_id, role) = (member.mission_id(), member.role());
     let actor = Actor::user(member.user.user_id, &member.user.username);
@@ -461,7 +461,7 @@ async fn bulk(
                 return Err(AppError::Forbidden);
             }
             let finding_id: i64 = form.value("finding_id").parse().map_err(|_| {
-                AppError::Unprocessable(tr.t("review.queue.choose_finding").to_owned())
+                AppError::Unprocessable(Message::new("review.queue.choose_finding"))
             })?;
             state
                 .store
@@ -760,7 +760,7 @@ async fn act(
             member.mission.slug
         ))
         .into_response()),
-        Err(StoreError::Rejected(message)) => refuse(message).await,
+        Err(StoreError::Rejected(message)) => refuse(message.in_language(member.user.tr())).await,
         Err(other) => Err(other.into()),
     }
 }
