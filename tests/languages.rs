@@ -109,7 +109,9 @@ fn keys_used() -> BTreeSet<String> {
                     .iter()
                     .any(|e| literal.ends_with(e));
             let before = &text[..i];
-            let called = [".t(", ".n(", ".fill("].iter().any(|c| before.ends_with(c));
+            let called = [".t(", ".n(", ".fill(", "Message::new("]
+                .iter()
+                .any(|c| before.ends_with(c));
             let ours = OBSERVER_PREFIXES
                 .iter()
                 .chain(&[

@@ -467,7 +467,7 @@ fn add_observers(
         let username = format!("observer-{n:05}");
         let member = NewMember {
             mission_id,
-            username: Username::parse(&username).map_err(|e| StoreError::Rejected(e.0.into()))?,
+            username: Username::parse(&username).map_err(|e| StoreError::Rejected(e.0))?,
             display_name: format!("Observer {n}"),
             phone: Some(format!("+254 722 {:03} {:03}", n / 1000, n % 1000)),
             role: Role::Observer,
@@ -529,8 +529,7 @@ fn create_mission(
     for (user, password_hash) in USERS.iter().zip(hashes) {
         let member = NewMember {
             mission_id: mission.id,
-            username: Username::parse(user.username)
-                .map_err(|e| StoreError::Rejected(e.0.into()))?,
+            username: Username::parse(user.username).map_err(|e| StoreError::Rejected(e.0))?,
             display_name: user.name.into(),
             phone: Some(user.phone.into()),
             role: user.role,

@@ -1,11 +1,12 @@
 //! Account fields as typed by an admin or on the command line, valid by construction.
 
+use super::message::Message;
 use std::fmt;
 
 /// Why an account field was refused; the message is shown to the person who typed it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct AccountError(pub String);
+pub struct AccountError(pub Message);
 
 /// A sign-in name: 3 to 64 lowercase letters, digits, `.`, `-` or `_`, starting with a
 /// letter or digit. Stored lower-case so sign-in is case-insensitive on a phone keyboard
@@ -17,18 +18,14 @@ impl Username {
     pub fn parse(raw: &str) -> Result<Self, AccountError> {
         let name = raw.trim().to_lowercase();
         if name.len() < 3 || name.len() > 64 {
-            return Err(AccountError("a username has 3 to 64 characters".to_owned()));
+            return Err(AccountError(Message::new("admin.account.username_length")));
         }
         let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c);
         if !name.chars().all(allowed) {
-            return Err(AccountError(
-                "a username uses only letters a-z, digits, '.', '-' and '_'".to_owned(),
-            ));
+            return Err(AccountError(Message::new("admin.account.username_letters")));
         }
         if !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
-            return Err(AccountError(
-                "a username starts with a letter or a digit".to_owned(),
-            ));
+            return Err(AccountError(Message::new("admin.account.username_start")));
         }
         Ok(Username(name))
     }
@@ -64,19 +61,17 @@ pub struct NewPassword(String);
 impl NewPassword {
     pub fn parse(raw: &str) -> Result<Self, AccountError> {
         if raw.chars().count() < MIN_PASSWORD_CHARS {
-            return Err(AccountError(format!(
-                "a password has at least {MIN_PASSWORD_CHARS} characters"
-            )));
+            return Err(AccountError(
+                Message::new("admin.account.password_short").with("min", MIN_PASSWORD_CHARS),
+            ));
         }
         if raw.len() > MAX_PASSWORD_BYTES {
-            return Err(AccountError(format!(
-                "a password has at most {MAX_PASSWORD_BYTES} bytes"
-            )));
+            return Err(AccountError(
+                Message::new("admin.account.password_long").with("max", MAX_PASSWORD_BYTES),
+            ));
         }
         if raw.trim() != raw {
-            return Err(AccountError(
-                "a password does not start or end with a space".to_owned(),
-            ));
+            return Err(AccountError(Message::new("admin.account.password_space")));
         }
         Ok(NewPassword(raw.to_owned()))
     }
@@ -96,9 +91,9 @@ impl fmt::Debug for NewPassword {
 pub fn parse_display_name(raw: &str) -> Result<String, AccountError> {
     let name = raw.trim();
     match name.chars().count() {
-        0 => Err(AccountError("a name is required".to_owned())),
+        0 => Err(AccountError(Message::new("admin.account.name_required"))),
         1..=100 => Ok(name.to_owned()),
-        _ => Err(AccountError("a name has at most 100 characters".to_owned())),
+        _ => Err(AccountError(Message::new("admin.account.name_long"))),
     }
 }
 
@@ -112,9 +107,7 @@ pub fn parse_phone(raw: &str) -> Result<Option<String>, AccountError> {
     let allowed = |c: char| c.is_ascii_digit() || " +-()".contains(c);
     let digits = phone.chars().filter(char::is_ascii_digit).count();
     if !phone.chars().all(allowed) || !(6..=20).contains(&digits) {
-        return Err(AccountError(
-            "a phone number has 6 to 20 digits and only + - ( ) and spaces besides".to_owned(),
-        ));
+        return Err(AccountError(Message::new("admin.account.phone")));
     }
     Ok(Some(phone.to_owned()))
 }

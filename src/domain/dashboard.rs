@@ -51,7 +51,7 @@ impl BadFilter {
     /// What is wrong, in a language.
     pub fn in_language(&self, tr: Tr) -> String {
         match self {
-            BadFilter::Queue(error) => error.0.clone(),
+            BadFilter::Queue(error) => error.0.in_language(tr),
             BadFilter::Dashboard(message) => message.in_language(tr),
         }
     }

@@ -3,6 +3,7 @@
 
 use super::answers::parse_local_minute;
 use super::form::Severity;
+use super::message::Message;
 use super::review::Status;
 
 /// How the queue is ordered.
@@ -46,12 +47,12 @@ pub struct Filter {
 /// A filter value that cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct FilterError(pub String);
+pub struct FilterError(pub Message);
 
-fn bad(what: &str, value: &str) -> FilterError {
-    FilterError(format!(
-        "The {what} filter `{value}` is not valid. Clear it and try again."
-    ))
+/// A filter value that cannot be read: the message (`review.filter.severity`, in the
+/// catalogue) names the filter, with the value as given.
+fn bad(message: &'static str, value: &str) -> FilterError {
+    FilterError(Message::new(message).with("value", value))
 }
 
 impl Filter {
@@ -65,33 +66,43 @@ impl Filter {
                 continue;
             }
             match name.as_str() {
-                "region" => filter.region = Some(value.parse().map_err(|_| bad("place", value))?),
+                "region" => {
+                    filter.region = Some(
+                        value
+                            .parse()
+                            .map_err(|_| bad("review.filter.place", value))?,
+                    )
+                }
                 "form" => filter.forms.push(value.to_owned()),
                 "category" => filter.categories.push(value.to_owned()),
-                "severity" => filter
-                    .severities
-                    .push(Severity::parse(value).ok_or_else(|| bad("severity", value))?),
+                "severity" => filter.severities.push(
+                    Severity::parse(value).ok_or_else(|| bad("review.filter.severity", value))?,
+                ),
                 "status" => filter
                     .statuses
-                    .push(Status::parse(value).ok_or_else(|| bad("status", value))?),
+                    .push(Status::parse(value).ok_or_else(|| bad("review.filter.status", value))?),
                 "problems" => filter.problems_only = value == "1" || value == "on",
                 "problem" => {
                     let is_key = value.len() <= 64
                         && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
                     if !is_key {
-                        return Err(bad("problem", value));
+                        return Err(bad("review.filter.problem", value));
                     }
                     filter.problem = value.to_owned();
                 }
                 "observer" => {
-                    filter.observer = Some(value.parse().map_err(|_| bad("observer", value))?)
+                    filter.observer = Some(
+                        value
+                            .parse()
+                            .map_err(|_| bad("review.filter.observer", value))?,
+                    )
                 }
                 "from" => {
-                    parse_local_minute(value).ok_or_else(|| bad("from", value))?;
+                    parse_local_minute(value).ok_or_else(|| bad("review.filter.from", value))?;
                     filter.from = value.to_owned();
                 }
                 "to" => {
-                    parse_local_minute(value).ok_or_else(|| bad("to", value))?;
+                    parse_local_minute(value).ok_or_else(|| bad("review.filter.to", value))?;
                     filter.to = value.to_owned();
                 }
                 "q" => filter.text = value.chars().take(200).collect(),
@@ -99,15 +110,18 @@ impl Filter {
                     filter.sort = match value {
                         "newest" => Sort::Newest,
                         "severity" => Sort::Severity,
-                        _ => return Err(bad("sort", value)),
+                        _ => return Err(bad("review.filter.sort", value)),
                     }
                 }
                 "after" => {
-                    let (severity, seq) =
-                        value.split_once('.').ok_or_else(|| bad("page", value))?;
+                    let (severity, seq) = value
+                        .split_once('.')
+                        .ok_or_else(|| bad("review.filter.page", value))?;
                     let cursor = Cursor {
-                        severity: severity.parse().map_err(|_| bad("page", value))?,
-                        seq: seq.parse().map_err(|_| bad("page", value))?,
+                        severity: severity
+                            .parse()
+                            .map_err(|_| bad("review.filter.page", value))?,
+                        seq: seq.parse().map_err(|_| bad("review.filter.page", value))?,
                     };
                     filter.after = Some(cursor);
                 }
@@ -232,7 +246,7 @@ mod tests {
             ("after", "1"),
         ] {
             let error = Filter::from_pairs(&pairs(&[(name, value)])).expect_err("refused");
-            assert!(error.0.contains(value), "{name}");
+            assert!(error.to_string().contains(value), "{name}");
         }
         let cursor = Filter::from_pairs(&pairs(&[("after", "3.1200")])).expect("cursor");
         assert_eq!(

@@ -256,14 +256,15 @@ async fn add_user(
     Form(form): Form<NewUserForm>,
 ) -> Result<Response, AppError> {
     let mut errors = NewUserErrors::default();
+    let tr = member.user.tr();
     let username = Username::parse(&form.username)
-        .map_err(|e| errors.username = Some(e.0))
+        .map_err(|e| errors.username = Some(e.0.in_language(tr)))
         .ok();
     let display_name = parse_display_name(&form.display_name)
-        .map_err(|e| errors.display_name = Some(e.0))
+        .map_err(|e| errors.display_name = Some(e.0.in_language(tr)))
         .ok();
     let phone = parse_phone(&form.phone)
-        .map_err(|e| errors.phone = Some(e.0))
+        .map_err(|e| errors.phone = Some(e.0.in_language(tr)))
         .ok();
     let role = form
         .role
@@ -273,7 +274,7 @@ async fn add_user(
     let typed_password = !form.password.is_empty();
     let password = if typed_password {
         NewPassword::parse(&form.password)
-            .map_err(|e| errors.password = Some(e.0))
+            .map_err(|e| errors.password = Some(e.0.in_language(tr)))
             .ok()
     } else {
         Some(generate_password().map_err(|e| AppError::Internal(e.to_string()))?)
@@ -455,8 +456,9 @@ async fn reset_password(
         match NewPassword::parse(&form.password) {
             Ok(p) => p,
             Err(e) => {
+                let message = e.0.in_language(member.user.tr());
                 let template =
-                    user_template(&state, &member, user_id, String::new(), Some(e.0)).await?;
+                    user_template(&state, &member, user_id, String::new(), Some(message)).await?;
                 return Ok(page(StatusCode::UNPROCESSABLE_ENTITY, &template));
             }
         }

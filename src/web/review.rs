@@ -144,7 +144,8 @@ fn line_view(tr: Tr, slug: &str, zone: &str, line: QueueLine) -> LineView {
 pub(super) fn read_query(tr: Tr, raw: Option<&str>) -> Result<(Filter, Option<String>), AppError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or_default())
         .map_err(|_| AppError::BadRequest(tr.t("review.queue.malformed").to_owned()))?;
-    let filter = Filter::from_pairs(&pairs).map_err(|e| AppError::BadRequest(e.0))?;
+    let filter =
+        Filter::from_pairs(&pairs).map_err(|e| AppError::BadRequest(e.0.in_language(tr)))?;
     let number = |name: &str| {
         pairs
             .iter()
