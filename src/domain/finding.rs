@@ -1,6 +1,7 @@
 //! Findings: what the mission concludes, with the reports it rests on, and how a finding
 //! goes from draft to the published statement.
 
+use super::message::Message;
 use std::fmt;
 
 use super::form::Severity;
@@ -89,7 +90,7 @@ impl Stage {
 /// Why a finding cannot move.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct StageRefused(pub String);
+pub struct StageRefused(pub Message);
 
 /// Moves a finding from `from` to `to`. Publication needs at least one verified report
 /// among the evidence: the statement never says what the mission cannot show.
@@ -97,29 +98,25 @@ pub fn move_to(from: Stage, to: Stage, verified_evidence: usize) -> Result<Stage
     use Stage::*;
     match (from, to) {
         (Draft, ReadyForReview) | (ReadyForReview, Draft) | (Published, Draft) => Ok(to),
-        (ReadyForReview, Published) if verified_evidence == 0 => Err(StageRefused(
-            "A finding is published only with at least one verified report among its evidence."
-                .to_owned(),
-        )),
+        (ReadyForReview, Published) if verified_evidence == 0 => Err(StageRefused(Message::new(
+            "findings.refused.needs_verified",
+        ))),
         (ReadyForReview, Published) => Ok(to),
         // Publishing again puts an edited text into the statement.
-        (Published, Published) if verified_evidence == 0 => Err(StageRefused(
-            "A finding is published only with at least one verified report among its evidence."
-                .to_owned(),
-        )),
+        (Published, Published) if verified_evidence == 0 => Err(StageRefused(Message::new(
+            "findings.refused.needs_verified",
+        ))),
         (Published, Published) => Ok(to),
-        (Draft, Published) => Err(StageRefused(
-            "A draft is marked ready for review before it is published.".to_owned(),
+        (Draft, Published) => Err(StageRefused(Message::new("findings.refused.draft_first"))),
+        (a, b) if a == b => Err(StageRefused(
+            Message::new("findings.refused.already")
+                .with_word("stage", format!("findings.refused.stage.{}", a.as_str())),
         )),
-        (a, b) if a == b => Err(StageRefused(format!(
-            "The finding is already {}.",
-            a.label().to_lowercase()
-        ))),
-        (a, b) => Err(StageRefused(format!(
-            "A finding goes from {} to {} only through review.",
-            a.label(),
-            b.label()
-        ))),
+        (a, b) => Err(StageRefused(
+            Message::new("findings.refused.through_review")
+                .with_word("from", format!("findings.stage.{}", a.as_str()))
+                .with_word("to", format!("findings.stage.{}", b.as_str())),
+        )),
     }
 }
 
@@ -324,7 +321,7 @@ mod tests {
             );
         }
         let unbacked = move_to(ReadyForReview, Published, 0).expect_err("refused");
-        assert!(unbacked.0.contains("at least one verified report"));
+        assert!(unbacked.to_string().contains("at least one verified report"));
     }
 
     #[test]

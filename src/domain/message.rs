@@ -12,6 +12,11 @@ use crate::i18n::{Lang, Tr};
 pub struct Message {
     pub key: Cow<'static, str>,
     pub args: Vec<(&'static str, String)>,
+    /// The names among `args` whose values are catalogue keys themselves (a status, an
+    /// action), written in the same language as the message.
+    pub words: Vec<&'static str>,
+    /// Messages within this one (a reason after a reference), in the same language.
+    pub inner: Vec<(&'static str, Message)>,
 }
 
 impl Message {
@@ -19,7 +24,22 @@ impl Message {
         Message {
             key: Cow::Borrowed(key),
             args: Vec::new(),
+            words: Vec::new(),
+            inner: Vec::new(),
         }
+    }
+
+    /// The message with `{name}` standing for another message.
+    pub fn with_message(mut self, name: &'static str, message: Message) -> Message {
+        self.inner.push((name, message));
+        self
+    }
+
+    /// The message with `{name}` standing for the text of catalogue key `key`.
+    pub fn with_word(mut self, name: &'static str, key: impl Into<String>) -> Message {
+        self.args.push((name, key.into()));
+        self.words.push(name);
+        self
     }
 
     /// The message with `{name}` standing for `value`.
@@ -30,7 +50,24 @@ impl Message {
 
     /// The message in a language.
     pub fn in_language(&self, tr: Tr) -> String {
-        let args: Vec<(&str, &str)> = self.args.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let inner: Vec<(&str, String)> = self
+            .inner
+            .iter()
+            .map(|(n, m)| (*n, m.in_language(tr)))
+            .collect();
+        let args: Vec<(&str, &str)> = self
+            .args
+            .iter()
+            .map(|(n, v)| {
+                let value = if self.words.contains(n) {
+                    tr.t(v)
+                } else {
+                    v.as_str()
+                };
+                (*n, value)
+            })
+            .chain(inner.iter().map(|(n, v)| (*n, v.as_str())))
+            .collect();
         tr.fill(&self.key, &args)
     }
 }
@@ -40,6 +77,8 @@ impl From<String> for Message {
         Message {
             key: Cow::Owned(text),
             args: Vec::new(),
+            words: Vec::new(),
+            inner: Vec::new(),
         }
     }
 }

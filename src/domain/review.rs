@@ -1,6 +1,7 @@
 //! How a report moves through review: its statuses, the actions on it, and who may take
 //! which action from which status.
 
+use super::message::Message;
 use std::fmt;
 
 use super::role::Role;
@@ -99,7 +100,7 @@ impl Action {
 /// Why an action cannot be taken, in words for the reviewer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct Refused(pub String);
+pub struct Refused(pub Message);
 
 /// The status a report moves to when `role` takes `action` on it in `status`.
 ///
@@ -111,9 +112,7 @@ pub fn transition(status: Status, action: Action, role: Role) -> Result<Status, 
     use Action::*;
     use Status::*;
     if !matches!(role, Role::Coordinator | Role::Lead) {
-        return Err(Refused(
-            "Only coordinators and leads review reports.".to_owned(),
-        ));
+        return Err(Refused(Message::new("review.refused.not_a_reviewer")));
     }
     let lead = role == Role::Lead;
     let target = match (status, action) {
@@ -123,9 +122,7 @@ pub fn transition(status: Status, action: Action, role: Role) -> Result<Status, 
         (Received, Escalate) => Escalated,
         (Received, MarkDuplicate) => Duplicate,
         (Escalated, Verify | Dismiss | MarkDuplicate) if !lead => {
-            return Err(Refused(
-                "This report was escalated: a lead decides on it.".to_owned(),
-            ));
+            return Err(Refused(Message::new("review.refused.escalated")));
         }
         (Escalated, Verify) => Verified,
         (Escalated, Dismiss) => Dismissed,
@@ -133,13 +130,17 @@ pub fn transition(status: Status, action: Action, role: Role) -> Result<Status, 
         (Verified, Escalate) => Escalated,
         (Verified | Dismissed | Duplicate, Reopen) if lead => Received,
         (Verified | Dismissed | Duplicate, Reopen) => {
-            return Err(Refused("Only a lead reopens a settled report.".to_owned()));
+            return Err(Refused(Message::new("review.refused.lead_reopens")));
         }
         (from, action) => {
-            return Err(Refused(format!(
-                "A {from} report cannot be given “{}”.",
-                action.as_str()
-            )));
+            return Err(Refused(
+                Message::new("review.refused.cannot_be_given")
+                    .with_word("from", format!("status.{}", from.as_str()))
+                    .with_word(
+                        "action",
+                        format!("review.report.action.{}", action.as_str()),
+                    ),
+            ));
         }
     };
     Ok(target)
@@ -155,19 +156,19 @@ pub fn note_for(action: Action, raw: &str) -> Result<String, Refused> {
     if note.is_empty() {
         match action {
             Action::Dismiss => {
-                return Err(Refused(
-                    "Give the reason for dismissing this report.".to_owned(),
-                ));
+                return Err(Refused(Message::new("review.report.reason_needed")));
             }
-            Action::Comment => return Err(Refused("Write the comment.".to_owned())),
+            Action::Comment => return Err(Refused(Message::new("review.report.write_comment"))),
             _ => {}
         }
     }
     let count = note.chars().count();
     if count > NOTE_MAX {
-        return Err(Refused(format!(
-            "Shorten the note to {NOTE_MAX} characters (it has {count})."
-        )));
+        return Err(Refused(
+            Message::new("review.report.note_too_long")
+                .with("max", NOTE_MAX)
+                .with("count", count),
+        ));
     }
     Ok(note)
 }
@@ -252,14 +253,14 @@ mod tests {
     #[test]
     fn refusals_say_why() {
         let escalated = transition(Escalated, Verify, Role::Coordinator).expect_err("refused");
-        assert!(escalated.0.contains("a lead decides"));
+        assert!(escalated.to_string().contains("a lead decides"));
         let settled = transition(Dismissed, Verify, Role::Lead).expect_err("refused");
-        assert_eq!(settled.0, "A dismissed report cannot be given “verify”.");
+        assert_eq!(settled.to_string(), "A dismissed report cannot be given “verify”.");
     }
 
     #[test]
     fn notes() {
-        assert!(note_for(Dismiss, "  ").is_err_and(|e| e.0.contains("reason")));
+        assert!(note_for(Dismiss, "  ").is_err_and(|e| e.to_string().contains("reason")));
         assert!(note_for(Comment, "").is_err());
         assert_eq!(note_for(Verify, ""), Ok(String::new()));
         assert_eq!(

@@ -390,7 +390,7 @@ pub fn set_stage(
         ));
     }
     let stage = move_to(finding.stage, to, verified_count(conn, id)?)
-        .map_err(|e| StoreError::Rejected(e.0.into()))?;
+        .map_err(|e| StoreError::Rejected(e.0))?;
     // Publishing copies the text into the published columns, which the statement reads:
     // later edits reach the statement only when published again.
     conn.prepare_cached(

@@ -374,7 +374,7 @@ pub fn act(
         StoreError::Rejected(
             Message::new("review.refused.transition")
                 .with("reference", reference)
-                .with("reason", e),
+                .with_message("reason", e.0),
         )
     })?;
     let duplicate_id = match (action, duplicate_of) {

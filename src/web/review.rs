@@ -19,7 +19,7 @@ use crate::domain::form::Severity;
 use crate::domain::message::Message;
 use crate::domain::queue::{Cursor, Filter, Sort, text_query};
 use crate::domain::report::local_to_unix;
-use crate::domain::review::{Action, NOTE_MAX, Status, note_for, transition};
+use crate::domain::review::{Action, Status, note_for, transition};
 use crate::domain::role::Role;
 use crate::i18n::Tr;
 use crate::store::audit::Actor;
@@ -738,7 +738,7 @@ async fn act(
     };
     let note = match note_for(action, &typed) {
         Ok(note) => note,
-        Err(refused) => return refuse(note_refusal(tr, action, &typed, refused.0)).await,
+        Err(refused) => return refuse(refused.0.in_language(tr)).await,
     };
     if action == Action::MarkDuplicate && duplicate_of.is_none() {
         return refuse(tr.t("review.report.give_reference").to_owned()).await;
@@ -763,24 +763,5 @@ async fn act(
         .into_response()),
         Err(StoreError::Rejected(message)) => refuse(message.in_language(member.user.tr())).await,
         Err(other) => Err(other.into()),
-    }
-}
-
-/// Why the note cannot go with the action, in the page's language: the reasons
-/// `note_for` gives, by the same rules; any other is shown as it came.
-fn note_refusal(tr: Tr, action: Action, typed: &str, reason: String) -> String {
-    let note = typed.trim().replace("\r\n", "\n");
-    let count = note.chars().count();
-    match action {
-        _ if count > NOTE_MAX => tr.fill(
-            "review.report.note_too_long",
-            &[
-                ("max", &NOTE_MAX.to_string()),
-                ("count", &count.to_string()),
-            ],
-        ),
-        Action::Dismiss if note.is_empty() => tr.t("review.report.reason_needed").to_owned(),
-        Action::Comment if note.is_empty() => tr.t("review.report.write_comment").to_owned(),
-        _ => reason,
     }
 }
