@@ -321,7 +321,11 @@ mod tests {
             );
         }
         let unbacked = move_to(ReadyForReview, Published, 0).expect_err("refused");
-        assert!(unbacked.to_string().contains("at least one verified report"));
+        assert!(
+            unbacked
+                .to_string()
+                .contains("at least one verified report")
+        );
     }
 
     #[test]

@@ -255,7 +255,10 @@ mod tests {
         let escalated = transition(Escalated, Verify, Role::Coordinator).expect_err("refused");
         assert!(escalated.to_string().contains("a lead decides"));
         let settled = transition(Dismissed, Verify, Role::Lead).expect_err("refused");
-        assert_eq!(settled.to_string(), "A dismissed report cannot be given “verify”.");
+        assert_eq!(
+            settled.to_string(),
+            "A dismissed report cannot be given “verify”."
+        );
     }
 
     #[test]

@@ -9,11 +9,10 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::member::{AdminArea, Member};
-use super::view::{Layout, around, level_name, local_date_time, ok, page, within};
+use super::view::{Layout, around, level_name_in, level_word, local_date_time, ok, page, within};
 use super::{AppError, AppState};
 use crate::credentials::{generate_password, hash_password};
 use crate::domain::account::{NewPassword, Username, parse_display_name, parse_phone};
-use crate::domain::geography::level_plural;
 use crate::domain::role::Role;
 use crate::i18n::Tr;
 use crate::store::StoreError;
@@ -221,7 +220,7 @@ async fn home_template(
         csrf_token: super::csrf::masked(&member.user.csrf_token),
         geography: counts
             .into_iter()
-            .map(|(level, n)| (level_plural(&level), tr.number(n)))
+            .map(|(level, n)| (level_word(tr, &level, true), tr.number(n)))
             .collect(),
         geography_none: around(tr.t("admin.geography.none"), "{command}"),
         mission,
@@ -413,9 +412,10 @@ async fn user_template(
         })
         .await?;
     let assigned_ids: Vec<i64> = assigned.iter().map(|(r, _)| r.id).collect();
+    let tr = member.user.tr();
     let row = |(region, trail): (Region, Vec<Region>)| RegionRow {
         id: region.id,
-        level: level_name(&levels, region.depth),
+        level: level_name_in(tr, &levels, region.depth),
         within: within(&trail, region.id),
         assigned: assigned_ids.contains(&region.id),
         code: region.code,

@@ -9,14 +9,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use super::member::{Member, OverviewArea};
-use super::view::{Layout, level_name, local_date_time, ok};
+use super::view::{Layout, level_name_in, level_word, local_date_time, ok};
 use super::{AppError, AppState};
 use crate::domain::dashboard::{
     self, CategoryLine, Count, DashboardFilter, HourChart, Indicator, MapDrawing, MapPoint, Part,
     RegionFigures, SEVERITY_COLUMNS, Share,
 };
 use crate::domain::form::{FormDefinition, FormKind, Severity, categories_of};
-use crate::domain::geography::level_plural;
 use crate::domain::message::Message;
 use crate::domain::queue::Filter;
 use crate::domain::review::Status;
@@ -879,7 +878,7 @@ fn render(
         children_level: data
             .children
             .first()
-            .map_or_else(String::new, |c| level_name(&data.levels, c.depth)),
+            .map_or_else(String::new, |c| level_name_in(tr, &data.levels, c.depth)),
         children,
         checklist_titles: chosen_checklists.iter().map(|f| f.title.clone()).collect(),
         indicators,
@@ -907,7 +906,7 @@ fn render(
         geography: data
             .geography
             .iter()
-            .map(|(level, n)| (level_plural(level), tr.number(*n)))
+            .map(|(level, n)| (level_word(tr, level, true), tr.number(*n)))
             .collect(),
         observers_assigned: filled(
             tr.n("dashboard.mission.assigned", data.team.observers_assigned),

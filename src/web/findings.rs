@@ -11,13 +11,12 @@ use axum::routing::{get, post};
 
 use super::member::{FindingsArea, Member};
 use super::strict_form::StrictForm;
-use super::view::{Layout, around, local_date_time, ok, page};
+use super::view::{Layout, around, level_word, local_date_time, ok, page};
 use super::{AppError, AppState};
 use crate::domain::finding::{
     Assessment, EvidenceSummary, FindingErrors, FindingText, Stage, move_to, summarize,
 };
 use crate::domain::form::Severity;
-use crate::domain::geography::{level_label, level_plural};
 use crate::domain::review::Status;
 use crate::i18n::Tr;
 use crate::store::audit::Actor;
@@ -69,8 +68,8 @@ fn stage_word(tr: Tr, stage: Stage) -> &'static str {
 fn basis_line(tr: Tr, verified_reports: usize, regions: usize, top_level: &str) -> String {
     let places = tr
         .n("findings.basis.places", regions)
-        .replace("{level}", &level_label(top_level))
-        .replace("{levels}", &level_plural(top_level));
+        .replace("{level}", &level_word(tr, top_level, false))
+        .replace("{levels}", &level_word(tr, top_level, true));
     tr.fill(
         "findings.basis.line",
         &[

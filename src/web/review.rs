@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use super::form_view::{AnswerSection, answer_sections};
 use super::member::{Member, ReviewArea};
 use super::strict_form::StrictForm;
-use super::view::{Layout, level_name, local_date_time, ok, page, within};
+use super::view::{Layout, level_name_in, local_date_time, ok, page, within};
 use super::{AppError, AppState};
 use crate::domain::answers::Answers;
 use crate::domain::finding::Stage;
@@ -337,7 +337,7 @@ async fn queue(
                         "{}{} ({})",
                         "· ".repeat(usize::try_from(r.depth - 1).unwrap_or(0)),
                         r.name,
-                        level_name(&levels, r.depth)
+                        level_name_in(tr, &levels, r.depth)
                     ),
                     filter.region == Some(r.id),
                 )

@@ -191,14 +191,6 @@ pub fn local_date_time(tr: Tr, unix_seconds: i64, time_zone: &str) -> String {
     format!("{text}{suffix}")
 }
 
-/// The label of the level at `depth` (1 = top) among a mission's level keys.
-pub fn level_name(levels: &[String], depth: i64) -> String {
-    usize::try_from(depth - 1)
-        .ok()
-        .and_then(|i| levels.get(i))
-        .map_or_else(String::new, |key| level_label(key))
-}
-
 /// A text split around a `{placeholder}`, for pages that put markup (a link, a name in
 /// bold) where it stands: the template escapes each side and writes the markup between.
 pub fn around(text: &str, placeholder: &str) -> (String, String) {
@@ -220,7 +212,8 @@ pub fn level_word(tr: Tr, key: &str, plural: bool) -> String {
     }
 }
 
-/// [`level_name`] in the page's language.
+/// The name of the level at `depth` (1 = top) among a mission's level keys, in the
+/// page's language.
 pub fn level_name_in(tr: Tr, levels: &[String], depth: i64) -> String {
     usize::try_from(depth - 1)
         .ok()
