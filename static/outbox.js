@@ -331,6 +331,18 @@
     });
   }
 
+  // Signing out forgets the copies of this observer's pages (on a shared phone, the next
+  // person must not read them offline); reports still waiting stay, and go only once
+  // their own observer signs in again.
+  var signOut = document.querySelector('form.signout');
+  if (signOut && window.caches) {
+    signOut.addEventListener('submit', function (event) {
+      event.preventDefault();
+      var submit = function () { signOut.submit(); };
+      caches.delete('fieldreport-pages-1').then(submit, submit);
+    });
+  }
+
   window.addEventListener('online', sendAll);
   setInterval(function () { if (navigator.onLine !== false) sendAll(); }, RETRY_MS);
   render().then(function () { if (navigator.onLine !== false) sendAll(); });

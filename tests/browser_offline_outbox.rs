@@ -209,6 +209,23 @@ async fn reports_filed_offline_wait_through_a_reload_and_arrive_once_each() {
     }
     browser.screenshot("outbox-sent").await;
 
+    // Signing out forgets the copies of the observer's pages.
+    c.find(Locator::Css("form.signout button"))
+        .await
+        .expect("sign out")
+        .click()
+        .await
+        .expect("sign out");
+    browser.wait_for(Locator::Id("username")).await;
+    let kept = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             caches.has('fieldreport-pages-1').then(done, () => done(null));",
+            vec![],
+        )
+        .await
+        .expect("caches");
+    assert_eq!(kept.as_bool(), Some(false), "the pages' copies are gone");
     browser.quit().await;
 }
 
