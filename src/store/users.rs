@@ -306,7 +306,7 @@ pub fn assign(
         return Err(StoreError::Rejected(
             Message::new("admin.refused.only_observers")
                 .with("username", &member.username)
-                .with("role", member.role),
+                .with_word("role", format!("admin.role.{}", member.role.as_str())),
         ));
     }
     let region = regions::by_id(conn, mission_id, region_id)?;
