@@ -388,7 +388,7 @@ fn render_form(
         error_count: errors.len() + usize::from(observed_at_error.is_some()),
         observed_at_error,
         notice: notice.map(str::to_owned),
-        sections: sections(tr, &context.form.definition, &typed.answers, errors),
+        sections: sections(tr, definition, &typed.answers, errors),
         preview: false,
         fresh,
         time_zone: member.mission.time_zone.clone(),

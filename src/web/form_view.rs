@@ -42,14 +42,14 @@ pub struct OptionView {
 }
 
 /// Builds the views of every question, filled with `typed` and marked with `errors`.
-/// The form is shown in the page's language where it has a translation.
+/// `definition` is the form in the page's language (`FormDefinition::in_language`), which
+/// the caller has for the page's title too.
 pub fn sections(
     tr: Tr,
     definition: &FormDefinition,
     typed: &RawAnswers,
     errors: &FieldErrors,
 ) -> Vec<SectionView> {
-    let definition = definition.in_language(tr.lang);
     definition
         .sections
         .iter()
@@ -138,12 +138,12 @@ pub struct AnswerLine {
 }
 
 /// Every question of a report with its answer, problems marked.
+/// `definition` is the form in the page's language, as for [`sections`].
 pub fn answer_sections(
     tr: Tr,
     definition: &FormDefinition,
     answers: &Answers,
 ) -> Vec<AnswerSection> {
-    let definition = &definition.in_language(tr.lang);
     let flagged: Vec<String> = assess(definition, answers)
         .problems
         .into_iter()

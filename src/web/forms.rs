@@ -123,7 +123,7 @@ async fn preview(
         description: definition.description.clone(),
         sections: sections(
             tr,
-            &form.definition,
+            definition,
             &RawAnswers::default(),
             &FieldErrors::default(),
         ),

@@ -203,7 +203,7 @@ async fn report_template(
     let zone = &member.mission.time_zone;
     let tr = member.user.tr();
     let slug = &member.mission.slug;
-    let definition = &form.definition;
+    let definition = &form.definition.in_language(tr.lang);
     let answers = Answers::from_json(definition, &report.answers);
     let sections = answer_sections(tr, definition, &answers);
     let history = events
@@ -231,7 +231,7 @@ async fn report_template(
         amend_href: format!("/m/{slug}/observer/reports/{}/amendments", report.id),
         csrf_token: super::csrf::masked(&member.user.csrf_token),
         reference: report.reference,
-        form_title: definition.in_language(tr.lang).title.clone(),
+        form_title: definition.title.clone(),
         form_version: form.version,
         place_within: within(&trail, report.region_id),
         place_name: region.as_ref().map(|r| r.name.clone()).unwrap_or_default(),

@@ -641,7 +641,8 @@ async fn report_template(
         .collect();
     let lead = member.role() == Role::Lead;
     let region = trail.last().cloned();
-    let answers = Answers::from_json(&form.definition, &report.answers);
+    let definition = form.definition.in_language(tr.lang);
+    let answers = Answers::from_json(&definition, &report.answers);
     Ok(ReviewReportTemplate {
         layout: member.layout(&report.reference),
         queue_href: format!("/m/{slug}/review"),
@@ -652,7 +653,7 @@ async fn report_template(
         problem_count: report.problem_count,
         category: report.category.clone().unwrap_or_default(),
         duplicate_of: report.duplicate_of.clone(),
-        form_title: form.definition.in_language(tr.lang).title.clone(),
+        form_title: definition.title.clone(),
         form_version: tr.number(form.version),
         place_within: within(&trail, report.region_id),
         place_name: region.as_ref().map(|r| r.name.clone()).unwrap_or_default(),
@@ -666,7 +667,7 @@ async fn report_template(
             phone: observer.phone.unwrap_or_default(),
             team: observer.team.unwrap_or_default(),
         },
-        answers: answer_sections(tr, &form.definition, &answers),
+        answers: answer_sections(tr, &definition, &answers),
         history: events
             .into_iter()
             .map(|e| EventView {

@@ -1,5 +1,7 @@
 //! What every page shares: the layout data, rendering, and how values are shown.
 
+use std::sync::LazyLock;
+
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -32,7 +34,7 @@ pub struct Outbox {
     pub base: String,
     pub user: i64,
     /// The script's texts in the page's language, as JSON.
-    pub text: String,
+    pub text: &'static str,
 }
 
 /// The header of a signed-in page.
@@ -126,14 +128,26 @@ impl Layout {
 }
 
 /// The outbox script's texts, by key without the `outbox.` prefix, and the language's
-/// code (for its plurals and times), as JSON.
-fn outbox_text(tr: Tr) -> String {
-    let mut text: std::collections::BTreeMap<&str, String> = OUTBOX_KEYS
+/// code (for its plurals and times), as JSON: made once per language, not per page.
+fn outbox_text(tr: Tr) -> &'static str {
+    static TEXTS: LazyLock<Vec<(Lang, String)>> = LazyLock::new(|| {
+        Lang::ALL
+            .into_iter()
+            .map(|lang| {
+                let tr = Tr::new(lang);
+                let mut text: std::collections::BTreeMap<&str, &str> = OUTBOX_KEYS
+                    .iter()
+                    .map(|key| (&key["outbox.".len()..], tr.t(key)))
+                    .collect();
+                text.insert("lang", lang.code());
+                (lang, serde_json::to_string(&text).unwrap_or_default())
+            })
+            .collect()
+    });
+    TEXTS
         .iter()
-        .map(|key| (&key["outbox.".len()..], tr.t(key).to_owned()))
-        .collect();
-    text.insert("lang", tr.lang.code().to_owned());
-    serde_json::to_string(&text).unwrap_or_default()
+        .find(|(lang, _)| *lang == tr.lang)
+        .map_or("{}", |(_, text)| text.as_str())
 }
 
 /// What static/outbox.js writes.
