@@ -2,6 +2,7 @@
 //! drills down from a county to a polling station and back up, and the map is drawn.
 
 mod chromium;
+mod common;
 
 use std::net::SocketAddr;
 
@@ -37,11 +38,7 @@ async fn a_lead_drills_from_a_county_to_a_polling_station() {
         .expect("a lead account");
     let router = fieldreport::app(AppState::new(store, Config::default()).expect("state"))
         .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 4000))));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let base = format!("http://{}", common::listen(router).await);
 
     let browser = Chromium::laptop().await;
     let c = &browser.client;

@@ -12,12 +12,7 @@ use fantoccini::Locator;
 async fn an_observer_files_the_voting_checklist_on_a_phone() {
     let app = TestApp::new().await;
     app.assign("observer", 3, "0001").await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    let router = app.router.clone();
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let base = format!("http://{}", common::listen(app.router.clone()).await);
 
     let browser = Chromium::phone().await;
     let c = &browser.client;
@@ -62,12 +57,7 @@ async fn an_observer_files_the_voting_checklist_on_a_phone() {
             ],
         )
         .await;
-    c.find(Locator::Css("button.send"))
-        .await
-        .expect("send")
-        .click()
-        .await
-        .expect("send");
+    browser.send_report().await;
 
     let reference = browser
         .wait_for(Locator::Css(".reference"))

@@ -27,10 +27,6 @@ struct Network {
 
 impl Network {
     async fn serve(app: &TestApp) -> Network {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let server = listener.local_addr().expect("address");
         let requests = Arc::new(AtomicUsize::new(0));
         let counter = Arc::clone(&requests);
         let router = app
@@ -40,7 +36,7 @@ impl Network {
                 counter.fetch_add(1, Ordering::SeqCst);
                 next.run(request)
             }));
-        tokio::spawn(async move { axum::serve(listener, router).await });
+        let server = common::listen(router).await;
 
         let front = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -140,17 +136,6 @@ async fn on_a_phone() -> (TestApp, Network, Chromium, String) {
     (app, network, browser, form)
 }
 
-async fn send(browser: &Chromium) {
-    browser
-        .client
-        .find(Locator::Css("button.send"))
-        .await
-        .expect("send")
-        .click()
-        .await
-        .expect("send");
-}
-
 #[tokio::test]
 async fn reports_filed_offline_wait_through_a_reload_and_arrive_once_each() {
     let (app, network, browser, form) = on_a_phone().await;
@@ -173,7 +158,7 @@ async fn reports_filed_offline_wait_through_a_reload_and_arrive_once_each() {
                 &common::VOTING_FINE,
             )
             .await;
-        send(&browser).await;
+        browser.send_report().await;
         let waiting = if filed == 1 {
             "1 report waiting to send".to_owned()
         } else {
@@ -244,14 +229,14 @@ async fn a_refused_report_waits_to_be_fixed_and_a_lapsed_session_only_asks_to_si
             &common::VOTING_FINE,
         )
         .await;
-    send(&browser).await;
+    browser.send_report().await;
     browser
         .wait_for_text(Locator::Css("#outbox"), "1 report waiting to send")
         .await;
     c.goto(&form).await.expect("the form again");
     browser.wait_for(Locator::Css("button.send")).await;
     browser.fill_form(&[], &common::VOTING_FINE).await;
-    send(&browser).await;
+    browser.send_report().await;
     browser
         .wait_for_text(Locator::Css("#outbox"), "2 reports waiting to send")
         .await;
@@ -286,7 +271,7 @@ async fn a_refused_report_waits_to_be_fixed_and_a_lapsed_session_only_asks_to_si
     browser
         .fill_form(&[("arrival_time", common::an_hour_ago())], &[])
         .await;
-    send(&browser).await;
+    browser.send_report().await;
     browser
         .wait_for_text(Locator::Css("main"), "Report received")
         .await;

@@ -44,12 +44,7 @@ async fn a_report_becomes_a_published_finding_in_the_statement() {
     observer.file("voting", station, &answers).await;
     let reference = app.text("SELECT reference FROM reports").await;
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    let router = app.router.clone();
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let base = format!("http://{}", common::listen(app.router.clone()).await);
 
     // The coordinator finds the report in the queue (it stands out as high) and verifies it.
     let browser = Chromium::laptop().await;

@@ -12,12 +12,7 @@ use fantoccini::Locator;
 async fn filing_completes_over_slow_3g() {
     let app = TestApp::new().await;
     app.assign("observer", 3, "0001").await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    let router = app.router.clone();
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let base = format!("http://{}", common::listen(app.router.clone()).await);
 
     let browser = Chromium::phone().await;
     let c = &browser.client;
@@ -42,12 +37,7 @@ async fn filing_completes_over_slow_3g() {
             &common::VOTING_FINE,
         )
         .await;
-    c.find(Locator::Css("button.send"))
-        .await
-        .expect("send")
-        .click()
-        .await
-        .expect("send");
+    browser.send_report().await;
     browser
         .wait_for_text(Locator::Css("main"), "Report received")
         .await;

@@ -226,6 +226,17 @@ impl Chromium {
         }
     }
 
+    /// Taps the report form's send button.
+    pub async fn send_report(&self) {
+        self.client
+            .find(fantoccini::Locator::Css("button.send"))
+            .await
+            .expect("the send button")
+            .click()
+            .await
+            .expect("tap send");
+    }
+
     /// Makes the page's network slow (latency in ms, throughput in bytes per second each
     /// way) or, with `offline`, absent, through the DevTools protocol.
     pub async fn emulate_network(&self, offline: bool, latency_ms: u32, bytes_per_second: u32) {

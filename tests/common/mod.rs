@@ -516,6 +516,16 @@ pub fn voting_fine() -> Vec<(&'static str, &'static str)> {
     answers
 }
 
+/// Serves a router on a free loopback port (for a real browser) and says where.
+pub async fn listen(router: Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    address
+}
+
 /// A time an hour ago in the test mission's time zone, as a date-time field holds it:
 /// answers must fall within a year before now.
 pub fn an_hour_ago() -> &'static str {
