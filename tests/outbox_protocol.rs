@@ -31,14 +31,20 @@ async fn as_outbox(browser: &mut Browser) -> i64 {
     token["user"].as_i64().expect("whose token")
 }
 
-#[tokio::test]
-async fn a_report_sent_from_the_outbox_is_filed_once_with_its_receipt() {
-    let app = TestApp::new().await;
+/// An observer signed in, and the blank Voting form of a polling station.
+async fn voting_form(app: &TestApp) -> (Browser, Page) {
     let mut observer = app.signed_in("observer").await;
     let station = app.region_id(4, "0001001").await;
     let form = observer
         .get(&format!("/m/{MISSION}/observer/file/voting/{station}"))
         .await;
+    (observer, form)
+}
+
+#[tokio::test]
+async fn a_report_sent_from_the_outbox_is_filed_once_with_its_receipt() {
+    let app = TestApp::new().await;
+    let (mut observer, form) = voting_form(&app).await;
     assert!(
         form.body.contains("data-outbox"),
         "the form is the outbox's"
@@ -84,11 +90,7 @@ async fn a_report_sent_from_the_outbox_is_filed_once_with_its_receipt() {
 #[tokio::test]
 async fn the_outbox_learns_what_to_fix_and_when_to_renew_or_sign_in() {
     let app = TestApp::new().await;
-    let mut observer = app.signed_in("observer").await;
-    let station = app.region_id(4, "0001001").await;
-    let form = observer
-        .get(&format!("/m/{MISSION}/observer/file/voting/{station}"))
-        .await;
+    let (mut observer, form) = voting_form(&app).await;
     as_outbox(&mut observer).await;
 
     // Answers that do not pass: kept on the phone to fix, nothing filed.
