@@ -16,17 +16,7 @@ async fn filed(
 ) -> (String, String) {
     let mut browser = app.signed_in(observer).await;
     let region = app.region_id(4, station).await;
-    let answers = [
-        ("arrival_time", common::an_hour_ago()),
-        ("observers_access", "yes"),
-        ("boxes_sealed", boxes_sealed),
-        ("kit_working", "yes"),
-        ("ink_checked", "yes"),
-        ("ink_applied", "yes"),
-        ("secrecy_respected", "yes"),
-        ("intimidation", "no"),
-        ("voting_assessment", "good"),
-    ];
+    let answers = common::voting_but(&[("boxes_sealed", boxes_sealed)]);
     let (_, response) = browser.file("voting", region, &answers).await;
     let id = response
         .location()

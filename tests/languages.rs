@@ -185,9 +185,7 @@ async fn pages_come_in_the_chosen_language_else_the_browsers() {
     ] {
         assert!(refused.contains(expected), "{expected}: {}", refused.body);
     }
-    let mut answers = common::voting_fine();
-    answers.retain(|(k, _)| *k != "boxes_sealed");
-    answers.push(("boxes_sealed", "no"));
+    let answers = common::voting_but(&[("boxes_sealed", "no")]);
     let (_, filed) = observer.file("voting", station, &answers).await;
     let receipt = observer.get(filed.location()).await;
     assert!(receipt.contains("Rapport reçu") && receipt.contains("1 problème signalé"));

@@ -516,6 +516,17 @@ pub fn voting_fine() -> Vec<(&'static str, &'static str)> {
     answers
 }
 
+/// [`voting_fine`] with some answers changed.
+pub fn voting_but<'a>(changes: &[(&'static str, &'a str)]) -> Vec<(&'static str, &'a str)> {
+    voting_fine()
+        .into_iter()
+        .map(|(key, value)| {
+            let changed = changes.iter().find(|(k, _)| *k == key);
+            changed.map_or((key, value), |&(_, v)| (key, v))
+        })
+        .collect()
+}
+
 /// Serves a router on a free loopback port (for a real browser) and says where.
 pub async fn listen(router: Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
