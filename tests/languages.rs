@@ -248,4 +248,7 @@ async fn pages_come_in_the_chosen_language_else_the_browsers() {
     let refused = other.get("/language?lang=xx").await;
     assert_eq!(refused.location(), "/");
     assert!(refused.header("set-cookie").is_empty());
+    let nothing = other.get("/language").await;
+    assert_eq!(nothing.status, StatusCode::SEE_OTHER, "{}", nothing.body);
+    assert!(nothing.header("set-cookie").is_empty());
 }

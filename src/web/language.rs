@@ -47,6 +47,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
 
 #[derive(Deserialize)]
 struct Choice {
+    /// Missing or unknown: nothing changes, and the reader goes back where they were.
+    #[serde(default)]
     lang: String,
 }
 
