@@ -29,8 +29,8 @@ pub struct ExportRow {
 }
 
 /// Calls `each` with every report matching the query, in order of arrival, until it
-/// returns false (the reader went away). Runs in one read transaction: the export is one
-/// consistent picture even while reports keep arriving.
+/// returns false (the reader went away). Run it in a long read (`Store::read_long`),
+/// whose one snapshot makes the export a consistent picture while reports keep arriving.
 pub fn each_report(
     conn: &Connection,
     query: &QueueQuery,
@@ -51,8 +51,7 @@ pub fn each_report(
          JOIN regions g ON g.id = r.region_id
          WHERE {clause}{located} ORDER BY r.seq"
     );
-    let tx = conn.unchecked_transaction()?;
-    let mut stmt = tx.prepare(&sql)?;
+    let mut stmt = conn.prepare(&sql)?;
     let mut rows = stmt.query(params_from_iter(values))?;
     while let Some(row) = rows.next()? {
         let answers: String = row.get(15)?;

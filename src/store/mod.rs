@@ -5,6 +5,7 @@
 //! of read-only connections on blocking threads. Nothing here runs on a tokio worker.
 
 mod connection;
+mod long_reads;
 mod migrations;
 mod readers;
 mod writer;
@@ -30,6 +31,7 @@ use std::sync::Arc;
 
 use rusqlite::Connection;
 
+pub use long_reads::{LongReadLimits, LongReadSlot, Requester};
 pub use migrations::latest_version;
 use readers::Readers;
 pub use writer::WriteStats;
@@ -52,6 +54,9 @@ pub enum StoreError {
     Open { path: PathBuf, reason: String },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// Too many others are doing the same at once; try again shortly.
+    #[error("the database is busy with other long reads")]
+    Busy,
     /// The writer thread is gone: the server is shutting down or crashed.
     #[error("the database writer has stopped")]
     WriterGone,
@@ -78,11 +83,11 @@ struct Inner {
     path: PathBuf,
     writer: Writer,
     readers: Readers,
-    long_reads: tokio::sync::Semaphore,
+    long_reads: Arc<long_reads::LongReads>,
 }
 
-/// Long reads (exports) at once: each holds a connection and a blocking thread.
-pub const LONG_READS: usize = 2;
+/// How long a long read waits for a place before the asker is told the server is busy.
+const LONG_READ_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Read connections kept open. Reads are short; two cores gain nothing from more.
 const READERS: usize = 4;
@@ -105,7 +110,7 @@ impl Store {
                 path: path.to_owned(),
                 writer,
                 readers,
-                long_reads: tokio::sync::Semaphore::new(LONG_READS),
+                long_reads: long_reads::LongReads::new(LongReadLimits::DEFAULT),
             }),
         })
     }
@@ -144,24 +149,31 @@ impl Store {
         self.inner.writer.stats()
     }
 
-    /// Runs a long read (an export of a million reports) on a read-only connection of
-    /// its own on a blocking thread, so that it never holds one of the pool's while the
-    /// dashboard and queue are read. At most [`LONG_READS`] run at once; others wait.
-    pub async fn read_long<T, F>(&self, f: F) -> Result<T, StoreError>
+    /// A place for a long read (an export of a million reports) by `who`: a few run at
+    /// once, at most one per user and two per mission (see `long_reads`). Waits a few
+    /// seconds for one to free up, then says the store is busy.
+    pub async fn long_read_slot(&self, who: Requester) -> Result<LongReadSlot, StoreError> {
+        self.inner
+            .long_reads
+            .admit(who, LONG_READ_WAIT)
+            .await
+            .ok_or(StoreError::Busy)
+    }
+
+    /// Runs a long read in its place, on a read-only connection of its own on a blocking
+    /// thread, so that it never holds one of the pool's while the dashboard and queue are
+    /// read. It reads one snapshot, as every read does.
+    pub async fn read_long<T, F>(&self, slot: LongReadSlot, f: F) -> Result<T, StoreError>
     where
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
         T: Send + 'static,
     {
-        let _permit = self
-            .inner
-            .long_reads
-            .acquire()
-            .await
-            .map_err(|_| StoreError::Task("the store is closing".to_owned()))?;
         let path = self.inner.path.clone();
         tokio::task::spawn_blocking(move || {
             let conn = connection::open_reader(&path)?;
-            f(&conn)
+            let result = in_one_snapshot(&conn, f);
+            drop(slot);
+            result
         })
         .await
         .map_err(|e| StoreError::Task(format!("a long read failed: {e}")))?
@@ -187,6 +199,28 @@ impl Store {
             .blocking_recv()
             .map_err(|_| StoreError::WriterGone)?
     }
+}
+
+/// Runs the read `f` in one read transaction: every statement in it sees the database as
+/// it was at the first, however many writes commit meanwhile (WAL). A page built from
+/// several queries then never shows a total that its own rows contradict.
+pub(crate) fn in_one_snapshot<T>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    if !conn.is_autocommit() {
+        return f(conn);
+    }
+    conn.prepare_cached("BEGIN")?.execute([])?;
+    let result = f(conn);
+    // A read changes nothing: rolling back only ends the snapshot.
+    if let Err(e) = conn
+        .prepare_cached("ROLLBACK")
+        .and_then(|mut s| s.execute([]))
+    {
+        tracing::warn!(error = %e, "cannot end a read transaction");
+    }
+    result
 }
 
 /// The schema version of an open database.

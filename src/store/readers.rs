@@ -64,7 +64,7 @@ impl Readers {
         let (reply, answer) = oneshot::channel();
         let job: Job = Box::new(move |conn| {
             let result = match conn {
-                Some(conn) => f(conn),
+                Some(conn) => super::in_one_snapshot(conn, f),
                 None => Err(StoreError::Task(
                     "the reader thread has no database connection".to_owned(),
                 )),
@@ -97,7 +97,7 @@ impl Readers {
             Some(conn) => conn,
             None => connection::open_reader(&self.shared.path)?,
         };
-        let result = f(&conn);
+        let result = super::in_one_snapshot(&conn, f);
         if let Ok(mut idle) = self.shared.idle.lock() {
             idle.push(conn);
         }

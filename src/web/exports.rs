@@ -2,6 +2,8 @@
 //! form), JSON and GeoJSON. Streamed as they are read, so that a million reports never
 //! sit in memory, from one read transaction, so that they agree with each other.
 
+use std::time::Duration;
+
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
@@ -20,9 +22,9 @@ use crate::domain::export::{answer_cell, neutralise, path_codes};
 use crate::domain::form::Severity;
 use crate::domain::message::Message;
 use crate::i18n::Tr;
-use crate::store::StoreError;
 use crate::store::exports::{self, ExportRow};
 use crate::store::regions;
+use crate::store::{Requester, StoreError};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -61,14 +63,21 @@ pub fn links_in(
     links
 }
 
-/// Bytes gathered before they are sent: few, large writes to the socket.
-const CHUNK: usize = 64 * 1024;
+/// Bytes gathered before they are handed to the response. Small enough that a phone on
+/// 2G takes one every few seconds, which tells a slow reader from one that has stopped.
+const CHUNK: usize = 16 * 1024;
+
+/// How long an export waits for its client to take the next chunk before it gives up its
+/// place (see `store::long_reads`): a client that has stopped reading must not keep the
+/// export of another user or mission waiting.
+const STALLED: Duration = Duration::from_secs(10);
 
 /// Collects output on the reading thread and hands it to the response in chunks. Sending
 /// waits while the reader of the response is slower (back-pressure): memory stays flat.
 struct Sink {
     buffer: Vec<u8>,
     tx: mpsc::Sender<Bytes>,
+    runtime: tokio::runtime::Handle,
     open: bool,
 }
 
@@ -83,10 +92,25 @@ impl Sink {
     }
 
     fn send(&mut self) {
-        if !self.buffer.is_empty() && self.open {
-            let chunk = Bytes::from(std::mem::take(&mut self.buffer));
-            self.open = self.tx.blocking_send(chunk).is_ok();
+        if self.buffer.is_empty() || !self.open {
+            return;
         }
+        let chunk = Bytes::from(std::mem::take(&mut self.buffer));
+        let sent = self
+            .runtime
+            .block_on(tokio::time::timeout(STALLED, self.tx.send(chunk)));
+        self.open = match sent {
+            Ok(Ok(())) => true,
+            // The response is gone: the client left or its connection was cut.
+            Ok(Err(_)) => false,
+            Err(_) => {
+                tracing::warn!(
+                    seconds = STALLED.as_secs(),
+                    "export abandoned: its client stopped reading"
+                );
+                false
+            }
+        };
     }
 }
 
@@ -105,24 +129,33 @@ impl std::io::Write for Sink {
     }
 }
 
-/// A response whose body `produce` writes from a long read of its own.
-fn streamed<F>(
+/// A response whose body `produce` writes from a long read of its own, once the store has
+/// a place for the member's long read (else the server is busy: 503).
+async fn streamed<F>(
     state: &AppState,
+    member: &Member<ReviewArea>,
     content_type: &'static str,
     filename: String,
     produce: F,
-) -> Response
+) -> Result<Response, AppError>
 where
     F: FnOnce(&rusqlite::Connection, &mut Sink) -> Result<(), StoreError> + Send + 'static,
 {
-    let (tx, rx) = mpsc::channel::<Bytes>(4);
+    let who = Requester {
+        mission_id: member.mission_id(),
+        user_id: member.user.user_id,
+    };
+    let slot = state.store.long_read_slot(who).await?;
+    let (tx, mut rx) = mpsc::channel::<Bytes>(4);
     let store = state.store.clone();
+    let runtime = tokio::runtime::Handle::current();
     tokio::spawn(async move {
         let result = store
-            .read_long(move |conn| {
+            .read_long(slot, move |conn| {
                 let mut sink = Sink {
                     buffer: Vec::with_capacity(CHUNK),
                     tx,
+                    runtime,
                     open: true,
                 };
                 produce(conn, &mut sink)?;
@@ -135,21 +168,22 @@ where
             tracing::error!(error = %e, "export failed part-way");
         }
     });
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv()
-            .await
-            .map(|chunk| (Ok::<_, std::convert::Infallible>(chunk), rx))
+    // A closed channel keeps answering None, however often it is asked: the compression
+    // layer asks again after the end.
+    let stream = futures_util::stream::poll_fn(move |cx| {
+        rx.poll_recv(cx)
+            .map(|chunk| chunk.map(Ok::<_, std::convert::Infallible>))
     });
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
         .unwrap_or_else(|_| HeaderValue::from_static("attachment"));
-    (
+    Ok((
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
             (header::CONTENT_DISPOSITION, disposition),
         ],
         Body::from_stream(stream),
     )
-        .into_response()
+        .into_response())
 }
 
 /// A unix time in the mission's time zone with its offset: `2017-08-08T06:12:00+03:00`.
@@ -214,8 +248,9 @@ async fn csv_export(
     };
     let zone = TimeZone::get(&zone_name).unwrap_or(TimeZone::UTC);
     let name = filename(&member, &format!("reports-{form_key}"), "csv");
-    Ok(streamed(
+    streamed(
         &state,
+        &member,
         "text/csv; charset=utf-8",
         name,
         move |conn, sink| {
@@ -276,7 +311,8 @@ async fn csv_export(
             let _ = writer.flush();
             Ok(())
         },
-    ))
+    )
+    .await
 }
 
 /// A report as a JSON object: stable keys (question and option keys, codes), never labels.
@@ -310,8 +346,9 @@ async fn json_export(
 ) -> Result<Response, AppError> {
     let (query, levels, zone) = prepare(&state, &member, raw.as_deref()).await?;
     let name = filename(&member, "reports", "json");
-    Ok(streamed(
+    streamed(
         &state,
+        &member,
         "application/json",
         name,
         move |conn, sink| {
@@ -326,7 +363,8 @@ async fn json_export(
             sink.put(b"\n]\n");
             Ok(())
         },
-    ))
+    )
+    .await
 }
 
 async fn geojson_export(
@@ -336,8 +374,9 @@ async fn geojson_export(
 ) -> Result<Response, AppError> {
     let (query, levels, zone) = prepare(&state, &member, raw.as_deref()).await?;
     let name = filename(&member, "reports", "geojson");
-    Ok(streamed(
+    streamed(
         &state,
+        &member,
         "application/geo+json",
         name,
         move |conn, sink| {
@@ -363,7 +402,8 @@ async fn geojson_export(
             sink.put(b"\n]}\n");
             Ok(())
         },
-    ))
+    )
+    .await
 }
 
 /// The query, the level names and the time zone of a JSON or GeoJSON export.
