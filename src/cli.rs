@@ -6,6 +6,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -91,6 +92,29 @@ struct ServerOptions {
     /// many observers share one address: a training-room network, a carrier's NAT.
     #[arg(long, env = "FIELDREPORT_ADDRESS_FAILURE_LIMIT", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100000))]
     address_failure_limit: u32,
+    /// Seconds a client may take to send a request's head, from its first byte.
+    #[arg(long, env = "FIELDREPORT_HEADER_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=600))]
+    header_timeout_secs: u32,
+    /// Seconds a client may take to send a request's body, from its first byte to its last.
+    #[arg(long, env = "FIELDREPORT_BODY_TIMEOUT_SECS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=3600))]
+    body_timeout_secs: u32,
+    /// Seconds a connection with no request in flight stays open without a byte from its client.
+    #[arg(long, env = "FIELDREPORT_IDLE_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3600))]
+    idle_timeout_secs: u32,
+    /// Seconds a response may wait for a client that takes nothing of it (a stalled download).
+    #[arg(long, env = "FIELDREPORT_SEND_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3600))]
+    send_timeout_secs: u32,
+    /// Connections open at once; past it, new ones are refused at once (503).
+    #[arg(long, env = "FIELDREPORT_MAX_CONNECTIONS", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    max_connections: u32,
+    /// Connections open at once from one address (an IPv6 /64); 0 for no cap per address
+    /// (behind a reverse proxy, every connection comes from the proxy).
+    #[arg(
+        long,
+        env = "FIELDREPORT_MAX_CONNECTIONS_PER_ADDRESS",
+        default_value_t = 1_000
+    )]
+    max_connections_per_address: u32,
 }
 
 impl ServerOptions {
@@ -106,7 +130,21 @@ impl ServerOptions {
                 per_account: self.account_failure_limit as usize,
                 per_address: self.address_failure_limit as usize,
             },
+            body_timeout: Duration::from_secs(self.body_timeout_secs.into()),
             ..Config::default()
+        }
+    }
+
+    fn limits(&self) -> server::Limits {
+        let secs = |n: u32| Duration::from_secs(n.into());
+        server::Limits {
+            timeouts: server::Timeouts {
+                header: secs(self.header_timeout_secs),
+                idle: secs(self.idle_timeout_secs),
+                send: secs(self.send_timeout_secs),
+            },
+            max_connections: self.max_connections as usize,
+            max_connections_per_address: self.max_connections_per_address as usize,
         }
     }
 }
@@ -402,7 +440,9 @@ fn serve_store(
             store.path().display()
         );
         let _ = std::io::stdout().flush();
-        server::serve(listener, state).await.map_err(fail)
+        server::serve(listener, state, options.limits())
+            .await
+            .map_err(fail)
     })
 }
 

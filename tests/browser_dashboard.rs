@@ -4,12 +4,10 @@
 mod chromium;
 mod common;
 
-use std::net::SocketAddr;
-
-use axum::extract::connect_info::MockConnectInfo;
 use chromium::Chromium;
 use fantoccini::Locator;
 use fieldreport::demo::{self, DemoSize};
+use fieldreport::server::Limits;
 use fieldreport::store::{OpenMode, Store};
 use fieldreport::{AppState, Config};
 
@@ -36,9 +34,8 @@ async fn a_lead_drills_from_a_county_to_a_polling_station() {
         .iter()
         .find(|a| a.username == "lead")
         .expect("a lead account");
-    let router = fieldreport::app(AppState::new(store, Config::default()).expect("state"))
-        .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 4000))));
-    let base = format!("http://{}", common::listen(router).await);
+    let router = fieldreport::app(AppState::new(store, Config::default()).expect("state"));
+    let base = format!("http://{}", common::serve(router, Limits::default()).await);
 
     let browser = Chromium::laptop().await;
     let c = &browser.client;

@@ -12,7 +12,7 @@ use fantoccini::Locator;
 async fn an_observer_files_the_voting_checklist_on_a_phone() {
     let app = TestApp::new().await;
     app.assign("observer", 3, "0001").await;
-    let base = format!("http://{}", common::listen(app.router.clone()).await);
+    let base = app.base.clone();
 
     let browser = Chromium::phone().await;
     let c = &browser.client;

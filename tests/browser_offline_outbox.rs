@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use axum::middleware::{Next, from_fn};
 use chromium::Chromium;
 use common::{MISSION, TestApp, password_of};
 use fantoccini::Locator;
@@ -27,16 +26,12 @@ struct Network {
 
 impl Network {
     async fn serve(app: &TestApp) -> Network {
-        let requests = Arc::new(AtomicUsize::new(0));
-        let counter = Arc::clone(&requests);
-        let router = app
-            .router
-            .clone()
-            .layer(from_fn(move |request, next: Next| {
-                counter.fetch_add(1, Ordering::SeqCst);
-                next.run(request)
-            }));
-        let server = common::listen(router).await;
+        let requests = Arc::clone(&app.requests);
+        let server: std::net::SocketAddr = app
+            .base
+            .trim_start_matches("http://")
+            .parse()
+            .expect("the app's address");
 
         let front = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await

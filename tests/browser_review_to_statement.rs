@@ -44,7 +44,7 @@ async fn a_report_becomes_a_published_finding_in_the_statement() {
     observer.file("voting", station, &answers).await;
     let reference = app.text("SELECT reference FROM reports").await;
 
-    let base = format!("http://{}", common::listen(app.router.clone()).await);
+    let base = app.base.clone();
 
     // The coordinator finds the report in the queue (it stands out as high) and verifies it.
     let browser = Chromium::laptop().await;

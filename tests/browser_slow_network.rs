@@ -12,7 +12,7 @@ use fantoccini::Locator;
 async fn filing_completes_over_slow_3g() {
     let app = TestApp::new().await;
     app.assign("observer", 3, "0001").await;
-    let base = format!("http://{}", common::listen(app.router.clone()).await);
+    let base = app.base.clone();
 
     let browser = Chromium::phone().await;
     let c = &browser.client;

@@ -384,11 +384,7 @@ async fn twenty_concurrent_resends_make_exactly_one_report() {
     let tasks: Vec<_> = (0..20)
         .map(|_| {
             let mut browser = observer.clone();
-            let form = Page {
-                status: form.status,
-                headers: form.headers.clone(),
-                body: form.body.clone(),
-            };
+            let form = form.clone();
             tokio::spawn(async move { browser.send_form(&form, &voting_ok(), &[]).await })
         })
         .collect();

@@ -4,58 +4,33 @@
 
 mod common;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use common::{MISSION, TestApp};
-use tower::ServiceExt;
+use axum::http::StatusCode;
+use common::{Browser, MISSION, TestApp};
 
 /// The budget for a first visit: the page, the stylesheet and the script, compressed.
 const BUDGET: usize = 15 * 1024;
 
 /// The bytes sent for `path` to a browser accepting gzip, and the encoding used.
-async fn sent(app: &TestApp, cookie: &str, path: &str) -> (usize, String) {
-    let response = app
-        .router
-        .clone()
-        .oneshot(
-            Request::get(path)
-                .header(header::COOKIE, cookie)
-                .header(header::ACCEPT_ENCODING, "gzip, deflate, br")
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await
-        .expect("infallible");
-    assert_eq!(response.status(), StatusCode::OK, "{path}");
-    let encoding = response
-        .headers()
-        .get(header::CONTENT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .expect("body");
-    (bytes.len(), encoding)
+async fn sent(browser: &mut Browser, path: &str) -> (usize, String) {
+    let page = browser.get(path).await;
+    assert_eq!(page.status, StatusCode::OK, "{path}");
+    (page.wire_bytes, page.header("content-encoding").to_owned())
 }
 
 #[tokio::test]
 async fn observer_pages_with_their_stylesheet_fit_the_first_visit_budget() {
     let app = TestApp::new().await;
     let mut observer = app.signed_in("observer").await;
-    let cookie = format!(
-        "fr_session={}",
-        observer.session_cookie().expect("signed in")
-    );
+    observer.headers = vec![("accept-encoding", "gzip, deflate, br".to_owned())];
     let home = observer.get(&format!("/m/{MISSION}/observer")).await;
     let linked = |prefix: &str| {
         let start = home.body.find(prefix).unwrap_or_else(|| panic!("{prefix}"));
         let end = start + home.body[start..].find('"').expect("end of the address");
         home.body[start..end].to_owned()
     };
-    let (css, encoding) = sent(&app, &cookie, &linked("/static/style.")).await;
+    let (css, encoding) = sent(&mut observer, &linked("/static/style.")).await;
     assert_eq!(encoding, "gzip");
-    let (script, encoding) = sent(&app, &cookie, &linked("/static/outbox.")).await;
+    let (script, encoding) = sent(&mut observer, &linked("/static/outbox.")).await;
     assert_eq!(encoding, "gzip");
     let files = css + script;
 
@@ -70,7 +45,7 @@ async fn observer_pages_with_their_stylesheet_fit_the_first_visit_budget() {
     }
     pages.push(format!("/m/{MISSION}/observer/file/incident/{ward}"));
     for page in pages {
-        let (html, encoding) = sent(&app, &cookie, &page).await;
+        let (html, encoding) = sent(&mut observer, &page).await;
         assert_eq!(encoding, "gzip", "{page}");
         println!("{page}: {html} bytes + stylesheet {css} + script {script} bytes");
         assert!(
@@ -84,6 +59,7 @@ async fn observer_pages_with_their_stylesheet_fit_the_first_visit_budget() {
 async fn clients_without_gzip_get_plain_pages() {
     let app = TestApp::new().await;
     let mut observer = app.signed_in("observer").await;
+    observer.headers = vec![("accept-encoding", "identity".to_owned())];
     let page = observer.get(&format!("/m/{MISSION}/observer")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.header("content-encoding"), "");

@@ -108,13 +108,9 @@ pub async fn check(State(state): State<AppState>, request: Request, next: Next) 
         .map(str::to_owned);
 
     let (parts, body) = request.into_parts();
-    let bytes = match axum::body::to_bytes(body, state.config.body_limit).await {
-        Ok(bytes) => bytes,
-        Err(e) if is_length_limit(&e) => return too_large(),
-        Err(_) => {
-            return AppError::BadRequest("The request body could not be read.".into())
-                .into_response();
-        }
+    // `body::read_whole` has read the body already, within its limits of size and time.
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return AppError::BadRequest("error.unreadable_body".into()).into_response();
     };
     let provided = header_token
         .or_else(|| form_token(&bytes))
@@ -200,21 +196,6 @@ fn form_token(body: &[u8]) -> Option<String> {
         .into_iter()
         .find(|(key, _)| key == FIELD)
         .map(|(_, value)| value)
-}
-
-fn is_length_limit(error: &axum::Error) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(e) = source {
-        if e.is::<http_body_util::LengthLimitError>() {
-            return true;
-        }
-        source = e.source();
-    }
-    false
-}
-
-fn too_large() -> Response {
-    axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response()
 }
 
 #[cfg(test)]

@@ -37,6 +37,9 @@ pub enum AppError {
     /// The server is overloaded; try again shortly.
     #[error("busy")]
     Busy,
+    /// The client took too long to send its request.
+    #[error("request sent too slowly")]
+    SlowRequest,
     /// A fault on our side. The detail is logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -46,6 +49,7 @@ impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound(_) => AppError::NotFound,
+            StoreError::Busy => AppError::Busy,
             StoreError::Conflict(message) | StoreError::Rejected(message) => {
                 AppError::Unprocessable(message)
             }
@@ -127,6 +131,10 @@ impl IntoResponse for AppError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 ErrorPage::new("error.busy", "error.busy_text"),
             ),
+            AppError::SlowRequest => (
+                StatusCode::REQUEST_TIMEOUT,
+                ErrorPage::new("error.slow", "error.slow_text"),
+            ),
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 (
@@ -146,6 +154,17 @@ impl ErrorPage {
         response.extensions_mut().insert(self);
         response
     }
+}
+
+/// The response for a handler that panicked: the panic is a bug, logged with what it said;
+/// the user gets the usual 500 page.
+pub fn panicked(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let said = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned());
+    AppError::Internal(format!("a handler panicked: {said}")).into_response()
 }
 
 /// The router's fallback: a proper 404.

@@ -6,6 +6,7 @@
 mod admin;
 mod assets;
 mod auth;
+mod body;
 mod client;
 mod csrf;
 mod dashboard;
@@ -34,6 +35,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
 use tokio::sync::Semaphore;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
@@ -57,6 +59,8 @@ pub struct Config {
     pub sign_in_limits: ThrottleLimits,
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// Longest time a client may take to send a request body.
+    pub body_timeout: Duration,
 }
 
 impl Config {
@@ -89,6 +93,7 @@ impl Default for Config {
             sign_in_limits: ThrottleLimits::DEFAULT,
             // Reports are text: 256 KiB holds the longest incident account many times over.
             body_limit: 256 * 1024,
+            body_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -148,6 +153,11 @@ impl AppState {
 
 /// The whole application, exactly as served: tests build this same Router.
 pub fn app(state: AppState) -> Router {
+    around(pages(), state)
+}
+
+/// Every page of the application, without the layers that every response goes through.
+fn pages() -> Router<AppState> {
     // Every route under /m/{mission} is for members of that mission only: checked here
     // once for all, and each handler's `Member<Area>` checks the role.
     let mission = Router::new()
@@ -162,13 +172,18 @@ pub fn app(state: AppState) -> Router {
         .merge(exports::routes())
         .merge(admin::routes())
         .route_layer(from_fn(member::require_membership));
-    let routes = Router::new()
+    Router::new()
         .merge(auth::routes())
         .merge(home::routes())
         .merge(language::routes())
         .nest("/m/{mission}", mission)
-        .fallback(error::not_found);
+        .fallback(error::not_found)
+}
 
+/// `routes` inside the layers that every response of the application goes through:
+/// sessions, CSRF, limits on request bodies, error pages, security headers, compression
+/// and request logs. Tests put routes of their own in it to try the layers.
+pub fn around(routes: Router<AppState>, state: AppState) -> Router {
     // A layer wraps the routes present when it is added; the last added runs first.
     // Sessions and CSRF apply to pages, not to static assets; every response gets the
     // security headers, and error statuses from any layer get a proper page.
@@ -176,7 +191,11 @@ pub fn app(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), csrf::check))
         .layer(from_fn_with_state(state.clone(), session::load))
         .merge(assets::routes())
+        .layer(from_fn_with_state(state.clone(), body::read_whole))
         .layer(RequestBodyLimitLayer::new(state.config.body_limit))
+        // A handler that panics fails its own request with a 500 page, logged; the
+        // connection and the server go on.
+        .layer(CatchPanicLayer::custom(error::panicked))
         .layer(from_fn(error::render_pages))
         .layer(from_fn_with_state(state.clone(), headers::secure))
         // gzip for every client that asks: pages shrink to a fifth over 2G. Tokens in pages

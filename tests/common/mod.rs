@@ -3,24 +3,27 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
+use std::io::Read;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use axum::Router;
-use axum::body::Body;
-use axum::extract::connect_info::MockConnectInfo;
-use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::{Next, from_fn};
 use fieldreport::credentials::hash_password;
 use fieldreport::domain::account::{NewPassword, Username};
 use fieldreport::domain::form::FormDefinition;
 use fieldreport::domain::geography::{ImportScheme, StationColumns, plan_import};
 use fieldreport::domain::mission::NewMission;
 use fieldreport::domain::role::Role;
+use fieldreport::server::Limits;
 use fieldreport::store::audit::Actor;
 use fieldreport::store::users::NewMember;
 use fieldreport::store::{OpenMode, Store, forms, missions, regions, users};
 use fieldreport::{AppState, Config};
 use tempfile::TempDir;
-use tower::ServiceExt;
 
 pub const MISSION: &str = "test-2017";
 pub const OTHER_MISSION: &str = "other-2019";
@@ -40,11 +43,17 @@ pub fn password_of(username: &str) -> String {
     format!("password-{username}")
 }
 
-/// A fresh database with two missions and one user per role in the first.
+/// A fresh database with two missions and one user per role in the first, served on a
+/// loopback port exactly as `fieldreport serve` serves it: the same layers (compression
+/// included), the same connection handling, a real socket.
 pub struct TestApp {
     pub dir: TempDir,
     pub store: Store,
-    pub router: Router,
+    pub state: AppState,
+    /// Where the app listens: `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// Requests that have reached the app.
+    pub requests: Arc<AtomicUsize>,
     pub mission_id: i64,
     pub other_mission_id: i64,
 }
@@ -65,6 +74,10 @@ impl TestApp {
     }
 
     pub async fn with_config(config: Config) -> TestApp {
+        TestApp::with_limits(config, Limits::default()).await
+    }
+
+    pub async fn with_limits(config: Config, limits: Limits) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = Store::open(&dir.path().join("test.db"), OpenMode::CreateIfMissing)
             .expect("open store");
@@ -145,12 +158,20 @@ impl TestApp {
             add_user(&store, id, username, role).await;
         }
         let state = AppState::new(store.clone(), config).expect("app state");
-        let router =
-            fieldreport::app(state).layer(MockConnectInfo(SocketAddr::from(([10, 0, 0, 1], 4000))));
+        let requests = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&requests);
+        // Counting sits outside everything the server does: it watches, it changes nothing.
+        let router = fieldreport::app(state.clone()).layer(from_fn(move |request, next: Next| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            next.run(request)
+        }));
+        let address = serve(router, limits).await;
         TestApp {
             dir,
             store,
-            router,
+            state,
+            base: format!("http://{address}"),
+            requests,
             mission_id,
             other_mission_id,
         }
@@ -158,12 +179,23 @@ impl TestApp {
 
     /// A browser with no cookies.
     pub fn browser(&self) -> Browser {
-        Browser {
-            router: self.router.clone(),
-            cookies: BTreeMap::new(),
-            address: None,
-            headers: Vec::new(),
-        }
+        Browser::new(&self.base, None)
+    }
+
+    /// A browser with no cookies whose connections come from `local` (another loopback
+    /// address, such as 127.0.0.2: another client as the server sees it).
+    pub fn browser_from(&self, local: IpAddr) -> Browser {
+        Browser::new(&self.base, Some(local))
+    }
+
+    /// The database file the app serves.
+    pub fn db_path(&self) -> std::path::PathBuf {
+        self.dir.path().join("test.db")
+    }
+
+    /// Requests that have reached the app so far.
+    pub fn requests_served(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
     }
 
     /// A browser signed in as `username` (with the standard test password).
@@ -260,11 +292,16 @@ pub async fn add_user(store: &Store, mission_id: i64, username: &str, role: Role
 }
 
 /// What a request got back.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Page {
     pub status: StatusCode,
     pub headers: HeaderMap,
+    /// The body as text, decompressed if it came gzipped.
     pub body: String,
+    /// The body's bytes, decompressed.
+    pub bytes: Vec<u8>,
+    /// How many bytes of body came over the wire (compressed, if it was).
+    pub wire_bytes: usize,
 }
 
 impl Page {
@@ -301,18 +338,39 @@ pub fn hidden_value(html: &str, name: &str) -> Option<String> {
     Some(html[start..end].to_owned())
 }
 
-/// A cookie-keeping client of the Router.
+/// A cookie-keeping HTTP client of the app, which accepts gzip as every browser does.
 #[derive(Clone)]
 pub struct Browser {
-    router: Router,
+    client: reqwest::Client,
+    base: String,
     pub cookies: BTreeMap<String, String>,
     /// Sent as X-Forwarded-For, for apps configured to trust it.
     pub address: Option<String>,
-    /// Sent with every request, as a script's fetch would (Accept, X-CSRF-Token).
+    /// Sent with every request, as a script's fetch would (Accept, X-CSRF-Token); an
+    /// Accept-Encoding here replaces the default `gzip`.
     pub headers: Vec<(&'static str, String)>,
 }
 
 impl Browser {
+    /// A browser of the app at `base`, connecting from `local` if given.
+    pub fn new(base: &str, local: Option<IpAddr>) -> Browser {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .local_address(local)
+            // A server that hangs fails the test instead of stopping it.
+            .timeout(Duration::from_secs(60))
+            .build()
+            .expect("HTTP client");
+        Browser {
+            client,
+            base: base.to_owned(),
+            cookies: BTreeMap::new(),
+            address: None,
+            headers: Vec::new(),
+        }
+    }
+
     pub async fn get(&mut self, path: &str) -> Page {
         self.send(Method::GET, path, None).await
     }
@@ -347,8 +405,9 @@ impl Browser {
         .await
     }
 
+    /// Sends a request; a body goes as a web form.
     pub async fn send(&mut self, method: Method, path: &str, body: Option<Vec<u8>>) -> Page {
-        let mut request = Request::builder().method(method).uri(path);
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
         if !self.cookies.is_empty() {
             let cookie = self
                 .cookies
@@ -361,32 +420,33 @@ impl Browser {
         if let Some(address) = &self.address {
             request = request.header("x-forwarded-for", address);
         }
+        if !self
+            .headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("accept-encoding"))
+        {
+            request = request.header(header::ACCEPT_ENCODING, "gzip");
+        }
         for (name, value) in &self.headers {
             request = request.header(*name, value);
         }
-        let body = match body {
-            Some(bytes) => {
-                request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-                Body::from(bytes)
-            }
-            None => Body::empty(),
-        };
-        let response = self
-            .router
-            .clone()
-            .oneshot(request.body(body).expect("request"))
-            .await
-            .expect("infallible");
+        if let Some(bytes) = body {
+            request = request
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(bytes);
+        }
+        let response = request.send().await.expect("the request reached the app");
         self.keep_cookies(response.headers());
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .expect("body");
+        let wire = response.bytes().await.expect("the whole body").to_vec();
+        let bytes = decoded(&headers, &wire);
         Page {
             status,
-            headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            wire_bytes: wire.len(),
+            bytes,
+            headers,
         }
     }
 
@@ -486,6 +546,21 @@ impl Browser {
     }
 }
 
+/// A body as sent, decompressed if it came gzipped.
+pub fn decoded(headers: &HeaderMap, wire: &[u8]) -> Vec<u8> {
+    let gzipped = headers
+        .get(header::CONTENT_ENCODING)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
+    if !gzipped {
+        return wire.to_vec();
+    }
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(wire)
+        .read_to_end(&mut out)
+        .expect("a whole gzip stream");
+    out
+}
+
 /// The href of the first link whose text is `text`.
 pub fn hidden_href(html: &str, text: &str) -> Option<String> {
     let end = html.find(&format!("\">{text}</a>"))?;
@@ -527,13 +602,19 @@ pub fn voting_but<'a>(changes: &[(&'static str, &'a str)]) -> Vec<(&'static str,
         .collect()
 }
 
-/// Serves a router on a free loopback port (for a real browser) and says where.
-pub async fn listen(router: Router) -> SocketAddr {
+/// Serves a router on a free loopback port as `fieldreport serve` does (its accept loop,
+/// caps and timeouts), and says where.
+pub async fn serve(router: Router, limits: Limits) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let address = listener.local_addr().expect("address");
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    tokio::spawn(fieldreport::server::serve_app(
+        listener,
+        router,
+        limits,
+        std::future::pending(),
+    ));
     address
 }
 

@@ -1,0 +1,342 @@
+//! One client connection: HTTP/1 by hyper, under the timeouts that keep a slow, silent
+//! or stalled client from holding it for ever.
+//!
+//! hyper has one timer of its own for HTTP/1 (the header read timeout), and it starts as
+//! soon as a connection waits for a request, so it would also be the keep-alive timeout.
+//! The timers here tell the two apart by watching the socket and the requests together:
+//!
+//! - idle: no request in flight and not a byte from the client (a new connection that
+//!   sends nothing, a kept-alive one nobody reuses);
+//! - header: a request's first byte came, its head has not arrived whole;
+//! - send: a response is waiting to be written and the client takes nothing.
+//!
+//! A request body has its own limit, in the web layer, where bodies are read
+//! (`web::body`).
+
+use std::convert::Infallible;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::{Pin, pin};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes, HttpBody};
+use axum::extract::ConnectInfo;
+use axum::http::Request;
+use http_body::{Frame, SizeHint};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio::sync::watch;
+use tokio::time::{Instant, Sleep};
+use tower::Service;
+
+/// How long a connection may wait on its client at each stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// From a request's first byte to the end of its head.
+    pub header: Duration,
+    /// With no request in flight, between two bytes from the client.
+    pub idle: Duration,
+    /// With a response to write, between two writes the client accepts.
+    pub send: Duration,
+}
+
+/// Serves HTTP/1 on `stream` until the client leaves, a timeout cuts it, or `stopping`
+/// turns true (then the request in flight is finished first).
+pub async fn serve(
+    stream: TcpStream,
+    peer: SocketAddr,
+    app: Router,
+    timeouts: Timeouts,
+    mut stopping: watch::Receiver<bool>,
+) {
+    let activity = Arc::new(Activity::new());
+    let io = TokioIo::new(Watched::new(stream, Arc::clone(&activity), timeouts));
+    let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+        activity.answering();
+        request.extensions_mut().insert(ConnectInfo(peer));
+        let answered = Answered(Arc::clone(&activity));
+        let mut app = app.clone();
+        async move {
+            // A Router is always ready, so no poll_ready is needed before the call.
+            let response = match app.call(request.map(Body::new)).await {
+                Ok(response) => response,
+                Err(never) => match never {},
+            };
+            Ok::<_, Infallible>(response.map(|body| {
+                Body::new(Tracked {
+                    body,
+                    _answered: answered,
+                })
+            }))
+        }
+    });
+    let connection = hyper::server::conn::http1::Builder::new()
+        .keep_alive(true)
+        .header_read_timeout(None)
+        .serve_connection(io, service);
+    let mut connection = pin!(connection);
+    let stop = async move {
+        // The guard the wait returns is dropped here, not held across the select.
+        let _ = stopping.wait_for(|stop| *stop).await.map(|_| ());
+    };
+    tokio::select! {
+        result = connection.as_mut() => log_end(result),
+        () = stop => {
+            connection.as_mut().graceful_shutdown();
+            log_end(connection.await);
+        }
+    }
+}
+
+fn log_end(result: Result<(), hyper::Error>) {
+    if let Err(e) = result {
+        // Clients leave, time out and send junk all day: worth a look only when debugging.
+        tracing::debug!(error = %e, "connection ended");
+    }
+}
+
+/// What a connection is doing, seen by its socket and its requests alike.
+struct Activity(Mutex<Phase>);
+
+#[derive(Debug, Clone, Copy)]
+enum Phase {
+    /// Waiting for a request since `since`; `head_from` is when its first byte came.
+    Waiting {
+        since: Instant,
+        head_from: Option<Instant>,
+    },
+    /// A request is being answered.
+    Answering,
+}
+
+impl Activity {
+    fn new() -> Activity {
+        Activity(Mutex::new(Phase::Waiting {
+            since: Instant::now(),
+            head_from: None,
+        }))
+    }
+
+    fn set(&self, phase: Phase) {
+        if let Ok(mut current) = self.0.lock() {
+            *current = phase;
+        }
+    }
+
+    fn answering(&self) {
+        self.set(Phase::Answering);
+    }
+
+    fn waiting(&self) {
+        self.set(Phase::Waiting {
+            since: Instant::now(),
+            head_from: None,
+        });
+    }
+
+    /// Bytes came from the client: between requests, a new request has begun.
+    fn bytes_arrived(&self) {
+        if let Ok(mut phase) = self.0.lock()
+            && let Phase::Waiting {
+                head_from: head_from @ None,
+                ..
+            } = &mut *phase
+        {
+            *head_from = Some(Instant::now());
+        }
+    }
+
+    /// When a read that is waiting for the client must give up; None while a request is
+    /// answered (its body has a limit of its own where it is read).
+    fn read_deadline(&self, timeouts: &Timeouts) -> Option<Instant> {
+        match *self.0.lock().ok()? {
+            Phase::Waiting {
+                head_from: Some(at),
+                ..
+            } => Some(at + timeouts.header),
+            Phase::Waiting { since, .. } => Some(since + timeouts.idle),
+            Phase::Answering => None,
+        }
+    }
+}
+
+/// Marks the end of a request's answer when its response body is done with.
+struct Answered(Arc<Activity>);
+
+impl Drop for Answered {
+    fn drop(&mut self) {
+        self.0.waiting();
+    }
+}
+
+/// A response body that says when it has been sent (or dropped).
+struct Tracked {
+    body: Body,
+    _answered: Answered,
+}
+
+impl HttpBody for Tracked {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
+
+/// The socket, with the timers that cut a client who keeps it waiting.
+struct Watched {
+    stream: TcpStream,
+    activity: Arc<Activity>,
+    timeouts: Timeouts,
+    read_timer: Timer,
+    write_timer: Timer,
+    /// Since when writes have been waiting for the client to take something.
+    write_stuck_since: Option<Instant>,
+}
+
+/// A sleep armed for one deadline at a time.
+struct Timer {
+    sleep: Pin<Box<Sleep>>,
+    armed: Option<Instant>,
+}
+
+impl Timer {
+    fn new() -> Timer {
+        Timer {
+            sleep: Box::pin(tokio::time::sleep(Duration::from_secs(3600))),
+            armed: None,
+        }
+    }
+
+    /// Whether `deadline` has passed; if not, the task is woken when it does.
+    fn expired(&mut self, deadline: Instant, cx: &mut Context<'_>) -> bool {
+        if self.armed != Some(deadline) {
+            self.sleep.as_mut().reset(deadline);
+            self.armed = Some(deadline);
+        }
+        self.sleep.as_mut().poll(cx).is_ready()
+    }
+}
+
+impl Watched {
+    fn new(stream: TcpStream, activity: Arc<Activity>, timeouts: Timeouts) -> Watched {
+        Watched {
+            stream,
+            activity,
+            timeouts,
+            read_timer: Timer::new(),
+            write_timer: Timer::new(),
+            write_stuck_since: None,
+        }
+    }
+
+    /// A write is waiting: fails it once the client has taken nothing for too long.
+    fn write_waits<T>(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
+        let since = *self.write_stuck_since.get_or_insert_with(Instant::now);
+        if self.write_timer.expired(since + self.timeouts.send, cx) {
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the client stopped reading",
+            )));
+        }
+        Poll::Pending
+    }
+
+    fn wrote<T>(
+        &mut self,
+        result: Poll<io::Result<T>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<T>> {
+        match result {
+            Poll::Pending => self.write_waits(cx),
+            ready => {
+                self.write_stuck_since = None;
+                ready
+            }
+        }
+    }
+}
+
+impl AsyncRead for Watched {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        match Pin::new(&mut this.stream).poll_read(cx, buf) {
+            Poll::Pending => {
+                let deadline = this.activity.read_deadline(&this.timeouts);
+                match deadline {
+                    Some(deadline) if this.read_timer.expired(deadline, cx) => Poll::Ready(Err(
+                        io::Error::new(io::ErrorKind::TimedOut, "the client kept us waiting"),
+                    )),
+                    _ => Poll::Pending,
+                }
+            }
+            Poll::Ready(Ok(())) => {
+                if buf.filled().len() > before {
+                    this.activity.bytes_arrived();
+                }
+                Poll::Ready(Ok(()))
+            }
+            failed => failed,
+        }
+    }
+}
+
+impl AsyncWrite for Watched {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let result = Pin::new(&mut this.stream).poll_write(cx, buf);
+        this.wrote(result, cx)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let result = Pin::new(&mut this.stream).poll_write_vectored(cx, bufs);
+        this.wrote(result, cx)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let result = Pin::new(&mut this.stream).poll_flush(cx);
+        this.wrote(result, cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let result = Pin::new(&mut this.stream).poll_shutdown(cx);
+        this.wrote(result, cx)
+    }
+}
