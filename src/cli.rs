@@ -85,13 +85,19 @@ struct ServerOptions {
     /// Days after sign-in when a session ends however it is used.
     #[arg(long, env = "FIELDREPORT_SESSION_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=90))]
     session_days: u32,
-    /// Failed sign-ins within 15 minutes that lock an account.
-    #[arg(long, env = "FIELDREPORT_ACCOUNT_FAILURE_LIMIT", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
-    account_failure_limit: u32,
-    /// Failed sign-ins within 15 minutes that lock an address (an IPv6 /64). Raise it when
-    /// many observers share one address: a training-room network, a carrier's NAT.
-    #[arg(long, env = "FIELDREPORT_ADDRESS_FAILURE_LIMIT", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100000))]
+    /// Failed sign-ins of one account from one address within 15 minutes that lock that
+    /// account from that address.
+    #[arg(long, env = "FIELDREPORT_PAIR_FAILURE_LIMIT", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pair_failure_limit: u32,
+    /// Failed sign-ins from one address (an IPv6 /64) within 15 minutes, whatever accounts
+    /// they name, that lock the address. Many observers can share one address: a
+    /// training-room network, a carrier's NAT.
+    #[arg(long, env = "FIELDREPORT_ADDRESS_FAILURE_LIMIT", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=100000))]
     address_failure_limit: u32,
+    /// Failed sign-ins of one account within 15 minutes, from anywhere, after which only
+    /// addresses with no failure in those 15 minutes may try it. Never a lock.
+    #[arg(long, env = "FIELDREPORT_ACCOUNT_FAILURE_LIMIT", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    account_failure_limit: u32,
     /// Seconds a client may take to send a request's head, from its first byte.
     #[arg(long, env = "FIELDREPORT_HEADER_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=600))]
     header_timeout_secs: u32,
@@ -127,8 +133,9 @@ impl ServerOptions {
             secure_cookies: self.secure_cookies,
             trust_forwarded_for: self.trust_forwarded_for,
             sign_in_limits: ThrottleLimits {
-                per_account: self.account_failure_limit as usize,
+                per_pair: self.pair_failure_limit as usize,
                 per_address: self.address_failure_limit as usize,
+                per_account: self.account_failure_limit as usize,
             },
             body_timeout: Duration::from_secs(self.body_timeout_secs.into()),
             ..Config::default()

@@ -46,19 +46,27 @@ impl Default for SessionPolicy {
 /// The window over which failed sign-ins are counted.
 pub const THROTTLE_WINDOW_SECS: i64 = 15 * 60;
 
-/// Failed sign-ins allowed within [`THROTTLE_WINDOW_SECS`] before further attempts wait.
+/// Failed sign-ins within [`THROTTLE_WINDOW_SECS`] that hold further attempts back. An
+/// address is an IPv4 address or an IPv6 /64. A limit of 0 turns its rule off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ThrottleLimits {
-    /// For one account, wherever the attempts come from.
-    pub per_account: usize,
-    /// From one network address (an IPv6 /64), whatever accounts they name.
+    /// Of one account from one address: that account is locked from that address.
+    pub per_pair: usize,
+    /// From one address, whatever accounts they name: that address is locked.
     pub per_address: usize,
+    /// Of one account from anywhere: the account is under attack, and only addresses with
+    /// no failure in the window may still try it. Not a lock, so that a flood from many
+    /// addresses cannot keep the account's owner out.
+    pub per_account: usize,
 }
 
 impl ThrottleLimits {
+    /// A carrier's NAT puts many observers behind one address, whose typos add up: the
+    /// address limit is ten times the pair limit.
     pub const DEFAULT: ThrottleLimits = ThrottleLimits {
-        per_account: 5,
-        per_address: 5,
+        per_pair: 5,
+        per_address: 50,
+        per_account: 10,
     };
 }
 
@@ -78,35 +86,66 @@ pub enum Gate {
     },
 }
 
-/// Decides from the recent failure times (unix seconds, any order) of one subject, an
-/// account or an address, whether another attempt is allowed at `now` when `limit`
-/// failures in the window lock it.
-pub fn sign_in_gate(failures: &[i64], now: i64, limit: usize) -> Gate {
+/// The recent failure times (unix seconds, any order) that bear on one sign-in attempt.
+/// Each list needs only its newest entries, as many as its rule's limit; the address's at
+/// least one, which the rule for an account under attack asks about.
+#[derive(Debug, Clone, Copy)]
+pub struct RecentFailures<'a> {
+    /// Of this account from this address.
+    pub pair: &'a [i64],
+    /// From this address, naming any account.
+    pub address: &'a [i64],
+    /// Of this account, from any address.
+    pub account: &'a [i64],
+}
+
+/// Decides whether an attempt at `now` may have its password checked. Refused are: an
+/// account tried `per_pair` times from this address; an address that failed `per_address`
+/// times; and an account failed `per_account` times, from an address that has itself
+/// failed in the window. An address with no recent failure is always let through to an
+/// account under attack: that is what keeps its owner able to sign in.
+pub fn sign_in_gate(failures: RecentFailures<'_>, limits: ThrottleLimits, now: i64) -> Gate {
+    let pair = lock_lifts_at(failures.pair, limits.per_pair, now);
+    let address = lock_lifts_at(failures.address, limits.per_address, now);
+    let under_attack =
+        lock_lifts_at(failures.account, limits.per_account, now).and_then(|attack_ends| {
+            // Refused until the attack subsides or this address's last failure ages out.
+            let address_clean_at = newest_in_window(failures.address, now)? + THROTTLE_WINDOW_SECS;
+            Some(attack_ends.min(address_clean_at))
+        });
+    match [pair, address, under_attack].into_iter().flatten().max() {
+        None => Gate::Open,
+        Some(opens_at) => {
+            let seconds = (opens_at - now).max(1);
+            Gate::Locked {
+                minutes: (seconds + 59) / 60,
+            }
+        }
+    }
+}
+
+/// When a rule that `limit` failures in the window trigger stops holding, if it holds at
+/// `now`: when enough failures age out to leave `limit - 1` in the window.
+fn lock_lifts_at(failures: &[i64], limit: usize, now: i64) -> Option<i64> {
     let mut recent: Vec<i64> = failures
         .iter()
         .copied()
         .filter(|&at| at > now - THROTTLE_WINDOW_SECS)
         .collect();
     if limit == 0 || recent.len() < limit {
-        return Gate::Open;
+        return None;
     }
-    // The lock lifts when enough failures age out to leave limit - 1 in the window.
     recent.sort_unstable_by(|a, b| b.cmp(a));
-    let unlock_at = recent[limit - 1] + THROTTLE_WINDOW_SECS;
-    let seconds = (unlock_at - now).max(1);
-    Gate::Locked {
-        minutes: (seconds + 59) / 60,
-    }
+    Some(recent[limit - 1] + THROTTLE_WINDOW_SECS)
 }
 
-/// The stricter of two gates.
-pub fn stricter(a: Gate, b: Gate) -> Gate {
-    match (a, b) {
-        (Gate::Open, other) | (other, Gate::Open) => other,
-        (Gate::Locked { minutes: x }, Gate::Locked { minutes: y }) => {
-            Gate::Locked { minutes: x.max(y) }
-        }
-    }
+/// The newest failure still in the window, if any.
+fn newest_in_window(failures: &[i64], now: i64) -> Option<i64> {
+    failures
+        .iter()
+        .copied()
+        .filter(|&at| at > now - THROTTLE_WINDOW_SECS)
+        .max()
 }
 
 /// Accepts a post-sign-in destination only if it is a path on this site, so that a
@@ -143,47 +182,122 @@ mod tests {
         assert!(!day.needs_touch(0, 299) && day.needs_touch(0, 300));
     }
 
+    const LIMITS: ThrottleLimits = ThrottleLimits::DEFAULT;
+    const NOW: i64 = 100_000;
+
+    /// `n` failures, one a second up to a second ago.
+    fn failures(n: i64) -> Vec<i64> {
+        (1..=n).map(|ago| NOW - ago).collect()
+    }
+
+    fn gate(pair: &[i64], address: &[i64], account: &[i64]) -> Gate {
+        let failures = RecentFailures {
+            pair,
+            address,
+            account,
+        };
+        sign_in_gate(failures, LIMITS, NOW)
+    }
+
     #[test]
-    fn four_failures_leave_the_gate_open() {
-        assert_eq!(sign_in_gate(&[10, 20, 30, 40], 50, 5), Gate::Open);
+    fn four_failures_of_a_pair_leave_it_open_and_five_lock_it() {
+        let (four, five) = (failures(4), failures(5));
+        assert_eq!(gate(&four, &four, &four), Gate::Open);
+        // The oldest of the five, 5 s ago, leaves the window in 14 min 55 s.
+        assert_eq!(gate(&five, &five, &five), Gate::Locked { minutes: 15 });
+    }
+
+    #[test]
+    fn a_pair_lock_lifts_when_its_fifth_newest_failure_ages_out() {
+        let five = [NOW - 60, NOW - 50, NOW - 40, NOW - 30, NOW - 20];
+        let at = |now| {
+            let failures = RecentFailures {
+                pair: &five,
+                address: &five,
+                account: &five,
+            };
+            sign_in_gate(failures, LIMITS, now)
+        };
+        assert_eq!(at(NOW), Gate::Locked { minutes: 14 });
         assert_eq!(
-            sign_in_gate(&[10, 20, 30, 40], 50, 4),
-            Gate::Locked { minutes: 15 }
+            at(NOW - 61 + THROTTLE_WINDOW_SECS),
+            Gate::Locked { minutes: 1 }
+        );
+        assert_eq!(at(NOW - 60 + THROTTLE_WINDOW_SECS), Gate::Open);
+    }
+
+    #[test]
+    fn an_address_that_failed_fifty_times_is_locked_for_every_account() {
+        let fifty = failures(50);
+        assert_eq!(gate(&[], &fifty[1..], &[]), Gate::Open);
+        assert_eq!(gate(&[], &fifty, &[]), Gate::Locked { minutes: 15 });
+    }
+
+    #[test]
+    fn an_account_under_attack_is_tried_only_from_addresses_that_have_not_failed() {
+        let ten = failures(10);
+        assert_eq!(gate(&[], &[], &ten[1..]), Gate::Open, "nine: no attack");
+        assert_eq!(gate(&[], &[NOW - 1], &ten[1..]), Gate::Open);
+        assert_eq!(
+            gate(&[], &[], &ten),
+            Gate::Open,
+            "a clean address is checked"
+        );
+        assert_eq!(
+            gate(&[], &[NOW - 1], &ten),
+            Gate::Locked { minutes: 15 },
+            "an address that failed, on any account, is not"
         );
     }
 
     #[test]
-    fn five_failures_lock_until_the_fifth_newest_ages_out() {
-        let now = 1_000;
-        let failures = [now - 60, now - 50, now - 40, now - 30, now - 20];
-        // The oldest of the five, 60 s ago, leaves the window in 14 minutes.
+    fn an_attack_holds_an_address_back_until_its_last_failure_ages_out() {
+        let ten = failures(10);
+        // The address failed 10 minutes ago: clean again in 5.
         assert_eq!(
-            sign_in_gate(&failures, now, 5),
-            Gate::Locked { minutes: 14 }
+            gate(&[], &[NOW - 600, NOW - 700], &ten),
+            Gate::Locked { minutes: 5 }
         );
+        // An attack that subsides sooner frees it sooner: the oldest of ten failures
+        // 14 minutes ago leaves the window in one.
+        let mut subsiding = failures(9);
+        subsiding.push(NOW - 14 * 60);
         assert_eq!(
-            sign_in_gate(&failures, now - 60 + THROTTLE_WINDOW_SECS, 5),
-            Gate::Open
-        );
-        assert_eq!(
-            sign_in_gate(&failures, now - 61 + THROTTLE_WINDOW_SECS, 5),
+            gate(&[], &[NOW - 1], &subsiding),
             Gate::Locked { minutes: 1 }
         );
     }
 
     #[test]
-    fn old_failures_do_not_count() {
-        let now = 100_000;
-        let old = [now - THROTTLE_WINDOW_SECS; 10];
-        assert_eq!(sign_in_gate(&old, now, 5), Gate::Open);
+    fn the_longest_lock_wins() {
+        let pair = [NOW - 100, NOW - 90, NOW - 80, NOW - 70, NOW - 60];
+        let mut address = failures(49);
+        address.push(NOW - 10 * 60);
+        // Pair open in about 13 min 20 s; the address's 50th failure ages out in 5 min.
+        assert_eq!(gate(&pair, &address, &[]), Gate::Locked { minutes: 14 });
+        assert_eq!(gate(&pair[1..], &address, &[]), Gate::Locked { minutes: 5 });
     }
 
     #[test]
-    fn stricter_gate_wins() {
-        let l = |m| Gate::Locked { minutes: m };
-        assert_eq!(stricter(Gate::Open, Gate::Open), Gate::Open);
-        assert_eq!(stricter(Gate::Open, l(3)), l(3));
-        assert_eq!(stricter(l(5), l(3)), l(5));
+    fn old_failures_do_not_count() {
+        let old = [NOW - THROTTLE_WINDOW_SECS; 100];
+        assert_eq!(gate(&old, &old, &old), Gate::Open);
+    }
+
+    #[test]
+    fn a_zero_limit_turns_its_rule_off() {
+        let off = ThrottleLimits {
+            per_pair: 0,
+            per_address: 0,
+            per_account: 0,
+        };
+        let many = failures(100);
+        let failures = RecentFailures {
+            pair: &many,
+            address: &many,
+            account: &many,
+        };
+        assert_eq!(sign_in_gate(failures, off, NOW), Gate::Open);
     }
 
     #[test]

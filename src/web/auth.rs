@@ -18,7 +18,7 @@ use crate::domain::account::Username;
 use crate::domain::sign_in::{Gate, safe_next};
 use crate::i18n::{Lang, Tr};
 use crate::store::sessions::{self, Membership};
-use crate::store::sign_in_failures::{self, account_subject, address_subject};
+use crate::store::sign_in_failures;
 use crate::store::{now, users};
 
 pub fn routes() -> Router<AppState> {
@@ -131,14 +131,14 @@ async fn sign_in(
     let lang = super::language::of(&headers);
     let username = Username::normalize_for_sign_in(&form.username);
     let next = safe_next(&form.next).unwrap_or_default().to_owned();
-    let account = account_subject(&username);
-    let origin = address_subject(&address);
 
     let limits = state.config.sign_in_limits;
-    let (a, o) = (account.clone(), origin.clone());
+    let claimant = username.clone();
     let claim = state
         .store
-        .write(move |conn| sign_in_failures::claim_attempt(conn, &a, &o, limits, now()))
+        .write(move |conn| {
+            sign_in_failures::claim_attempt(conn, &claimant, &address, limits, now())
+        })
         .await?;
     let attempt = match claim {
         Ok(attempt) => attempt,
@@ -201,7 +201,7 @@ async fn sign_in(
     let memberships = state
         .store
         .write(move |conn| {
-            sign_in_failures::succeeded(conn, &attempt, &account)?;
+            sign_in_failures::succeeded(conn, &attempt)?;
             sessions::start(conn, &token_hash, &csrf_token, user_id, replaced.as_deref())?;
             sessions::memberships(conn, user_id)
         })

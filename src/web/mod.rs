@@ -55,7 +55,8 @@ pub struct Config {
     /// Take the client address from the last `X-Forwarded-For` entry, for the sign-in
     /// throttle. Only behind a reverse proxy that sets it.
     pub trust_forwarded_for: bool,
-    /// Failed sign-ins that lock an account or an address for a while.
+    /// How many failed sign-ins lock an account from one address, lock an address for
+    /// every account, and put an account under attack.
     pub sign_in_limits: ThrottleLimits,
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
