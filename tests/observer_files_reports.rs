@@ -404,6 +404,58 @@ async fn twenty_concurrent_resends_make_exactly_one_report() {
     );
 }
 
+/// Fifty sends of one submission id, each saying something else, at the same moment: one
+/// version is stored, and only the send that carried it is told "saved". Half ask as a
+/// page does, half as the outbox does (JSON).
+#[tokio::test]
+async fn of_fifty_different_sends_of_one_id_only_the_stored_one_is_told_saved() {
+    let app = TestApp::new().await;
+    let observer = app.signed_in("observer").await;
+    let form = observer
+        .clone()
+        .get(&format!(
+            "/m/{MISSION}/observer/file/voting/{}",
+            station(&app).await
+        ))
+        .await;
+    let tasks: Vec<_> = (0..50)
+        .map(|n| {
+            let mut browser = observer.clone();
+            if n % 2 == 1 {
+                browser.headers = vec![("accept", "application/json".to_owned())];
+            }
+            let form = form.clone();
+            tokio::spawn(async move {
+                let queue = common::leak(n.to_string());
+                let answers = with(&voting_ok(), &[("queue_length", queue)]);
+                (n, browser.send_form(&form, &answers, &[]).await)
+            })
+        })
+        .collect();
+    let mut saved = Vec::new();
+    for task in tasks {
+        let (n, response) = task.await.expect("task");
+        let told_saved = if n % 2 == 1 {
+            assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+            let reply: serde_json::Value = serde_json::from_str(&response.body).expect("JSON");
+            assert_eq!(reply["outcome"], "filed");
+            reply["unsaved"] == false
+        } else {
+            assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.body);
+            !response.location().contains("unsaved=1")
+        };
+        if told_saved {
+            saved.push(n);
+        }
+    }
+    assert_eq!(saved.len(), 1, "told saved: {saved:?}");
+    assert_eq!(app.count("SELECT count(*) FROM reports").await, 1);
+    let stored = app
+        .count("SELECT json_extract(answers, '$.queue_length') FROM reports")
+        .await;
+    assert_eq!(stored, saved[0], "the one told saved is the one stored");
+}
+
 #[tokio::test]
 async fn another_observers_report_is_not_found_by_id_or_submission() {
     let app = TestApp::new().await;

@@ -43,6 +43,9 @@ pub struct Receipt {
     pub received_at: i64,
     /// False when this submission id had been filed before: a resend, not a new report.
     pub new: bool,
+    /// False when a report filed before under this id says something else than the one
+    /// sent now (another place, time or answer): what was sent now is not stored.
+    pub same: bool,
 }
 
 /// Files a report once. Sending the same submission id again (a double tap, a retry, an
@@ -58,9 +61,12 @@ pub fn file_received(
     report: &NewReport,
     received_at: i64,
 ) -> Result<Receipt, StoreError> {
+    // Decided here, in the write, against what is stored: two sends of one id that race
+    // each other are each told whether theirs is the version on disk.
     if let Some(existing) = filed_receipt(conn, &report.id, report.mission_id, report.observer_id)?
     {
-        return Ok(existing);
+        let same = says_the_same(conn, &report.id, &report.content())?;
+        return Ok(Receipt { same, ..existing });
     }
     let answers = report.answers.to_string();
     let previous: Vec<u8> = conn
@@ -113,7 +119,44 @@ pub fn file_received(
         reference,
         received_at,
         new: true,
+        same: true,
     })
+}
+
+/// What a report says, as a resend is compared with it.
+#[derive(Debug, Clone, Copy)]
+pub struct Content<'a> {
+    pub form_id: i64,
+    pub region_id: i64,
+    pub observed_at: i64,
+    pub answers: &'a Value,
+}
+
+impl NewReport {
+    /// What this report says.
+    pub fn content(&self) -> Content<'_> {
+        Content {
+            form_id: self.form_id,
+            region_id: self.region_id,
+            observed_at: self.observed_at,
+            answers: &self.answers,
+        }
+    }
+}
+
+/// Whether the report filed under `id` says exactly `content`.
+pub fn says_the_same(conn: &Connection, id: &str, content: &Content) -> Result<bool, StoreError> {
+    let (form_id, region_id, observed_at, answers): (i64, i64, i64, String) = found(
+        conn.prepare_cached(
+            "SELECT form_id, region_id, observed_at, answers FROM reports WHERE id = ?1",
+        )?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))),
+        || "no such report".to_owned(),
+    )?;
+    Ok(form_id == content.form_id
+        && region_id == content.region_id
+        && observed_at == content.observed_at
+        && serde_json::from_str::<Value>(&answers).ok().as_ref() == Some(content.answers))
 }
 
 /// What free-text search finds a report by: its reference and every word observers wrote
@@ -160,19 +203,11 @@ pub fn filed_receipt(
                 reference,
                 received_at,
                 new: false,
+                same: true,
             }))
         }
         Some(_) => Err(StoreError::NotFound("no such report".to_owned())),
     }
-}
-
-/// The answers stored with a report, as JSON text.
-pub fn stored_answers(conn: &Connection, id: &str) -> Result<String, StoreError> {
-    found(
-        conn.prepare_cached("SELECT answers FROM reports WHERE id = ?1")?
-            .query_row([id], |r| r.get(0)),
-        || "no such report".to_owned(),
-    )
 }
 
 /// A reference not yet used in the mission. Random, so references say nothing about how

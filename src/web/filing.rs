@@ -598,14 +598,26 @@ async fn submit(
         .read(move |conn| {
             let id = &submitted.typed.submission_id;
             if let Some(receipt) = reports::filed_receipt(conn, id, mission_id, observer_id)? {
-                let stored = reports::stored_answers(conn, id)?;
-                let same = check_submission(conn, mission_id, &zone, lang, &submitted)
-                    .ok()
-                    .and_then(|(_, checked)| checked.ok())
-                    .is_some_and(|answers| {
-                        serde_json::from_str::<serde_json::Value>(&stored).ok()
-                            == Some(answers.to_json())
-                    });
+                // A filed report never changes, so this answer holds: a resend that races
+                // the first send is answered by the write instead (reports::file).
+                let same = match check_submission(conn, mission_id, &zone, lang, &submitted) {
+                    Ok((_, Ok(answers))) => {
+                        match parse_observed_at(&submitted.typed.observed_at, &zone, now()) {
+                            Ok(observed_at) => {
+                                let answers = answers.to_json();
+                                let content = reports::Content {
+                                    form_id: submitted.form_id,
+                                    region_id: submitted.region_id,
+                                    observed_at,
+                                    answers: &answers,
+                                };
+                                reports::says_the_same(conn, id, &content)?
+                            }
+                            Err(_) => false,
+                        }
+                    }
+                    _ => false,
+                };
                 return Ok(Arrival::Filed { receipt, same });
             }
             let (context, checked) = check_submission(conn, mission_id, &zone, lang, &submitted)?;
@@ -698,7 +710,7 @@ async fn submit(
     if receipt.new {
         tracing::info!(reference = %receipt.reference, form = %context.form.key, "report filed");
     }
-    Ok(filed_reply(reply, &slug, &receipt, true))
+    Ok(filed_reply(reply, &slug, &receipt, receipt.same))
 }
 
 fn not_filed(status: StatusCode, outcome: &'static str, message: &str) -> Response {

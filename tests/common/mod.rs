@@ -568,7 +568,7 @@ pub fn hidden_href(html: &str, text: &str) -> Option<String> {
     Some(html[start..end].replace("&amp;", "&").replace("&#38;", "&"))
 }
 
-fn leak(text: String) -> &'static str {
+pub fn leak(text: String) -> &'static str {
     Box::leak(text.into_boxed_str())
 }
 
