@@ -8,7 +8,7 @@
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{Method, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -16,9 +16,13 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 use super::client::Reply;
+use super::form_ticket;
 use super::session::{CurrentUser, cookie};
 use super::{AppError, AppState};
 use crate::credentials::tokens_match;
+use crate::domain::message::Message;
+use crate::store::now;
+use crate::store::parked::{self, Parked};
 
 /// The form field holding the token.
 pub const FIELD: &str = "_csrf";
@@ -92,10 +96,10 @@ pub async fn check(State(state): State<AppState>, request: Request, next: Next) 
     ) {
         return next.run(request).await;
     }
-    let signed_in = request
-        .extensions()
-        .get::<CurrentUser>()
-        .map(|u| u.csrf_token.clone());
+    if from_another_site(request.headers()) {
+        return AppError::ForeignForm.into_response();
+    }
+    let signed_in = request.extensions().get::<CurrentUser>().cloned();
     let is_login = request.uri().path() == LOGIN_PATH;
     let login_token = is_login
         .then(|| cookie(request.headers(), state.config.sign_in_cookie()))
@@ -115,45 +119,47 @@ pub async fn check(State(state): State<AppState>, request: Request, next: Next) 
     let provided = header_token
         .or_else(|| form_token(&bytes))
         .map(|token| unmasked(&token));
-    let expected = [signed_in.as_deref(), login_token.as_deref()];
+    let expected = [
+        signed_in.as_ref().map(|u| u.csrf_token.as_str()),
+        login_token.as_deref(),
+    ];
     let valid = provided.as_deref().is_some_and(|given| {
         expected
             .iter()
             .flatten()
             .any(|want| tokens_match(given, want))
     });
-    if !valid {
-        // A report form is never thrown away for a stale token: the observer gets every
-        // answer back, to check and send again (nothing is filed without a valid token).
-        if let Some(slug) = filing_mission(parts.uri.path()) {
-            if signed_in.is_none() && Reply::of(&parts.headers) == Reply::Json {
-                // The outbox keeps the report on the phone and asks the observer to sign
-                // in again: nothing to park on the server.
-                return (
-                    StatusCode::UNAUTHORIZED,
-                    Json(serde_json::json!({ "outcome": "signed_out",
-                        "message": "Sign in again to send the reports waiting on this phone." })),
-                )
-                    .into_response();
-            }
-            if signed_in.is_some() {
-                let mut request = Request::from_parts(parts, Body::from(bytes));
-                request.extensions_mut().insert(StaleForm);
-                return next.run(request).await;
-            }
-            if let Some(response) = park_until_signed_in(&state, slug, &bytes).await {
-                return response;
-            }
-        }
-        let error = if signed_in.is_none() && !is_login {
-            AppError::SignedOut
-        } else {
-            AppError::FormExpired
-        };
-        return error.into_response();
+    if valid {
+        return next
+            .run(Request::from_parts(parts, Body::from(bytes)))
+            .await;
     }
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    if let Some(slug) = filing_mission(parts.uri.path()) {
+        let slug = slug.to_owned();
+        return report_form_without_token(&state, &slug, signed_in, parts, bytes, next).await;
+    }
+    let error = if signed_in.is_none() && !is_login {
+        AppError::SignedOut
+    } else {
+        AppError::FormExpired
+    };
+    error.into_response()
+}
+
+/// Whether the browser says the request comes from a page of another site (or another
+/// origin of this one), as a form planted on an attacker's page would: every current
+/// browser sends `Sec-Fetch-Site`; older ones `Origin`, which must then name this host.
+/// Clients that send neither are not browsers riding someone's cookies.
+fn from_another_site(headers: &HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return !matches!(site.as_bytes(), b"same-origin" | b"none");
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let origin_host = origin.split_once("://").map(|(_, rest)| rest);
+    origin_host.is_none() || origin_host != host
 }
 
 /// Marks a report form that arrived with a stale token: shown again, not filed.
@@ -167,27 +173,102 @@ fn filing_mission(path: &str) -> Option<&str> {
     (tail == "observer/file").then_some(slug)
 }
 
-/// Keeps a report form posted without a session and sends the observer to sign in; after
-/// sign-in they land on the same form, filled in as they left it.
-async fn park_until_signed_in(state: &AppState, slug: &str, body: &[u8]) -> Option<Response> {
+/// A report form whose CSRF token is not this session's: the observer's session lapsed,
+/// or was replaced by a sign-in elsewhere, while they filled it in. It is never thrown
+/// away for that, but it comes back to them (shown again now, or kept until they sign
+/// in) only if its ticket proves that fieldreport gave it to them. Anything else, such as
+/// a form planted by another site, is refused, and nothing is written.
+async fn report_form_without_token(
+    state: &AppState,
+    slug: &str,
+    signed_in: Option<CurrentUser>,
+    parts: axum::http::request::Parts,
+    bytes: axum::body::Bytes,
+    next: Next,
+) -> Response {
+    let shown_again = |parts, bytes| {
+        let mut request = Request::from_parts(parts, Body::from(bytes));
+        request.extensions_mut().insert(StaleForm);
+        next.run(request)
+    };
+    let json = Reply::of(&parts.headers) == Reply::Json;
+    match (&signed_in, json) {
+        // The outbox keeps the report on the phone and asks the observer to sign in
+        // again: nothing to park on the server.
+        (None, true) => {
+            return (
+                StatusCode::UNAUTHORIZED,
+                Json(serde_json::json!({ "outcome": "signed_out",
+                    "message": "Sign in again to send the reports waiting on this phone." })),
+            )
+                .into_response();
+        }
+        // The outbox renews its token: the answer says "stale" and shows nothing.
+        (Some(_), true) => return shown_again(parts, bytes).await,
+        _ => {}
+    }
+    let Some((submission_id, ticket)) = ticket_of(state, slug, &bytes) else {
+        return AppError::ForeignForm.into_response();
+    };
+    match signed_in {
+        Some(user) if user.user_id == ticket.observer_id => shown_again(parts, bytes).await,
+        Some(_) => AppError::ForeignForm.into_response(),
+        None => park_until_signed_in(state, slug, ticket, submission_id, bytes).await,
+    }
+}
+
+/// The submission id of a report form and its valid ticket, if it has both.
+fn ticket_of(state: &AppState, slug: &str, body: &[u8]) -> Option<(String, form_ticket::Ticket)> {
     let fields = super::strict_form::parse(body).ok()?;
-    let id = fields
-        .iter()
-        .find(|(n, _)| n == "submission_id")
-        .map(|(_, v)| v.trim())?;
-    let id = uuid::Uuid::parse_str(id).ok()?.hyphenated().to_string();
-    let (slug_owned, body, key) = (slug.to_owned(), body.to_vec(), id.clone());
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.trim())
+    };
+    let id = uuid::Uuid::parse_str(field("submission_id")?)
+        .ok()?
+        .hyphenated()
+        .to_string();
+    let ticket = form_ticket::verify(
+        &state.form_key,
+        slug,
+        &id,
+        field(form_ticket::FIELD)?,
+        now(),
+        state.config.sessions.absolute_secs,
+    )?;
+    Some((id, ticket))
+}
+
+/// Keeps a report form posted without a session for the observer its ticket names, and
+/// sends them to sign in; after sign-in they land on the same form, filled in as they
+/// left it.
+async fn park_until_signed_in(
+    state: &AppState,
+    slug: &str,
+    ticket: form_ticket::Ticket,
+    submission_id: String,
+    body: axum::body::Bytes,
+) -> Response {
+    let (slug_owned, key) = (slug.to_owned(), submission_id.clone());
     let parked = state
         .store
-        .write(move |conn| crate::store::parked::park(conn, &key, &slug_owned, &body))
-        .await
-        .ok()?;
-    if !parked {
-        return None;
+        .write(move |conn| parked::park(conn, &slug_owned, ticket.observer_id, &key, &body))
+        .await;
+    match parked {
+        Ok(Parked::Kept) => {
+            let next = format!("/m/{slug}/observer/file/resume/{submission_id}");
+            let location = format!("/login?next={}", super::session::query_component(&next));
+            axum::response::Redirect::to(&location).into_response()
+        }
+        Ok(Parked::NotTheirs) => AppError::ForeignForm.into_response(),
+        Ok(Parked::Full) => AppError::Unprocessable(
+            Message::new("observer.refused.too_many_parked").with("count", parked::PER_OBSERVER),
+        )
+        .into_response(),
+        Err(e) => AppError::from(e).into_response(),
     }
-    let next = format!("/m/{slug}/observer/file/resume/{id}");
-    let location = format!("/login?next={}", super::session::query_component(&next));
-    Some(axum::response::Redirect::to(&location).into_response())
 }
 
 fn form_token(body: &[u8]) -> Option<String> {

@@ -31,6 +31,10 @@ pub enum AppError {
     /// A form came without its CSRF token or with a stale one.
     #[error("form token missing or wrong")]
     FormExpired,
+    /// A form that fieldreport did not give to this user: sent from another site, or
+    /// without a ticket that proves whose it is.
+    #[error("a form from elsewhere")]
+    ForeignForm,
     /// A form was posted without a live session.
     #[error("signed out")]
     SignedOut,
@@ -119,6 +123,10 @@ impl IntoResponse for AppError {
             AppError::FormExpired => (
                 StatusCode::FORBIDDEN,
                 ErrorPage::new("error.expired", "error.expired_text"),
+            ),
+            AppError::ForeignForm => (
+                StatusCode::FORBIDDEN,
+                ErrorPage::new("error.foreign_form", "error.foreign_form_text"),
             ),
             AppError::SignedOut => (
                 StatusCode::FORBIDDEN,

@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use super::client::Reply;
 use super::csrf::StaleForm;
+use super::form_ticket;
 use super::form_view::{ANSWER_PREFIX, SectionView, sections, shown};
 use super::member::{Member, ObserverArea};
 use super::strict_form::StrictForm;
@@ -297,6 +298,8 @@ struct FormTemplate {
     action: String,
     csrf_token: String,
     submission_id: String,
+    /// Proof that fieldreport gave this form to this observer (`form_ticket`).
+    ticket: String,
     form_id: i64,
     region_id: i64,
     observed_at: String,
@@ -358,7 +361,9 @@ struct Typed {
     answers: RawAnswers,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn render_form(
+    state: &AppState,
     member: &Member<ObserverArea>,
     context: &FormContext,
     typed: &Typed,
@@ -382,6 +387,13 @@ fn render_form(
         action: format!("/m/{slug}/observer/file"),
         csrf_token: super::csrf::masked(&member.user.csrf_token),
         submission_id: typed.submission_id.clone(),
+        ticket: form_ticket::issue(
+            &state.form_key,
+            slug,
+            member.user.user_id,
+            &typed.submission_id,
+            now(),
+        ),
         form_id: context.form.id,
         region_id: context.region.id,
         observed_at: typed.observed_at.clone(),
@@ -417,6 +429,7 @@ async fn blank_form(
         answers: RawAnswers::default(),
     };
     Ok(render_form(
+        &state,
         &member,
         &context,
         &typed,
@@ -637,6 +650,7 @@ async fn submit(
         }
         let (errors, status) = (FieldErrors::default(), StatusCode::FORBIDDEN);
         return Ok(render_form(
+            &state,
             &member,
             &context,
             &submission.typed,
@@ -672,6 +686,7 @@ async fn submit(
                 return Ok(not_filed(status, "invalid", &message));
             }
             return Ok(render_form(
+                &state,
                 &member,
                 &context,
                 &submission.typed,
@@ -729,14 +744,19 @@ async fn resume(
 ) -> Result<Response, AppError> {
     let (mission_id, observer_id) = (member.mission_id(), member.user.user_id);
     let slug = member.mission.slug.clone();
-    let (key, slug_for_read) = (id.clone(), slug.clone());
+    let key = id.clone();
     let body = state
         .store
         .read(move |conn| {
             if let Some(receipt) = reports::filed_receipt(conn, &key, mission_id, observer_id)? {
                 return Ok(Err(receipt));
             }
-            Ok(Ok(crate::store::parked::body(conn, &key, &slug_for_read)?))
+            Ok(Ok(crate::store::parked::body(
+                conn,
+                mission_id,
+                observer_id,
+                &key,
+            )?))
         })
         .await?;
     let body = match body {
@@ -754,6 +774,7 @@ async fn resume(
         .await?;
     let notice = member.user.tr().t("observer.form.resumed");
     Ok(render_form(
+        &state,
         &member,
         &context,
         &submission.typed,

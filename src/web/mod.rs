@@ -14,6 +14,7 @@ mod error;
 pub(crate) mod exports;
 mod filing;
 mod findings;
+mod form_ticket;
 mod form_view;
 mod forms;
 mod headers;
@@ -106,6 +107,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The key the sign-in form's token is made with.
     sign_in_key: Arc<[u8]>,
+    /// The key report forms' tickets are made with (`form_ticket`).
+    form_key: Arc<[u8]>,
     /// Argon2 runs at most this many at a time: each takes 19 MiB and a core for tens of
     /// milliseconds, and a flood of sign-ins must not take the server's memory with it.
     password_work: Arc<Semaphore>,
@@ -118,8 +121,12 @@ const PASSWORD_WORK_WAIT: Duration = Duration::from_secs(10);
 impl AppState {
     /// Reads the server's keys from the database: call at start, before serving.
     pub fn new(store: Store, config: Config) -> Result<Self, StoreError> {
-        let sign_in_key =
-            store.read_blocking(|conn| crate::store::server_key(conn, "sign_in_form"))?;
+        let (sign_in_key, form_key) = store.read_blocking(|conn| {
+            Ok((
+                crate::store::server_key(conn, "sign_in_form")?,
+                crate::store::server_key(conn, "report_form")?,
+            ))
+        })?;
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let password_workers = password_workers::PasswordWorkers::start(cores)
             .map_err(|e| StoreError::Task(format!("cannot start the password threads: {e}")))?;
@@ -127,6 +134,7 @@ impl AppState {
             store,
             config: Arc::new(config),
             sign_in_key: sign_in_key.into(),
+            form_key: form_key.into(),
             password_work: Arc::new(Semaphore::new(cores * 2)),
             password_workers,
         })

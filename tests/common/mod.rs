@@ -497,6 +497,7 @@ impl Browser {
         let mut fields: Vec<(String, String)> = [
             "_csrf",
             "submission_id",
+            "ticket",
             "form_id",
             "region_id",
             "observed_at",
