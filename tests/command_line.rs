@@ -310,7 +310,7 @@ fn import_regions_from_the_command_line() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = new_mission(dir.path());
     let db_arg = db.to_str().expect("utf-8 path");
-    let kenya = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/kenya-wards.csv");
+    let kenya = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/demo/kenya-wards.csv");
     let levels =
         "county:county_code:county,constituency:constituency_code:constituency,ward:ward_code:ward";
     let run = |file: &Path| {
