@@ -125,9 +125,9 @@ struct DemoArgs {
     /// FIELDREPORT_DB: the demo must never add itself to a real mission's database.
     #[arg(long, default_value = "fieldreport-demo.db")]
     db: PathBuf,
-    /// Polling stations of a new demo mission, shared among Kenya's 1,450 wards (use
+    /// Polling stations of a new demo mission, shared among Kenya's 1,448 wards (use
     /// 40000 for a national network). An existing demo file keeps its own.
-    #[arg(long, default_value_t = 4_350)]
+    #[arg(long, default_value_t = demo::DEFAULT_STATIONS)]
     stations: usize,
     /// Reports generated on polling day for a new demo mission, spread over forms,
     /// regions, severities and hours, some of them reviewed.
