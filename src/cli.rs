@@ -121,8 +121,9 @@ struct ServeArgs {
 
 #[derive(Args)]
 struct DemoArgs {
-    /// The demo's SQLite database file, created if missing. Deliberately not read from
-    /// FIELDREPORT_DB: the demo must never add itself to a real mission's database.
+    /// The demo's SQLite database file, created if missing; a file the demo did not make is
+    /// refused. Deliberately not read from FIELDREPORT_DB: the demo must never add itself
+    /// to a real mission's database.
     #[arg(long, default_value = "fieldreport-demo.db")]
     db: PathBuf,
     /// Polling stations of a new demo mission, shared among Kenya's 1,448 wards (use
@@ -410,7 +411,7 @@ fn run_demo(args: &DemoArgs) -> Result<(), CliError> {
     init_logging();
     let (db, options) = (&args.db, &args.server);
     let size = demo::DemoSize::new(args.stations, args.reports).map_err(fail)?;
-    let store = open(db, OpenMode::CreateIfMissing)?;
+    let store = demo::open(db).map_err(fail)?;
     let started = std::time::Instant::now();
     let progress = |filed: usize| {
         if args.reports >= 50_000 && filed % 50_000 < 5_000 {

@@ -3,6 +3,7 @@
 //! from what is in the binary alone so that a newcomer can run it anywhere.
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use crate::credentials::{generate_password, hash_password};
 use crate::domain::account::{NewPassword, Username};
@@ -13,8 +14,9 @@ use crate::domain::geography::{
 use crate::domain::mission::NewMission;
 use crate::domain::role::Role;
 use crate::store::audit::Actor;
+use crate::store::demo_marker::{self, Found};
 use crate::store::users::NewMember;
-use crate::store::{Store, StoreError, forms, missions, regions, users};
+use crate::store::{OpenMode, Store, StoreError, forms, missions, regions, users};
 
 pub mod generate;
 
@@ -316,11 +318,31 @@ pub struct Demo {
     pub generated_observers: Option<(usize, String)>,
 }
 
-/// Creates the demo mission if the database has none, and gives every demo account a
-/// fresh password (the old ones are only stored hashed, so they cannot be shown again).
+/// Opens the demo's database: a new file, or one the demo made. Any other file is refused
+/// before it is opened for writing, so that a real mission's database (or any other
+/// program's) is left exactly as it was.
+pub fn open(path: &Path) -> Result<Store, StoreError> {
+    match demo_marker::look(path)? {
+        Found::Other => Err(not_a_demo(path)),
+        Found::Nothing | Found::Demo => Store::open(path, OpenMode::CreateIfMissing),
+    }
+}
+
+fn not_a_demo(path: &Path) -> StoreError {
+    StoreError::Rejected(
+        format!(
+            "{} is not a demo database (it was not made by `fieldreport demo`); refusing to change it",
+            path.display()
+        )
+        .into(),
+    )
+}
+
+/// Creates the demo mission in a database that holds no mission, or finds the one the
+/// demo made, and gives every demo account a fresh password (the old ones are only stored
+/// hashed, so they cannot be shown again). A database with missions the demo did not make
+/// is refused, and nothing in it is changed.
 pub fn ensure(store: &Store, size: DemoSize, progress: &dyn Fn(usize)) -> Result<Demo, StoreError> {
-    let existing = store.read_blocking(|conn| missions::find(conn, SLUG))?;
-    let created = existing.is_none();
     let mut accounts = Vec::new();
     let mut hashed = Vec::new();
     for user in &USERS {
@@ -342,25 +364,27 @@ pub fn ensure(store: &Store, size: DemoSize, progress: &dyn Fn(usize)) -> Result
         .collect::<Result<Vec<_>, _>>()?;
     let shared = generate_password().map_err(|e| StoreError::Task(e.to_string()))?;
     let shared_hash = hash(&shared)?;
-    store.write_blocking(move |conn| {
+    let path = store.path().to_owned();
+    let created = store.write_blocking(move |conn| {
         let actor = Actor::command_line();
-        let mission = match missions::find(conn, SLUG)? {
-            None => {
+        let (mission_id, created) = match demo_marker::demo_mission(conn)? {
+            Some(mission_id) => {
+                reset_passwords(conn, mission_id, &hashed, &actor)?;
+                (mission_id, false)
+            }
+            None if missions::all(conn)?.is_empty() => {
                 let mission = create_mission(conn, hashed, size.stations)?;
                 add_observers(conn, mission.id, size.observers, &shared_hash)?;
-                mission
+                (mission.id, true)
             }
-            Some(mission) => {
-                reset_passwords(conn, mission.id, &hashed, &actor)?;
-                mission
-            }
+            None => return Err(not_a_demo(&path)),
         };
         // A demo file made by an older fieldreport gets the current forms (as new versions
         // if they changed); unchanged ones are left alone.
         for form in &forms {
-            forms::import(conn, mission.id, form, &actor)?;
+            forms::import(conn, mission_id, form, &actor)?;
         }
-        Ok(())
+        Ok(created)
     })?;
     let mut generated_observers = None;
     if created {
@@ -443,6 +467,7 @@ fn hash(password: &NewPassword) -> Result<String, StoreError> {
     hash_password(password).map_err(|e| StoreError::Task(e.to_string()))
 }
 
+/// The demo mission, marked in its database as the demo's, with its geography and accounts.
 fn create_mission(
     conn: &rusqlite::Connection,
     hashes: Vec<String>,
@@ -457,6 +482,7 @@ fn create_mission(
     )
     .map_err(|e| StoreError::Rejected(e.0.into()))?;
     let mission = missions::create(conn, &new)?;
+    demo_marker::mark(conn, mission.id)?;
     let geography =
         geography(stations).map_err(|e| StoreError::Task(format!("the demo geography: {e}")))?;
     regions::import(conn, mission.id, &geography)?;
@@ -595,6 +621,38 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn ensure_refuses_a_database_whose_mission_the_demo_did_not_make() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store =
+            Store::open(&dir.path().join("real.db"), OpenMode::CreateIfMissing).expect("open");
+        let real = NewMission::parse(SLUG, "Real", "Kenya", "2017-08-08", "Africa/Nairobi")
+            .expect("valid");
+        store
+            .write_blocking(move |conn| missions::create(conn, &real))
+            .expect("a real mission");
+        let size = DemoSize::new(2 * WARDS, 0).expect("the smallest demo");
+        match ensure(&store, size, &|_| {}) {
+            Err(StoreError::Rejected(message)) => assert!(
+                message.to_string().contains("is not a demo database"),
+                "{message}"
+            ),
+            Err(other) => panic!("refused for another reason: {other}"),
+            Ok(_) => panic!("the demo went into a real mission's database"),
+        }
+        let (users, forms, regions): (i64, i64, i64) = store
+            .read_blocking(|conn| {
+                Ok(conn.query_row(
+                    "SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM forms),
+                            (SELECT count(*) FROM regions)",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )?)
+            })
+            .expect("counts");
+        assert_eq!((users, forms, regions), (0, 0, 0));
     }
 
     #[test]
