@@ -38,7 +38,8 @@ struct Cli {
 enum Command {
     /// Serve the web application on an existing database.
     Serve(ServeArgs),
-    /// Create the demo mission (if the database has none), print its accounts, and serve it.
+    /// Create the demo mission in a new file (or find it in a file the demo made), print its
+    /// accounts, and serve it.
     Demo(DemoArgs),
     /// Create and list missions.
     #[command(subcommand)]
