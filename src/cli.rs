@@ -39,7 +39,8 @@ struct Cli {
 enum Command {
     /// Serve the web application on an existing database.
     Serve(ServeArgs),
-    /// Create the demo mission (if the database has none), print its accounts, and serve it.
+    /// Create the demo mission in a new file (or find it in a file the demo made), print its
+    /// accounts, and serve it.
     Demo(DemoArgs),
     /// Create and list missions.
     #[command(subcommand)]
@@ -166,13 +167,14 @@ struct ServeArgs {
 
 #[derive(Args)]
 struct DemoArgs {
-    /// The demo's SQLite database file, created if missing. Deliberately not read from
-    /// FIELDREPORT_DB: the demo must never add itself to a real mission's database.
+    /// The demo's SQLite database file, created if missing; a file the demo did not make is
+    /// refused. Deliberately not read from FIELDREPORT_DB: the demo must never add itself
+    /// to a real mission's database.
     #[arg(long, default_value = "fieldreport-demo.db")]
     db: PathBuf,
-    /// Polling stations of a new demo mission, shared among Kenya's 1,450 wards (use
+    /// Polling stations of a new demo mission, shared among Kenya's 1,448 wards (use
     /// 40000 for a national network). An existing demo file keeps its own.
-    #[arg(long, default_value_t = 4_350)]
+    #[arg(long, default_value_t = demo::DEFAULT_STATIONS)]
     stations: usize,
     /// Reports generated on polling day for a new demo mission, spread over forms,
     /// regions, severities and hours, some of them reviewed.
@@ -457,7 +459,7 @@ fn run_demo(args: &DemoArgs) -> Result<(), CliError> {
     init_logging();
     let (db, options) = (&args.db, &args.server);
     let size = demo::DemoSize::new(args.stations, args.reports).map_err(fail)?;
-    let store = open(db, OpenMode::CreateIfMissing)?;
+    let store = demo::open(db).map_err(fail)?;
     let started = std::time::Instant::now();
     let progress = |filed: usize| {
         if args.reports >= 50_000 && filed % 50_000 < 5_000 {

@@ -310,7 +310,7 @@ fn import_regions_from_the_command_line() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = new_mission(dir.path());
     let db_arg = db.to_str().expect("utf-8 path");
-    let kenya = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/kenya-wards.csv");
+    let kenya = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/demo/kenya-wards.csv");
     let levels =
         "county:county_code:county,constituency:constituency_code:constituency,ward:ward_code:ward";
     let run = |file: &Path| {
@@ -444,4 +444,165 @@ fn verify_finds_a_changed_report_and_repairs_tallies() {
         "{}",
         stdout(&broken)
     );
+}
+
+/// Everything a demo run could change in a mission's database, as text: accounts with
+/// their password hashes, memberships, forms, reports, the audit trail, the schema version.
+fn mission_contents(db: &Path) -> Vec<String> {
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("open read-only");
+    let mut contents = Vec::new();
+    for sql in [
+        "SELECT username || ' ' || password_hash || ' ' || coalesce(disabled_at, '-') FROM users ORDER BY id",
+        "SELECT user_id || ' ' || mission_id || ' ' || role FROM memberships ORDER BY user_id, mission_id",
+        "SELECT mission_id || ' ' || key || ' v' || version FROM forms ORDER BY id",
+        "SELECT 'missions ' || count(*) FROM missions",
+        "SELECT 'regions ' || count(*) FROM regions",
+        "SELECT 'reports ' || count(*) FROM reports",
+        "SELECT 'audit ' || count(*) || ' ' || coalesce(max(id), 0) FROM audit_log",
+        "SELECT 'schema ' || user_version FROM pragma_user_version",
+    ] {
+        let mut statement = conn.prepare(sql).expect(sql);
+        let rows = statement
+            .query_map([], |r| r.get::<_, String>(0))
+            .expect(sql)
+            .collect::<Result<Vec<_>, _>>()
+            .expect(sql);
+        contents.extend(rows);
+    }
+    contents
+}
+
+/// The bytes of a database file and of its write-ahead log, if it has one.
+fn file_bytes(db: &Path) -> (Vec<u8>, Option<Vec<u8>>) {
+    let mut wal = db.as_os_str().to_owned();
+    wal.push("-wal");
+    (
+        std::fs::read(db).expect("read the database"),
+        std::fs::read(PathBuf::from(wal)).ok(),
+    )
+}
+
+fn demo_no_serve(db: &Path) -> Output {
+    fieldreport(
+        &[
+            "demo",
+            "--db",
+            db.to_str().expect("utf-8 path"),
+            "--stations",
+            "2896",
+            "--reports",
+            "20",
+            "--no-serve",
+        ],
+        None,
+    )
+}
+
+#[test]
+fn the_demo_refuses_a_real_missions_database_and_changes_nothing_in_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // A real mission that happens to share the demo's slug, with an `admin` of its own.
+    let db = new_mission(dir.path());
+    let db_arg = db.to_str().expect("utf-8 path");
+    let admin = fieldreport(
+        &[
+            "user",
+            "add",
+            "--db",
+            db_arg,
+            "--mission",
+            "kenya-2017",
+            "--role",
+            "admin",
+            "--username",
+            "admin",
+            "--name",
+            "The mission's own admin",
+        ],
+        Some("the real admin's passphrase\n"),
+    );
+    assert!(admin.status.success(), "{}", stderr(&admin));
+    let form = dir.path().join("voting.toml");
+    std::fs::write(&form, fieldreport::demo::FORMS[1]).expect("write form");
+    let imported = fieldreport(
+        &[
+            "import",
+            "form",
+            "--db",
+            db_arg,
+            "--mission",
+            "kenya-2017",
+            form.to_str().expect("utf-8"),
+        ],
+        None,
+    );
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    let contents = mission_contents(&db);
+    assert!(contents.iter().any(|row| row.starts_with("admin $argon2")));
+    let bytes = file_bytes(&db);
+
+    let refused = demo_no_serve(&db);
+    assert_eq!(refused.status.code(), Some(1));
+    assert_fails_with(
+        &refused,
+        &format!(
+            "fieldreport: {db_arg} is not a demo database (it was not made by `fieldreport demo`); refusing to change it"
+        ),
+    );
+    assert_eq!(stdout(&refused), "", "no accounts are printed");
+    assert_eq!(mission_contents(&db), contents);
+    assert!(
+        file_bytes(&db) == bytes,
+        "the file is byte for byte as it was"
+    );
+    let store = Store::open(&db, OpenMode::MustExist).expect("open");
+    let admin = store
+        .read_blocking(|c| users::credentials(c, "admin"))
+        .expect("read")
+        .expect("the real admin");
+    assert!(verify_password(
+        "the real admin's passphrase",
+        &admin.password_hash
+    ));
+    drop(store);
+
+    // A fieldreport database that holds no mission at all was not made by the demo either.
+    let empty = dir.path().join("no-mission.db");
+    drop(Store::open(&empty, OpenMode::CreateIfMissing).expect("create"));
+    let contents = mission_contents(&empty);
+    assert_fails_with(&demo_no_serve(&empty), "is not a demo database");
+    assert_eq!(mission_contents(&empty), contents);
+}
+
+#[test]
+fn the_demo_makes_a_new_file_and_finds_it_again() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // An empty file (as a temporary-file tool makes one) holds nothing: the demo may use it.
+    let db = dir.path().join("demo.db");
+    std::fs::write(&db, b"").expect("an empty file");
+    let made = demo_no_serve(&db);
+    assert!(made.status.success(), "{}", stderr(&made));
+    assert!(stdout(&made).contains("created in"), "{}", stdout(&made));
+    let accounts = mission_contents(&db)
+        .iter()
+        .filter(|row| row.contains("$argon2"))
+        .count();
+    assert_eq!(
+        accounts,
+        9 + 289,
+        "the demo accounts and one observer per ten stations"
+    );
+
+    let found = demo_no_serve(&db);
+    assert!(found.status.success(), "{}", stderr(&found));
+    assert!(stdout(&found).contains("found in"), "{}", stdout(&found));
+    let again = mission_contents(&db);
+    assert_eq!(
+        again.iter().filter(|row| row.contains("$argon2")).count(),
+        accounts,
+        "no account is added the second time"
+    );
+    assert!(again.contains(&"reports 20".to_owned()), "{again:?}");
 }

@@ -11,7 +11,7 @@ const KENYA_LEVELS: &str =
     "county:county_code:county,constituency:constituency_code:constituency,ward:ward_code:ward";
 
 fn kenya_file() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/kenya-wards.csv")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/demo/kenya-wards.csv")
 }
 
 async fn empty_mission() -> (tempfile::TempDir, Store, i64) {
@@ -57,7 +57,7 @@ async fn counts(store: &Store, mission_id: i64) -> Vec<(String, i64)> {
 #[tokio::test]
 async fn imports_kenya_and_a_second_run_adds_nothing() {
     let (_dir, store, mission) = empty_mission().await;
-    let csv = std::fs::read(kenya_file()).expect("the shared Kenya file");
+    let csv = std::fs::read(kenya_file()).expect("the Kenya file shipped with the demo");
     let first = import(
         &store,
         mission,
@@ -110,7 +110,7 @@ async fn imports_kenya_and_a_second_run_adds_nothing() {
 #[tokio::test]
 async fn polling_stations_import_under_existing_wards_with_voters_and_coordinates() {
     let (_dir, store, mission) = empty_mission().await;
-    let csv = std::fs::read(kenya_file()).expect("the shared Kenya file");
+    let csv = std::fs::read(kenya_file()).expect("the Kenya file shipped with the demo");
     import(
         &store,
         mission,

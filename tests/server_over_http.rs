@@ -149,7 +149,7 @@ async fn demo_serves_on_loopback_and_every_printed_account_signs_in() {
         assert!(html.contains("Kenya 2017 General Election"), "{username}");
         if username == "observer1" {
             assert!(
-                html.contains("Mombasa Central Soko") && html.contains("3 polling stations"),
+                html.contains("Port reitz") && html.contains("3 polling stations"),
                 "{html}"
             );
         }

@@ -30,7 +30,7 @@ fn parse_args() -> Result<Options, String> {
         );
     }
     let mut options = Options {
-        file: PathBuf::from("../shared/data/kenya-wards.csv"),
+        file: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/demo/kenya-wards.csv"),
         runs: 7,
         stations: 40_000,
     };

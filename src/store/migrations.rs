@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_tallies.sql"),
     include_str!("migrations/0006_station_problem_hours.sql"),
     include_str!("migrations/0007_narrow_tallies.sql"),
+    include_str!("migrations/0008_demo_marker.sql"),
     include_str!("migrations/0009_parked_forms_have_owners.sql"),
 ];
 

@@ -12,6 +12,7 @@ mod writer;
 
 pub mod audit;
 pub mod dashboard;
+pub mod demo_marker;
 pub mod exports;
 pub mod findings;
 pub mod forms;
