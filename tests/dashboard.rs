@@ -613,3 +613,108 @@ async fn the_dashboard_is_written_in_the_browsers_language() {
         map.body
     );
 }
+
+/// The first number in some HTML once its tags are gone: `1,234` reads 1234.
+fn first_number(html: &str) -> i64 {
+    let mut plain = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => plain.push(c),
+            _ => {}
+        }
+    }
+    plain
+        .split(|c: char| !(c.is_ascii_digit() || c == ','))
+        .find(|word| word.chars().any(|c| c.is_ascii_digit()))
+        .map(|word| word.replace(',', ""))
+        .and_then(|digits| digits.parse().ok())
+        .unwrap_or_else(|| panic!("no number in {html}"))
+}
+
+/// The headline's reports, its checklists and incidents, and the reports of each region
+/// row, as the page shows them.
+fn headline_and_rows(page: &Page) -> ((i64, i64, i64), Vec<i64>) {
+    let headline = page
+        .body
+        .split("<ul class=\"headline\">")
+        .nth(1)
+        .expect("a headline");
+    let items: Vec<&str> = headline.split("<li").skip(1).collect();
+    let reports = first_number(items[0]);
+    let (checklists, incidents) = items[1].split_once(" · ").expect("checklists · incidents");
+    let counts = (reports, first_number(checklists), first_number(incidents));
+    let table = page
+        .body
+        .split("<table class=\"grid regions\">")
+        .nth(1)
+        .and_then(|t| t.split("<tbody>").nth(1))
+        .and_then(|t| t.split("</tbody>").next())
+        .expect("a region table");
+    let rows = table
+        .split("<tr>")
+        .skip(1)
+        .map(|row| first_number(row.split("<td>").nth(1).expect("a reports cell")))
+        .collect();
+    (counts, rows)
+}
+
+/// Each page reads one snapshot: however many reports arrive meanwhile, the headline's
+/// total is the sum of the region rows drawn with it, and of its checklists and incidents.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_headline_and_the_region_rows_agree_while_reports_arrive() {
+    let app = TestApp::new().await;
+    let stations = [
+        app.region_id(4, "0001001").await,
+        app.region_id(4, "1427001").await,
+        app.region_id(4, "1428001").await,
+    ];
+    let ward = app.region_id(3, "0006").await;
+    let filing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let mut filers = Vec::new();
+    for (n, name) in ["observer", "observer2"].into_iter().enumerate() {
+        let mut observer = app.signed_in(name).await;
+        let filing = std::sync::Arc::clone(&filing);
+        filers.push(tokio::spawn(async move {
+            let mut filed = 0;
+            while filing.load(std::sync::atomic::Ordering::SeqCst) {
+                let (form, place, answers) = if (filed + n) % 3 == 0 {
+                    ("incident", ward, incident("violence", "high"))
+                } else {
+                    ("voting", stations[filed % 3], voting("no"))
+                };
+                let (_, response) = observer.file(form, place, &answers).await;
+                assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.body);
+                filed += 1;
+            }
+            filed
+        }));
+    }
+    let mut lead = app.signed_in("lead").await;
+    let mut seen = Vec::new();
+    for read in 0..1_000 {
+        let page = lead.get(DASHBOARD).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let ((reports, checklists, incidents), rows) = headline_and_rows(&page);
+        assert_eq!(
+            rows.iter().sum::<i64>(),
+            reports,
+            "read {read}: the region rows {rows:?} against the headline"
+        );
+        assert_eq!(checklists + incidents, reports, "read {read}");
+        seen.push(reports);
+    }
+    filing.store(false, std::sync::atomic::Ordering::SeqCst);
+    let mut filed = 0;
+    for filer in filers {
+        filed += filer.await.expect("filer");
+    }
+    seen.dedup();
+    assert!(
+        seen.len() > 10,
+        "reports arrived while the dashboard was read: {filed} filed, {} totals seen",
+        seen.len()
+    );
+}

@@ -132,3 +132,64 @@ async fn every_response_carries_the_security_headers() {
         "only hashed names"
     );
 }
+
+/// Log lines, kept for a test to read.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut kept) = self.0.lock() {
+            kept.extend_from_slice(bytes);
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A handler that panics fails its own request with the usual 500 page, logged with what
+/// it said; the connection and the server go on serving.
+#[tokio::test]
+async fn a_panicking_handler_gets_a_logged_500_and_the_connection_goes_on() {
+    let log = Captured::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    // This test's runtime runs on this thread only, the server's tasks included.
+    let _logging = tracing::subscriber::set_default(subscriber);
+
+    let app = TestApp::new().await;
+    async fn panics() -> &'static str {
+        panic!("a bug in a handler")
+    }
+    let routes = axum::Router::new()
+        .route("/panics", axum::routing::get(panics))
+        .route("/fine", axum::routing::get(|| async { "fine" }));
+    let router = fieldreport::web::around(routes, app.state.clone());
+    let address = common::serve(router, fieldreport::server::Limits::default()).await;
+    let mut browser = common::Browser::new(&format!("http://{address}"), None);
+
+    let page = browser.get("/panics").await;
+    assert_eq!(page.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(page.contains("Something went wrong"), "{}", page.body);
+    assert!(
+        !page.contains("a bug in a handler"),
+        "nothing of the panic is shown"
+    );
+    let logged = String::from_utf8_lossy(&log.0.lock().expect("log")).into_owned();
+    assert!(
+        logged.contains("a handler panicked: a bug in a handler"),
+        "{logged}"
+    );
+    // The same client (and its kept-alive connection) is served on.
+    assert_eq!(browser.get("/fine").await.body, "fine");
+    assert_eq!(
+        browser.get("/panics").await.status,
+        StatusCode::INTERNAL_SERVER_ERROR
+    );
+}

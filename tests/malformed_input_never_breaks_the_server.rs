@@ -601,7 +601,9 @@ const ACTIONS: &[&str] = &[
 // ----- through HTTP -----
 
 /// Statuses a request may get: a page, a redirect, or a refusal a user can read.
-const ANSWERED: [u16; 8] = [200, 303, 400, 403, 404, 409, 413, 422];
+/// (405: an address a client normalises, such as a report id of `.`, can land on a route
+/// that takes no POST.)
+const ANSWERED: [u16; 9] = [200, 303, 400, 403, 404, 405, 409, 413, 422];
 
 /// One app and one runtime for a whole property: an app takes a tenth of a second to
 /// make, a case a few milliseconds.

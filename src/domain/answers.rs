@@ -283,7 +283,7 @@ fn check_answer(
             check_length(text, *max_length).map(|t| Answer::Text(t.to_owned()))
         }
         QuestionKind::LongText { max_length } => {
-            let text = single()?.replace("\r\n", "\n");
+            let text = super::text::unix_newlines(single()?);
             check_length(&text, *max_length)?;
             Ok(Answer::Text(text))
         }

@@ -139,7 +139,7 @@ pub struct FindingErrors {
 }
 
 fn bounded(raw: &str, what: &str, max: usize) -> Result<String, String> {
-    let text = raw.trim().replace("\r\n", "\n");
+    let text = super::text::unix_newlines(raw.trim());
     match text.chars().count() {
         0 => Err(format!("Write the {what}.")),
         n if n > max => Err(format!(

@@ -15,3 +15,4 @@ pub mod report;
 pub mod review;
 pub mod role;
 pub mod sign_in;
+pub mod text;

@@ -135,7 +135,7 @@ pub const AMENDMENT_MAX: usize = 4000;
 
 /// Checks the text of an amendment.
 pub fn amendment_text(raw: &str) -> Result<String, String> {
-    let text = raw.trim().replace("\r\n", "\n");
+    let text = super::text::unix_newlines(raw.trim());
     if text.is_empty() {
         return Err("Write what you are correcting or adding.".to_owned());
     }

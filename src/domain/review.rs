@@ -152,7 +152,7 @@ pub const NOTE_MAX: usize = 2000;
 /// Checks the note that goes with an action: a dismissal needs a reason and a comment
 /// needs text; other actions may carry a note.
 pub fn note_for(action: Action, raw: &str) -> Result<String, Refused> {
-    let note = raw.trim().replace("\r\n", "\n");
+    let note = super::text::unix_newlines(raw.trim());
     if note.is_empty() {
         match action {
             Action::Dismiss => {

@@ -18,7 +18,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::pin::{Pin, pin};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use axum::Router;
@@ -101,7 +101,15 @@ fn log_end(result: Result<(), hyper::Error>) {
 }
 
 /// What a connection is doing, seen by its socket and its requests alike.
-struct Activity(Mutex<Phase>);
+struct Activity(Mutex<State>);
+
+struct State {
+    phase: Phase,
+    /// The task last kept waiting on a read: woken when a request's answer is done, so
+    /// that its read is asked again and the idle timer starts. hyper itself only asks
+    /// again when the client sends something.
+    reader: Option<Waker>,
+}
 
 #[derive(Debug, Clone, Copy)]
 enum Phase {
@@ -116,45 +124,55 @@ enum Phase {
 
 impl Activity {
     fn new() -> Activity {
-        Activity(Mutex::new(Phase::Waiting {
-            since: Instant::now(),
-            head_from: None,
+        Activity(Mutex::new(State {
+            phase: Phase::Waiting {
+                since: Instant::now(),
+                head_from: None,
+            },
+            reader: None,
         }))
     }
 
-    fn set(&self, phase: Phase) {
-        if let Ok(mut current) = self.0.lock() {
-            *current = phase;
+    fn answering(&self) {
+        if let Ok(mut state) = self.0.lock() {
+            state.phase = Phase::Answering;
         }
     }
 
-    fn answering(&self) {
-        self.set(Phase::Answering);
-    }
-
     fn waiting(&self) {
-        self.set(Phase::Waiting {
-            since: Instant::now(),
-            head_from: None,
+        let reader = self.0.lock().ok().and_then(|mut state| {
+            state.phase = Phase::Waiting {
+                since: Instant::now(),
+                head_from: None,
+            };
+            state.reader.take()
         });
+        if let Some(reader) = reader {
+            reader.wake();
+        }
     }
 
     /// Bytes came from the client: between requests, a new request has begun.
     fn bytes_arrived(&self) {
-        if let Ok(mut phase) = self.0.lock()
+        if let Ok(mut state) = self.0.lock()
             && let Phase::Waiting {
                 head_from: head_from @ None,
                 ..
-            } = &mut *phase
+            } = &mut state.phase
         {
             *head_from = Some(Instant::now());
         }
     }
 
     /// When a read that is waiting for the client must give up; None while a request is
-    /// answered (its body has a limit of its own where it is read).
-    fn read_deadline(&self, timeouts: &Timeouts) -> Option<Instant> {
-        match *self.0.lock().ok()? {
+    /// answered (its body has a limit of its own where it is read). Keeps the waiting
+    /// task, to wake when the answer is done.
+    fn read_deadline(&self, timeouts: &Timeouts, waker: &Waker) -> Option<Instant> {
+        let mut state = self.0.lock().ok()?;
+        if !state.reader.as_ref().is_some_and(|w| w.will_wake(waker)) {
+            state.reader = Some(waker.clone());
+        }
+        match state.phase {
             Phase::Waiting {
                 head_from: Some(at),
                 ..
@@ -209,7 +227,15 @@ struct Watched {
     write_timer: Timer,
     /// Since when writes have been waiting for the client to take something.
     write_stuck_since: Option<Instant>,
+    /// Closing: until when, and how much more, to read and discard (see `poll_shutdown`).
+    linger: Option<(Instant, usize)>,
 }
+
+/// How long and how much a closing connection reads of what its client still sends: the
+/// rest of a refused body of a few megabytes arrives in well under two seconds on any
+/// link that could send it, and nobody keeps the connection by sending more.
+const LINGER: Duration = Duration::from_secs(2);
+const LINGER_BYTES: usize = 64 * 1024 * 1024;
 
 /// A sleep armed for one deadline at a time.
 struct Timer {
@@ -244,6 +270,7 @@ impl Watched {
             read_timer: Timer::new(),
             write_timer: Timer::new(),
             write_stuck_since: None,
+            linger: None,
         }
     }
 
@@ -284,7 +311,7 @@ impl AsyncRead for Watched {
         let before = buf.filled().len();
         match Pin::new(&mut this.stream).poll_read(cx, buf) {
             Poll::Pending => {
-                let deadline = this.activity.read_deadline(&this.timeouts);
+                let deadline = this.activity.read_deadline(&this.timeouts, cx.waker());
                 match deadline {
                     Some(deadline) if this.read_timer.expired(deadline, cx) => Poll::Ready(Err(
                         io::Error::new(io::ErrorKind::TimedOut, "the client kept us waiting"),
@@ -334,9 +361,38 @@ impl AsyncWrite for Watched {
         this.wrote(result, cx)
     }
 
+    /// Ends the connection as a lingering close does: the answer is sent and the sending
+    /// side closed, then whatever the client is still sending (the rest of a body the
+    /// server refused without reading, say) is read and dropped for a moment. Closing a
+    /// socket with unread data resets the connection, and the client may then lose the
+    /// answer it was about to read.
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        let result = Pin::new(&mut this.stream).poll_shutdown(cx);
-        this.wrote(result, cx)
+        if this.linger.is_none() {
+            let result = Pin::new(&mut this.stream).poll_shutdown(cx);
+            if let Poll::Ready(Err(e)) = this.wrote(result, cx) {
+                return Poll::Ready(Err(e));
+            }
+            this.linger = Some((Instant::now() + LINGER, LINGER_BYTES));
+        }
+        let Some((until, mut left)) = this.linger else {
+            return Poll::Ready(Ok(()));
+        };
+        let mut scratch = [0u8; 4096];
+        loop {
+            let mut buf = ReadBuf::new(&mut scratch);
+            match Pin::new(&mut this.stream).poll_read(cx, &mut buf) {
+                Poll::Ready(Ok(())) if !buf.filled().is_empty() && buf.filled().len() < left => {
+                    left -= buf.filled().len();
+                    this.linger = Some((until, left));
+                }
+                // The client has closed too, sent too much, or failed: done.
+                Poll::Ready(_) => return Poll::Ready(Ok(())),
+                Poll::Pending if this.read_timer.expired(until, cx) => {
+                    return Poll::Ready(Ok(()));
+                }
+                Poll::Pending => return Poll::Pending,
+            }
+        }
     }
 }

@@ -38,7 +38,6 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use tokio::sync::Semaphore;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
@@ -201,7 +200,6 @@ pub fn around(routes: Router<AppState>, state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), session::load))
         .merge(assets::routes())
         .layer(from_fn_with_state(state.clone(), body::read_whole))
-        .layer(RequestBodyLimitLayer::new(state.config.body_limit))
         // A handler that panics fails its own request with a 500 page, logged; the
         // connection and the server go on.
         .layer(CatchPanicLayer::custom(error::panicked))
