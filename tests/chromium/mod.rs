@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -257,6 +257,22 @@ impl Chromium {
                 .await
                 .unwrap_or_else(|e| panic!("{cmd}: {e}"));
         }
+    }
+
+    /// Saves the browser's downloads into `dir`, without asking, as a user who clicked
+    /// "save" would. Without it, Chromium saves them in the user's `~/Downloads`, which a
+    /// test neither owns nor cleans up.
+    pub async fn download_to(&self, dir: &Path) {
+        let dir = dir
+            .to_str()
+            .expect("a download directory with a UTF-8 path");
+        self.client
+            .issue_cmd(DevTools {
+                cmd: "Browser.setDownloadBehavior",
+                params: json!({ "behavior": "allow", "downloadPath": dir }),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("Browser.setDownloadBehavior: {e}"));
     }
 
     pub async fn quit(self) {

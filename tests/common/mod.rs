@@ -652,3 +652,19 @@ pub fn run_fieldreport(args: &[&str], stdin: Option<&str>) -> std::process::Outp
     drop(input);
     child.wait_with_output().expect("wait")
 }
+
+impl TestApp {
+    /// Runs a query that returns one text column, and gives its value in every row, in
+    /// the query's order.
+    pub async fn texts(&self, sql: &str) -> Vec<String> {
+        let sql = sql.to_owned();
+        self.store
+            .read(move |conn| {
+                let mut statement = conn.prepare(&sql)?;
+                let rows = statement.query_map([], |r| r.get(0))?;
+                Ok(rows.collect::<Result<Vec<String>, _>>()?)
+            })
+            .await
+            .expect("texts")
+    }
+}
