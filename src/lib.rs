@@ -2,7 +2,7 @@
 //!
 //! Observers file structured reports from their phones; the core team reviews them and
 //! the mission leads turn them into findings. One binary, one SQLite file, server-rendered
-//! HTML. See `DESIGN.md` in the shared folder for the architecture.
+//! HTML. README.md says what it does and how it is laid out.
 
 pub mod cli;
 pub mod credentials;
