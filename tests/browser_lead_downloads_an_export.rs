@@ -11,7 +11,6 @@ use std::time::Duration;
 use chromium::Chromium;
 use common::{MISSION, TestApp, password_of};
 use fantoccini::Locator;
-use fieldreport::demo::generate::{Scale, generate_reports};
 
 /// Enough reports that the export is sent in many chunks (16 KiB each), not one.
 const REPORTS: usize = 3_000;
@@ -42,21 +41,7 @@ async fn downloaded_csv(dir: &Path) -> PathBuf {
 #[tokio::test]
 async fn a_lead_downloads_the_whole_voting_export_from_the_queue() {
     let app = TestApp::new().await;
-    let store = app.store.clone();
-    tokio::task::spawn_blocking(move || {
-        generate_reports(
-            &store,
-            MISSION,
-            Scale {
-                reports: REPORTS,
-                seed: 11,
-            },
-            &|_| {},
-        )
-    })
-    .await
-    .expect("join")
-    .expect("generated");
+    app.generate_reports(REPORTS, 11).await;
     let base = app.base.clone();
     let downloads = tempfile::tempdir().expect("download dir");
 

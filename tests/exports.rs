@@ -4,8 +4,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{Browser, MISSION, Page, TestApp, an_hour_ago};
-use fieldreport::demo::generate::{Scale, generate_reports};
+use common::{Browser, Page, TestApp, an_hour_ago};
 use serde_json::Value;
 
 const REVIEW: &str = "/m/test-2017/review";
@@ -172,21 +171,7 @@ async fn json_and_geojson_carry_the_stored_reports() {
 #[tokio::test]
 async fn every_export_downloads_whole_under_gzip_and_matches_the_database() {
     let app = TestApp::new().await;
-    let store = app.store.clone();
-    tokio::task::spawn_blocking(move || {
-        generate_reports(
-            &store,
-            MISSION,
-            Scale {
-                reports: 2_000,
-                seed: 11,
-            },
-            &|_| {},
-        )
-    })
-    .await
-    .expect("join")
-    .expect("generated");
+    app.generate_reports(2_000, 11).await;
     app.execute("UPDATE regions SET latitude = -1.0 - id * 0.001, longitude = 36.0")
         .await;
     let mut lead = app.signed_in("lead").await;
@@ -249,21 +234,7 @@ async fn every_export_downloads_whole_under_gzip_and_matches_the_database() {
 #[tokio::test]
 async fn exports_follow_the_queue_filters_at_any_size() {
     let app = TestApp::new().await;
-    let store = app.store.clone();
-    tokio::task::spawn_blocking(move || {
-        generate_reports(
-            &store,
-            MISSION,
-            Scale {
-                reports: 3_000,
-                seed: 7,
-            },
-            &|_| {},
-        )
-    })
-    .await
-    .expect("join")
-    .expect("generated");
+    app.generate_reports(3_000, 7).await;
     let mut lead = app.signed_in("lead").await;
     let all: Vec<Value> =
         serde_json::from_str(&lead.get(&format!("{REVIEW}/export.json")).await.body).expect("JSON");

@@ -310,21 +310,7 @@ async fn stall_an_export(server: SocketAddr, session: &str) -> TcpStream {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_download_blocks_no_other_users_or_missions_export() {
     let app = TestApp::new().await;
-    let store = app.store.clone();
-    tokio::task::spawn_blocking(move || {
-        fieldreport::demo::generate::generate_reports(
-            &store,
-            MISSION,
-            fieldreport::demo::generate::Scale {
-                reports: 10_000,
-                seed: 5,
-            },
-            &|_| {},
-        )
-    })
-    .await
-    .expect("join")
-    .expect("generated");
+    app.generate_reports(10_000, 5).await;
     common::add_user(
         &app.store,
         app.other_mission_id,

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
@@ -143,7 +143,12 @@ async fn refuse(mut stream: TcpStream, _permit: OwnedSemaphorePermit) {
         fieldreport is busy. Try again in a few seconds.\n";
     let _ = tokio::time::timeout(Duration::from_secs(2), async {
         stream.write_all(BUSY).await?;
-        stream.shutdown().await
+        stream.shutdown().await?;
+        // Read what the client sends meanwhile (its request): closing with it unread
+        // would reset the connection, and the client might never see the answer.
+        let mut scratch = [0u8; 4096];
+        while stream.read(&mut scratch).await? > 0 {}
+        Ok::<_, std::io::Error>(())
     })
     .await;
 }

@@ -210,7 +210,9 @@ pub(crate) fn in_one_snapshot<T>(
     f: impl FnOnce(&Connection) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
     if !conn.is_autocommit() {
-        return f(conn);
+        // Only a read whose ROLLBACK failed leaves this: without ending it, this
+        // connection would go on reading that old snapshot for ever.
+        conn.execute_batch("ROLLBACK")?;
     }
     conn.prepare_cached("BEGIN")?.execute([])?;
     let result = f(conn);

@@ -193,6 +193,19 @@ impl TestApp {
         self.dir.path().join("test.db")
     }
 
+    /// Files `reports` reports of polling day in the test mission, drawn by the demo's
+    /// generator from `seed`: every form, station, severity and hour, some reviewed.
+    pub async fn generate_reports(&self, reports: usize, seed: u64) {
+        use fieldreport::demo::generate::{Scale, generate_reports};
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || {
+            generate_reports(&store, MISSION, Scale { reports, seed }, &|_| {})
+        })
+        .await
+        .expect("join")
+        .expect("generated");
+    }
+
     /// Requests that have reached the app so far.
     pub fn requests_served(&self) -> usize {
         self.requests.load(Ordering::SeqCst)
