@@ -95,7 +95,7 @@
       if (r.type === 'opaqueredirect') return { outcome: 'signed_out' };
       return r.json().then(function (json) {
         if (json.outcome) return json;
-        if (r.status >= 500 || r.status === 429) return { outcome: 'later' };
+        if (r.status >= 500 || r.status === 429 || r.status === 408) return { outcome: 'later' };
         return { outcome: 'refused', message: (json.error && json.error.message) || t('refused') };
       }, function () { return { outcome: 'later' }; });
     });
@@ -299,15 +299,25 @@
       };
       var button = form.querySelector('button[type=submit]');
       if (button) button.disabled = true;
+      // The token the report went with: the form sent again to show what to fix carries
+      // it too, as the page's own may be stale (a copy kept on the phone).
+      var fresh = null;
       put('waiting', item).then(function () {
-        return token().then(function (t) { return t ? deliver(item, t.token) : { outcome: 'signed_out' }; });
+        return token().then(function (t) {
+          if (!t) return { outcome: 'signed_out' };
+          fresh = t.token;
+          return deliver(item, t.token);
+        });
       }).then(function (reply) {
         if (reply.outcome === 'later') return kept(false);
         return settle(item, reply).then(function () {
           if (reply.outcome === 'filed') return window.location.assign(reply.receipt);
           // The server shows the answers to fix (or why it refuses the report), as it would
           // to the plain form; the copy waits on the phone until it is sent.
-          if (reply.outcome === 'invalid' || reply.outcome === 'refused') return form.submit();
+          if (reply.outcome === 'invalid' || reply.outcome === 'refused') {
+            if (fresh && form.elements._csrf) form.elements._csrf.value = fresh;
+            return form.submit();
+          }
           return kept(reply.outcome === 'signed_out');
         });
       }, function () { return kept(false); });

@@ -292,3 +292,61 @@ async fn unknown_usernames_are_throttled_the_same_way() {
         );
     }
 }
+
+/// A sign-in whose password was never checked (every check busy) is no failure: a flood
+/// that keeps the checks busy cannot turn the owner's own tries into a lock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_the_server_was_too_busy_to_check_counts_for_nothing() {
+    let app = TestApp::with_config(Config {
+        trust_forwarded_for: true,
+        password_checks: fieldreport::web::PasswordChecks {
+            at_once: 1,
+            wait: std::time::Duration::from_millis(1),
+        },
+        ..Default::default()
+    })
+    .await;
+    // The right password, four at a time from one address (fewer than the pair limit, so
+    // counting attempts in flight refuses none): most find no free check and are told the
+    // server is busy. Were those kept as failures, the owner would soon be locked out.
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        let attempts = (0..4)
+            .map(|_| {
+                let browser = browser_at(&app, "192.0.2.10");
+                (browser, "lead".to_owned(), password_of("lead"))
+            })
+            .collect();
+        statuses.extend(all_at_once(attempts).await);
+    }
+    let busy = count_of(&statuses, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(busy > LIMITS.per_pair, "{statuses:?}");
+    assert_eq!(
+        count_of(&statuses, StatusCode::TOO_MANY_REQUESTS),
+        0,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM login_failures").await,
+        0,
+        "no unchecked attempt was kept as a failure"
+    );
+    let page = sign_in_from(&app, "192.0.2.10", "lead", &password_of("lead")).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+}
+
+/// Behind a carrier's NAT thousands share an address: while an account is under attack,
+/// someone's typo on another account from that address does not shut its owner out.
+#[tokio::test]
+async fn a_typo_on_another_account_from_a_shared_address_leaves_an_attacked_account_open() {
+    let app = behind_a_proxy().await;
+    for n in 0..LIMITS.per_account {
+        let page = sign_in_from(&app, &format!("198.51.100.{n}"), "lead", "guess").await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let shared = "203.0.113.7";
+    let typo = sign_in_from(&app, shared, "coordinator", "a typo").await;
+    assert_eq!(typo.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let owner = sign_in_from(&app, shared, "lead", &password_of("lead")).await;
+    assert_eq!(owner.status, StatusCode::SEE_OTHER, "{}", owner.body);
+}

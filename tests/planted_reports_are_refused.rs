@@ -179,6 +179,35 @@ async fn forms_sent_from_another_site_are_refused_before_anything_is_read() {
         assert_eq!(signed.status, StatusCode::FORBIDDEN, "sign-in {header:?}");
     }
     assert_eq!(app.count("SELECT count(*) FROM reports").await, 0);
+    // Refused on its headers alone: a post that says it carries a body and sends none is
+    // answered at once, not after the body timeout.
+    let server: std::net::SocketAddr = app
+        .base
+        .trim_start_matches("http://")
+        .parse()
+        .expect("address");
+    for head in [
+        "POST /m/test-2017/observer/file HTTP/1.1\r\nHost: x\r\nSec-Fetch-Site: cross-site\r\n",
+        "POST /m/test-2017/review/bulk HTTP/1.1\r\nHost: x\r\n",
+    ] {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut stream = tokio::net::TcpStream::connect(server)
+            .await
+            .expect("connect");
+        let request = format!(
+            "{head}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n"
+        );
+        stream.write_all(request.as_bytes()).await.expect("head");
+        let mut answer = [0u8; 12];
+        tokio::time::timeout(
+            std::time::Duration::from_secs(2),
+            stream.read_exact(&mut answer),
+        )
+        .await
+        .expect("answered before any body came")
+        .expect("read");
+        assert_eq!(&answer, b"HTTP/1.1 403", "{head}");
+    }
     // Sent from fieldreport's own page, it goes through.
     let mut own = observer.clone();
     own.headers = vec![("sec-fetch-site", "same-origin".to_owned())];
@@ -219,6 +248,25 @@ async fn each_observer_has_a_bounded_share_of_parked_forms() {
         app.count("SELECT count(*) FROM parked_submissions").await,
         31
     );
+    // Signed in again, the observer finds every kept form on their home page, each a way
+    // back to it; nobody else's is there.
+    let mut again = app.signed_in("observer").await;
+    let home = again.get(&format!("/m/{MISSION}/observer")).await;
+    assert!(
+        home.contains("Sent while you were signed out"),
+        "{}",
+        home.body
+    );
+    assert_eq!(home.body.matches("/observer/file/resume/").count(), 30);
+    for form in &forms[..30] {
+        let id = hidden_value(&form.body, "submission_id").expect("id");
+        assert!(
+            home.contains(&format!("/observer/file/resume/{id}")),
+            "{id}"
+        );
+    }
+    let other_id = hidden_value(&other_form.body, "submission_id").expect("id");
+    assert!(!home.contains(&other_id));
 }
 
 /// The size of the database and its write-ahead log.
@@ -257,8 +305,9 @@ async fn ten_thousand_forged_posts_write_nothing_and_push_out_nobody() {
                     fields.retain(|(k, _)| k != "submission_id" && k != "ticket");
                     fields.push(("submission_id".to_owned(), uuid));
                     if n % 2 == 0 {
-                        let forged =
-                            format!("{observer_id}.{}.{}", 1_700_000_000 + n, "ab".repeat(32));
+                        // Of now, so that it fails on its MAC, not its age.
+                        let at = fieldreport::store::now() - n as i64;
+                        let forged = format!("{observer_id}.{at}.{}", "ab".repeat(32));
                         fields.push(("ticket".to_owned(), forged));
                     }
                     let slug = [MISSION, OTHER_MISSION, "no-such-mission"][n % 3];

@@ -272,26 +272,66 @@ async fn past_its_share_an_address_is_refused_at_once_and_others_get_in() {
         .await
         .expect("refused and closed");
     assert!(took < Duration::from_millis(500), "{took:?}");
+    let answer = String::from_utf8(answer).expect("text");
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    let (head, body) = answer.split_once("\r\n\r\n").expect("a head and a body");
+    let length: usize = head
+        .lines()
+        .find_map(|line| line.strip_prefix("Content-Length: "))
+        .and_then(|n| n.parse().ok())
+        .expect("a length");
+    assert_eq!(body.len(), length, "the whole answer: {body}");
     assert!(
-        answer.starts_with(b"HTTP/1.1 503"),
-        "{}",
-        String::from_utf8_lossy(&answer)
+        body.contains("try again") && body.contains("réessayez") && body.contains("jaribu tena")
     );
     // Another address is served.
     let mut other = common::Browser::new(&app.base, Some("127.0.0.3".parse().expect("ip")));
     assert_eq!(other.get("/login").await.status, StatusCode::OK);
-    // Past the cap in all, everyone is refused at once until places free up.
-    for _ in 0..10 {
-        held.push(connect_from("127.0.0.4", server).await);
-    }
-    let mut over = connect_from("127.0.0.5", server).await;
-    let (_, answer) = closed_within(&mut over, Duration::from_secs(1))
-        .await
-        .expect("refused and closed");
-    assert!(answer.starts_with(b"HTTP/1.1 503"));
     drop(held);
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(other.get("/login").await.status, StatusCode::OK);
+}
+
+/// With every place taken by connections that send nothing, a newcomer still gets in: the
+/// connection that has waited longest for a request is closed to make room for it.
+#[tokio::test]
+async fn a_full_server_makes_room_for_an_observer_by_closing_a_silent_connection() {
+    let (config, _) = quick();
+    let limits = Limits {
+        max_connections: 20,
+        ..Limits::default()
+    };
+    let app = TestApp::with_limits(config, limits).await;
+    let server = address_of(&app.base);
+    let mut silent = Vec::new();
+    for n in 0..20 {
+        silent.push(connect_from(&format!("127.0.0.{}", 2 + n % 4), server).await);
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let started = Instant::now();
+    let mut observer = common::Browser::new(&app.base, Some("127.0.0.9".parse().expect("ip")));
+    let signed_in = observer.sign_in("observer", &password_of("observer")).await;
+    assert_eq!(
+        signed_in.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        signed_in.body
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    let mut closed = 0;
+    for stream in &mut silent {
+        if closed_within(stream, Duration::from_millis(20))
+            .await
+            .is_some()
+        {
+            closed += 1;
+        }
+    }
+    assert!(closed >= 1, "a silent connection made room");
 }
 
 /// Starts an export that its client never reads, with a receive buffer kept small so that
@@ -322,7 +362,7 @@ async fn a_stalled_download_blocks_no_other_users_or_missions_export() {
     let coordinator = app.signed_in("coordinator").await;
     let lead = app.signed_in("lead").await;
     // Both of this mission's reviewers stop reading their downloads.
-    let _stalled = [
+    let mut stalled = [
         stall_an_export(server, &coordinator.session_cookie().expect("session")).await,
         stall_an_export(server, &lead.session_cookie().expect("session")).await,
     ];
@@ -367,5 +407,15 @@ async fn a_stalled_download_blocks_no_other_users_or_missions_export() {
         stalled_at.elapsed() < Duration::from_secs(20),
         "abandoned after {:?}",
         stalled_at.elapsed()
+    );
+    // What the stalled client gets when it reads again is cut off, not a whole-looking
+    // file: no last chunk ends it.
+    let (_, got) = closed_within(&mut stalled[0], Duration::from_secs(40))
+        .await
+        .expect("the abandoned download ends");
+    assert!(got.starts_with(b"HTTP/1.1 200"), "it had begun");
+    assert!(
+        !got.ends_with(b"0\r\n\r\n"),
+        "an abandoned export ended like a whole one"
     );
 }

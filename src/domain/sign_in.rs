@@ -54,9 +54,9 @@ pub struct ThrottleLimits {
     pub per_pair: usize,
     /// From one address, whatever accounts they name: that address is locked.
     pub per_address: usize,
-    /// Of one account from anywhere: the account is under attack, and only addresses with
-    /// no failure in the window may still try it. Not a lock, so that a flood from many
-    /// addresses cannot keep the account's owner out.
+    /// Of one account from anywhere: the account is under attack, and only addresses that
+    /// have not failed on it in the window may still try it. Not a lock, so that a flood
+    /// from many addresses cannot keep the account's owner out.
     pub per_account: usize,
 }
 
@@ -87,8 +87,7 @@ pub enum Gate {
 }
 
 /// The recent failure times (unix seconds, any order) that bear on one sign-in attempt.
-/// Each list needs only its newest entries, as many as its rule's limit; the address's at
-/// least one, which the rule for an account under attack asks about.
+/// Each list needs only its newest entries, as many as its rule's limit.
 #[derive(Debug, Clone, Copy)]
 pub struct RecentFailures<'a> {
     /// Of this account from this address.
@@ -102,16 +101,19 @@ pub struct RecentFailures<'a> {
 /// Decides whether an attempt at `now` may have its password checked. Refused are: an
 /// account tried `per_pair` times from this address; an address that failed `per_address`
 /// times; and an account failed `per_account` times, from an address that has itself
-/// failed in the window. An address with no recent failure is always let through to an
-/// account under attack: that is what keeps its owner able to sign in.
+/// failed on it in the window. An address with no recent failure on the account is always
+/// let through to it: that is what keeps its owner able to sign in. The rule asks about
+/// this account only, not the address's failures on others: behind a carrier's NAT, where
+/// thousands share an address, someone's typo on another account must not shut everyone
+/// behind it out of an account under attack.
 pub fn sign_in_gate(failures: RecentFailures<'_>, limits: ThrottleLimits, now: i64) -> Gate {
     let pair = lock_lifts_at(failures.pair, limits.per_pair, now);
     let address = lock_lifts_at(failures.address, limits.per_address, now);
     let under_attack =
         lock_lifts_at(failures.account, limits.per_account, now).and_then(|attack_ends| {
-            // Refused until the attack subsides or this address's last failure ages out.
-            let address_clean_at = newest_in_window(failures.address, now)? + THROTTLE_WINDOW_SECS;
-            Some(attack_ends.min(address_clean_at))
+            // Refused until the attack subsides or this pair's last failure ages out.
+            let pair_clean_at = newest_in_window(failures.pair, now)? + THROTTLE_WINDOW_SECS;
+            Some(attack_ends.min(pair_clean_at))
         });
     match [pair, address, under_attack].into_iter().flatten().max() {
         None => Gate::Open,
@@ -234,10 +236,10 @@ mod tests {
     }
 
     #[test]
-    fn an_account_under_attack_is_tried_only_from_addresses_that_have_not_failed() {
+    fn an_account_under_attack_is_tried_only_from_addresses_that_have_not_failed_on_it() {
         let ten = failures(10);
         assert_eq!(gate(&[], &[], &ten[1..]), Gate::Open, "nine: no attack");
-        assert_eq!(gate(&[], &[NOW - 1], &ten[1..]), Gate::Open);
+        assert_eq!(gate(&[NOW - 1], &[NOW - 1], &ten[1..]), Gate::Open);
         assert_eq!(
             gate(&[], &[], &ten),
             Gate::Open,
@@ -245,25 +247,28 @@ mod tests {
         );
         assert_eq!(
             gate(&[], &[NOW - 1], &ten),
+            Gate::Open,
+            "an address that failed on another account is checked too (a shared NAT)"
+        );
+        assert_eq!(
+            gate(&[NOW - 1], &[NOW - 1], &ten),
             Gate::Locked { minutes: 15 },
-            "an address that failed, on any account, is not"
+            "an address that failed on this account is not"
         );
     }
 
     #[test]
-    fn an_attack_holds_an_address_back_until_its_last_failure_ages_out() {
+    fn an_attack_holds_an_address_back_until_its_last_failure_on_the_account_ages_out() {
         let ten = failures(10);
-        // The address failed 10 minutes ago: clean again in 5.
-        assert_eq!(
-            gate(&[], &[NOW - 600, NOW - 700], &ten),
-            Gate::Locked { minutes: 5 }
-        );
+        // The address failed on this account 10 minutes ago: clean again in 5.
+        let earlier = [NOW - 600, NOW - 700];
+        assert_eq!(gate(&earlier, &earlier, &ten), Gate::Locked { minutes: 5 });
         // An attack that subsides sooner frees it sooner: the oldest of ten failures
         // 14 minutes ago leaves the window in one.
         let mut subsiding = failures(9);
         subsiding.push(NOW - 14 * 60);
         assert_eq!(
-            gate(&[], &[NOW - 1], &subsiding),
+            gate(&[NOW - 1], &[NOW - 1], &subsiding),
             Gate::Locked { minutes: 1 }
         );
     }

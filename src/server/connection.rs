@@ -17,6 +17,7 @@ use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::{Pin, pin};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
@@ -24,7 +25,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::ConnectInfo;
-use axum::http::Request;
+use axum::http::{HeaderValue, Request, header};
 use http_body::{Frame, SizeHint};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
@@ -47,26 +48,42 @@ pub struct Timeouts {
 
 /// Serves HTTP/1 on `stream` until the client leaves, a timeout cuts it, or `stopping`
 /// turns true (then the request in flight is finished first).
-pub async fn serve(
+pub(super) async fn serve(
     stream: TcpStream,
     peer: SocketAddr,
     app: Router,
     timeouts: Timeouts,
+    activity: Arc<Activity>,
     mut stopping: watch::Receiver<bool>,
 ) {
-    let activity = Arc::new(Activity::new());
     let io = TokioIo::new(Watched::new(stream, Arc::clone(&activity), timeouts));
     let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
         activity.answering();
         request.extensions_mut().insert(ConnectInfo(peer));
         let answered = Answered(Arc::clone(&activity));
+        let read = Arc::new(AtomicBool::new(request.body().is_end_stream()));
+        let request = request.map(|body| {
+            Body::new(Read {
+                body,
+                read: Arc::clone(&read),
+            })
+        });
         let mut app = app.clone();
         async move {
             // A Router is always ready, so no poll_ready is needed before the call.
-            let response = match app.call(request.map(Body::new)).await {
+            let mut response = match app.call(request).await {
                 Ok(response) => response,
                 Err(never) => match never {},
             };
+            if !read.load(Ordering::SeqCst) {
+                // Answered before its body was read to the end (refused as too large or
+                // too slow, or sent where no body is taken): hyper will close the
+                // connection rather than read the rest, and the client must know not to
+                // send another request on it.
+                response
+                    .headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
             Ok::<_, Infallible>(response.map(|body| {
                 Body::new(Tracked {
                     body,
@@ -78,6 +95,9 @@ pub async fn serve(
     let connection = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
         .header_read_timeout(None)
+        // A request head, cookies and all, is a few kilobytes: this bounds what a client
+        // can make the server hold before it has sent a whole head.
+        .max_buf_size(64 * 1024)
         .serve_connection(io, service);
     let mut connection = pin!(connection);
     let stop = async move {
@@ -100,11 +120,13 @@ fn log_end(result: Result<(), hyper::Error>) {
     }
 }
 
-/// What a connection is doing, seen by its socket and its requests alike.
-struct Activity(Mutex<State>);
+/// What a connection is doing, seen by its socket, its requests and the gate alike.
+pub(super) struct Activity(Mutex<State>);
 
 struct State {
     phase: Phase,
+    /// Closed to make room for a new connection (see `gate::Gate::evict_one`).
+    evicted: bool,
     /// The task last kept waiting on a read: woken when a request's answer is done, so
     /// that its read is asked again and the idle timer starts. hyper itself only asks
     /// again when the client sends something.
@@ -123,17 +145,46 @@ enum Phase {
 }
 
 impl Activity {
-    fn new() -> Activity {
+    pub(super) fn new() -> Activity {
         Activity(Mutex::new(State {
             phase: Phase::Waiting {
                 since: Instant::now(),
                 head_from: None,
             },
+            evicted: false,
             reader: None,
         }))
     }
 
-    fn answering(&self) {
+    /// Since when the connection has been waiting for a request; None while it answers one.
+    pub(super) fn waiting_since(&self) -> Option<Instant> {
+        let state = self.0.lock().ok()?;
+        match state.phase {
+            Phase::Waiting { since, .. } if !state.evicted => Some(since),
+            _ => None,
+        }
+    }
+
+    /// Closes the connection if it is still waiting for a request (never one that is
+    /// being answered); says whether it did.
+    pub(super) fn evict_if_waiting(&self) -> bool {
+        let reader = {
+            let Ok(mut state) = self.0.lock() else {
+                return false;
+            };
+            if state.evicted || !matches!(state.phase, Phase::Waiting { .. }) {
+                return false;
+            }
+            state.evicted = true;
+            state.reader.take()
+        };
+        if let Some(reader) = reader {
+            reader.wake();
+        }
+        true
+    }
+
+    pub(super) fn answering(&self) {
         if let Ok(mut state) = self.0.lock() {
             state.phase = Phase::Answering;
         }
@@ -164,23 +215,34 @@ impl Activity {
         }
     }
 
-    /// When a read that is waiting for the client must give up; None while a request is
-    /// answered (its body has a limit of its own where it is read). Keeps the waiting
-    /// task, to wake when the answer is done.
-    fn read_deadline(&self, timeouts: &Timeouts, waker: &Waker) -> Option<Instant> {
+    /// How long a read may wait for the client. Keeps the waiting task, to wake when the
+    /// answer is done or the connection is closed to make room.
+    fn read_wait(&self, timeouts: &Timeouts, waker: &Waker) -> Option<Wait> {
         let mut state = self.0.lock().ok()?;
         if !state.reader.as_ref().is_some_and(|w| w.will_wake(waker)) {
             state.reader = Some(waker.clone());
         }
-        match state.phase {
+        if state.evicted {
+            return Some(Wait::Over);
+        }
+        Some(match state.phase {
             Phase::Waiting {
                 head_from: Some(at),
                 ..
-            } => Some(at + timeouts.header),
-            Phase::Waiting { since, .. } => Some(since + timeouts.idle),
-            Phase::Answering => None,
-        }
+            } => Wait::Until(at + timeouts.header),
+            Phase::Waiting { since, .. } => Wait::Until(since + timeouts.idle),
+            Phase::Answering => Wait::AsLongAsItTakes,
+        })
     }
+}
+
+/// How long a read may wait for the client.
+enum Wait {
+    Until(Instant),
+    /// A request is being answered: its body has a limit of its own, where it is read.
+    AsLongAsItTakes,
+    /// Not at all: the connection is closed to make room for another.
+    Over,
 }
 
 /// Marks the end of a request's answer when its response body is done with.
@@ -218,6 +280,36 @@ impl HttpBody for Tracked {
     }
 }
 
+/// A request body that says when it has been read to its end.
+struct Read {
+    body: Incoming,
+    read: Arc<AtomicBool>,
+}
+
+impl HttpBody for Read {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+        let frame = Pin::new(&mut self.body).poll_frame(cx);
+        if matches!(frame, Poll::Ready(None)) || self.body.is_end_stream() {
+            self.read.store(true, Ordering::SeqCst);
+        }
+        frame
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
+
 /// The socket, with the timers that cut a client who keeps it waiting.
 struct Watched {
     stream: TcpStream,
@@ -229,6 +321,8 @@ struct Watched {
     write_stuck_since: Option<Instant>,
     /// Closing: until when, and how much more, to read and discard (see `poll_shutdown`).
     linger: Option<(Instant, usize)>,
+    /// Cut by a timeout or to make room: closed at once, without lingering.
+    cut: bool,
 }
 
 /// How long and how much a closing connection reads of what its client still sends: the
@@ -271,6 +365,7 @@ impl Watched {
             write_timer: Timer::new(),
             write_stuck_since: None,
             linger: None,
+            cut: false,
         }
     }
 
@@ -311,13 +406,19 @@ impl AsyncRead for Watched {
         let before = buf.filled().len();
         match Pin::new(&mut this.stream).poll_read(cx, buf) {
             Poll::Pending => {
-                let deadline = this.activity.read_deadline(&this.timeouts, cx.waker());
-                match deadline {
-                    Some(deadline) if this.read_timer.expired(deadline, cx) => Poll::Ready(Err(
-                        io::Error::new(io::ErrorKind::TimedOut, "the client kept us waiting"),
-                    )),
-                    _ => Poll::Pending,
+                let timed_out = match this.activity.read_wait(&this.timeouts, cx.waker()) {
+                    Some(Wait::Until(deadline)) => this.read_timer.expired(deadline, cx),
+                    Some(Wait::Over) => true,
+                    Some(Wait::AsLongAsItTakes) | None => false,
+                };
+                if timed_out {
+                    this.cut = true;
+                    return Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "the client kept us waiting",
+                    )));
                 }
+                Poll::Pending
             }
             Poll::Ready(Ok(())) => {
                 if buf.filled().len() > before {
@@ -370,8 +471,13 @@ impl AsyncWrite for Watched {
         let this = self.get_mut();
         if this.linger.is_none() {
             let result = Pin::new(&mut this.stream).poll_shutdown(cx);
-            if let Poll::Ready(Err(e)) = this.wrote(result, cx) {
-                return Poll::Ready(Err(e));
+            match this.wrote(result, cx) {
+                Poll::Ready(Ok(())) => {}
+                waiting_or_failed => return waiting_or_failed,
+            }
+            if this.cut {
+                // Nothing was answered that the client might miss.
+                return Poll::Ready(Ok(()));
             }
             this.linger = Some((Instant::now() + LINGER, LINGER_BYTES));
         }

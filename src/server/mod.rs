@@ -5,6 +5,7 @@ mod connection;
 mod gate;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,8 +15,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
+use connection::Activity;
 pub use connection::Timeouts;
-use gate::Gate;
+use gate::{Gate, Refused, Ticket};
 
 use crate::store::{now, parked, sessions, sign_in_failures};
 use crate::web::{self, AppState, CLEANUP_EVERY};
@@ -52,9 +54,11 @@ impl Default for Limits {
     }
 }
 
-/// Connections refused at once, each with a short answer; past this many refusals in
-/// progress, a connection is simply closed.
+/// Connections refused at once, each with a short answer, or waiting for the room another
+/// makes; past this many, a connection is simply closed.
 const REFUSALS_AT_ONCE: usize = 256;
+/// How long a new connection waits for the one closed to make room for it.
+const MAKING_ROOM: Duration = Duration::from_millis(500);
 /// Files kept for everything but connections: the database, its journal and readers,
 /// refusals in progress, the terminal.
 const RESERVED_FILES: u64 = 512;
@@ -93,22 +97,51 @@ pub async fn serve_app(
                 continue;
             }
         };
-        let Some(ticket) = gate.admit(peer.ip()) else {
-            // Refused here, not queued: someone holding thousands of connections must not
-            // make the next observer wait behind them.
-            tracing::debug!(%peer, "connection refused: too many open");
-            if let Ok(permit) = Arc::clone(&refusals).try_acquire_owned() {
-                tokio::spawn(refuse(stream, permit));
-            }
-            continue;
-        };
         // Pages are small and many: send each as soon as it is written.
         let _ = stream.set_nodelay(true);
-        let (app, stopping) = (app.clone(), stopping.clone());
-        tokio::spawn(async move {
-            connection::serve(stream, peer, app, limits.timeouts, stopping).await;
-            drop(ticket);
-        });
+        let activity = Arc::new(Activity::new());
+        let serving = Serving {
+            app: app.clone(),
+            timeouts: limits.timeouts,
+            stopping: stopping.clone(),
+        };
+        match gate.admit(peer.ip(), Arc::clone(&activity)) {
+            Ok(ticket) => {
+                tokio::spawn(serving.run(stream, peer, activity, ticket));
+            }
+            // Full: the connection that has waited longest for a request makes room, so
+            // that holding connections open does not keep observers out.
+            Err(Refused::Full) => {
+                let Ok(permit) = Arc::clone(&refusals).try_acquire_owned() else {
+                    continue;
+                };
+                if !gate.evict_one() {
+                    tokio::spawn(refuse(stream, permit));
+                    continue;
+                }
+                let gate = gate.clone();
+                tokio::spawn(async move {
+                    match gate
+                        .admit_freed(peer.ip(), Arc::clone(&activity), MAKING_ROOM)
+                        .await
+                    {
+                        Some(ticket) => {
+                            drop(permit);
+                            serving.run(stream, peer, activity, ticket).await;
+                        }
+                        None => refuse(stream, permit).await,
+                    }
+                });
+            }
+            // Refused here, not queued: someone holding thousands of connections from
+            // one address must not make the next observer wait behind them.
+            Err(Refused::Address) => {
+                tracing::debug!(%peer, "connection refused: too many open");
+                if let Ok(permit) = Arc::clone(&refusals).try_acquire_owned() {
+                    tokio::spawn(refuse(stream, permit));
+                }
+            }
+        }
     }
     drop(listener);
     let _ = stop.send(true);
@@ -117,6 +150,34 @@ pub async fn serve_app(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     Ok(())
+}
+
+/// What each connection is served with.
+struct Serving {
+    app: Router,
+    timeouts: Timeouts,
+    stopping: watch::Receiver<bool>,
+}
+
+impl Serving {
+    async fn run(
+        self,
+        stream: TcpStream,
+        peer: SocketAddr,
+        activity: Arc<Activity>,
+        ticket: Ticket,
+    ) {
+        connection::serve(
+            stream,
+            peer,
+            self.app,
+            self.timeouts,
+            activity,
+            self.stopping,
+        )
+        .await;
+        drop(ticket);
+    }
 }
 
 /// A failed accept: a client that left before it was accepted is nothing; anything else
@@ -133,16 +194,22 @@ async fn accept_failed(error: &std::io::Error) {
     tokio::time::sleep(Duration::from_millis(50)).await;
 }
 
-/// Tells a refused client why, briefly, and closes.
+/// Tells a refused client why, briefly, and closes. No request has been read, so its
+/// language is not known: the answer says it in each of the interface's.
 async fn refuse(mut stream: TcpStream, _permit: OwnedSemaphorePermit) {
-    const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\n\
-        Content-Type: text/plain; charset=utf-8\r\n\
-        Retry-After: 5\r\n\
-        Connection: close\r\n\
-        Content-Length: 50\r\n\r\n\
-        fieldreport is busy. Try again in a few seconds.\n";
+    const BODY: &str = "fieldreport is busy: try again in a few seconds.\n\
+        fieldreport est occupé : réessayez dans quelques secondes.\n\
+        fieldreport ina shughuli nyingi: jaribu tena baada ya sekunde chache.\n";
+    let busy = format!(
+        "HTTP/1.1 503 Service Unavailable\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\
+         Retry-After: 5\r\n\
+         Connection: close\r\n\
+         Content-Length: {}\r\n\r\n{BODY}",
+        BODY.len()
+    );
     let _ = tokio::time::timeout(Duration::from_secs(2), async {
-        stream.write_all(BUSY).await?;
+        stream.write_all(busy.as_bytes()).await?;
         stream.shutdown().await?;
         // Read what the client sends meanwhile (its request): closing with it unread
         // would reset the connection, and the client might never see the answer.

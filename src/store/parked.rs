@@ -49,6 +49,14 @@ pub fn park(
     let Some(mission_id) = mission else {
         return Ok(Parked::NotTheirs);
     };
+    // Filed already (sent twice, the second time signed out): nothing to keep, and the
+    // way back after sign-in leads to its receipt.
+    let filed: bool = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM reports WHERE id = ?1 AND observer_id = ?2)")?
+        .query_row(params![submission_id, observer_id], |r| r.get(0))?;
+    if filed {
+        return Ok(Parked::Kept);
+    }
     let (waiting, this_one): (i64, bool) = conn
         .prepare_cached(
             "SELECT count(*), coalesce(max(submission_id = ?2), 0) FROM parked_submissions
@@ -88,6 +96,35 @@ pub fn body(
             |r| r.get(0),
         )
         .optional()?)
+}
+
+/// A form kept for its observer: its submission id, when it was kept, and what was sent.
+#[derive(Debug, Clone)]
+pub struct Kept {
+    pub submission_id: String,
+    pub parked_at: i64,
+    pub body: Vec<u8>,
+}
+
+/// The forms kept for this observer in this mission, newest first.
+pub fn waiting(
+    conn: &Connection,
+    mission_id: i64,
+    observer_id: i64,
+) -> Result<Vec<Kept>, StoreError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT submission_id, parked_at, body FROM parked_submissions
+         WHERE observer_id = ?1 AND mission_id = ?2 AND parked_at > ?3
+         ORDER BY parked_at DESC",
+    )?;
+    let rows = statement.query_map(params![observer_id, mission_id, now() - KEEP_SECS], |r| {
+        Ok(Kept {
+            submission_id: r.get(0)?,
+            parked_at: r.get(1)?,
+            body: r.get(2)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Forgets a parked form (it has been filed).

@@ -87,14 +87,22 @@ pub fn claim_attempt(
     Ok(Ok(Attempt { rows, pair }))
 }
 
-/// The password was right: the attempt was no failure, and the earlier failures of the
-/// same account from the same address are forgiven. The account's failures from elsewhere
-/// stay: the owner signing in must not reset an attacker's count.
-pub fn succeeded(conn: &Connection, attempt: &Attempt) -> Result<(), StoreError> {
+/// The password was never checked (the server was too busy, or failed): the attempt
+/// counts for nothing, so that a flood that keeps the password checks busy cannot turn the
+/// owner's own tries into failures.
+pub fn withdraw(conn: &Connection, attempt: &Attempt) -> Result<(), StoreError> {
     let mut delete = conn.prepare_cached("DELETE FROM login_failures WHERE id = ?1")?;
     for id in &attempt.rows {
         delete.execute([id])?;
     }
+    Ok(())
+}
+
+/// The password was right: the attempt was no failure, and the earlier failures of the
+/// same account from the same address are forgiven. The account's failures from elsewhere
+/// stay: the owner signing in must not reset an attacker's count.
+pub fn succeeded(conn: &Connection, attempt: &Attempt) -> Result<(), StoreError> {
+    withdraw(conn, attempt)?;
     conn.prepare_cached("DELETE FROM login_failures WHERE subject = ?1")?
         .execute([&attempt.pair])?;
     Ok(())

@@ -161,25 +161,22 @@ async fn sign_in(
         Err(Gate::Open) => return Err(AppError::Internal("an open gate was refused".into())),
     };
 
-    let lookup = username.clone();
-    let credentials = state
-        .store
-        .read(move |conn| users::credentials(conn, &lookup))
-        .await?;
-    let password = form.password;
-    // The hash is checked even for unknown or disabled accounts (against a decoy), so a
-    // failure takes as long whatever the reason and reveals nothing about the account.
-    let user_id = state
-        .password_work(move || {
-            let hash = credentials
-                .as_ref()
-                .map_or(decoy_hash(), |c| c.password_hash.as_str());
-            let matches = verify_password(&password, hash);
-            credentials
-                .filter(|c| matches && !c.disabled)
-                .map(|c| c.user_id)
-        })
-        .await?;
+    let checked = check_password(&state, username.clone(), form.password).await;
+    let user_id = match checked {
+        Ok(user_id) => user_id,
+        Err(e) => {
+            // Unchecked is no failure: the attempt is withdrawn before the error is told.
+            let unclaimed = attempt.clone();
+            if let Err(withdrawn) = state
+                .store
+                .write(move |conn| sign_in_failures::withdraw(conn, &unclaimed))
+                .await
+            {
+                tracing::warn!(error = %withdrawn, "cannot withdraw an unchecked sign-in attempt");
+            }
+            return Err(e);
+        }
+    };
 
     let Some(user_id) = user_id else {
         let error = Some(Tr::new(lang).t("auth.wrong").to_owned());
@@ -230,6 +227,31 @@ async fn sign_in(
         set_cookie(config.sign_in_cookie(), "", 0, config),
     );
     Ok(response)
+}
+
+/// The user whose password this is, if it is right and the account enabled. The hash is
+/// checked even for unknown or disabled accounts (against a decoy), so that a failure takes
+/// as long whatever the reason and reveals nothing about the account.
+async fn check_password(
+    state: &AppState,
+    username: String,
+    password: String,
+) -> Result<Option<i64>, AppError> {
+    let credentials = state
+        .store
+        .read(move |conn| users::credentials(conn, &username))
+        .await?;
+    state
+        .password_work(move || {
+            let hash = credentials
+                .as_ref()
+                .map_or(decoy_hash(), |c| c.password_hash.as_str());
+            let matches = verify_password(&password, hash);
+            credentials
+                .filter(|c| matches && !c.disabled)
+                .map(|c| c.user_id)
+        })
+        .await
 }
 
 async fn sign_out(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {

@@ -96,9 +96,6 @@ pub async fn check(State(state): State<AppState>, request: Request, next: Next) 
     ) {
         return next.run(request).await;
     }
-    if from_another_site(request.headers()) {
-        return AppError::ForeignForm.into_response();
-    }
     let signed_in = request.extensions().get::<CurrentUser>().cloned();
     let is_login = request.uri().path() == LOGIN_PATH;
     let login_token = is_login
@@ -146,6 +143,42 @@ pub async fn check(State(state): State<AppState>, request: Request, next: Next) 
     error.into_response()
 }
 
+/// Refuses, before a byte of its body is read, a post that cannot prove anything: one the
+/// browser says comes from another site, and one without a session to anywhere but the
+/// sign-in form and the report form (kept for its observer with its ticket). The outbox
+/// signed out is told so at once: it keeps its reports on the phone.
+pub async fn screen(request: Request, next: Next) -> Response {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
+        return next.run(request).await;
+    }
+    if from_another_site(request.headers()) {
+        return AppError::ForeignForm.into_response();
+    }
+    if request.extensions().get::<CurrentUser>().is_some() {
+        return next.run(request).await;
+    }
+    let path = request.uri().path();
+    if path == LOGIN_PATH {
+        return next.run(request).await;
+    }
+    if filing_mission(path).is_none() {
+        return AppError::SignedOut.into_response();
+    }
+    if Reply::of(request.headers()) == Reply::Json {
+        let tr = crate::i18n::Tr::new(super::language::of(request.headers()));
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(serde_json::json!({ "outcome": "signed_out",
+                "message": tr.t("outbox.signed_out") })),
+        )
+            .into_response();
+    }
+    next.run(request).await
+}
+
 /// Whether the browser says the request comes from a page of another site (or another
 /// origin of this one), as a form planted on an attacker's page would: every current
 /// browser sends `Sec-Fetch-Site`; older ones `Origin`, which must then name this host.
@@ -191,21 +224,10 @@ async fn report_form_without_token(
         request.extensions_mut().insert(StaleForm);
         next.run(request)
     };
-    let json = Reply::of(&parts.headers) == Reply::Json;
-    match (&signed_in, json) {
-        // The outbox keeps the report on the phone and asks the observer to sign in
-        // again: nothing to park on the server.
-        (None, true) => {
-            return (
-                StatusCode::UNAUTHORIZED,
-                Json(serde_json::json!({ "outcome": "signed_out",
-                    "message": "Sign in again to send the reports waiting on this phone." })),
-            )
-                .into_response();
-        }
-        // The outbox renews its token: the answer says "stale" and shows nothing.
-        (Some(_), true) => return shown_again(parts, bytes).await,
-        _ => {}
+    // The outbox renews its token: the answer says "stale" and shows nothing. (Signed
+    // out, it was answered by `screen`.)
+    if signed_in.is_some() && Reply::of(&parts.headers) == Reply::Json {
+        return shown_again(parts, bytes).await;
     }
     let Some((submission_id, ticket)) = ticket_of(state, slug, &bytes) else {
         return AppError::ForeignForm.into_response();

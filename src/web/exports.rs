@@ -2,6 +2,8 @@
 //! form), JSON and GeoJSON. Streamed as they are read, so that a million reports never
 //! sit in memory, from one read transaction, so that they agree with each other.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -147,6 +149,10 @@ where
     };
     let slot = state.store.long_read_slot(who).await?;
     let (tx, mut rx) = mpsc::channel::<Bytes>(4);
+    // Set once the whole export is handed over: an export that ends any other way (a read
+    // that failed, a client that stopped reading) must not look like a whole file.
+    let whole = Arc::new(AtomicBool::new(false));
+    let finished = Arc::clone(&whole);
     let store = state.store.clone();
     let runtime = tokio::runtime::Handle::current();
     tokio::spawn(async move {
@@ -160,6 +166,7 @@ where
                 };
                 produce(conn, &mut sink)?;
                 sink.send();
+                finished.store(sink.open, Ordering::SeqCst);
                 Ok(())
             })
             .await;
@@ -169,10 +176,19 @@ where
         }
     });
     // A closed channel keeps answering None, however often it is asked: the compression
-    // layer asks again after the end.
+    // layer asks again after the end. If the export did not finish, the body ends with an
+    // error instead, so that the response is cut off (no last chunk) and the browser says
+    // the download failed rather than keep a file that only looks whole.
+    let mut failed = false;
     let stream = futures_util::stream::poll_fn(move |cx| {
-        rx.poll_recv(cx)
-            .map(|chunk| chunk.map(Ok::<_, std::convert::Infallible>))
+        rx.poll_recv(cx).map(|chunk| match chunk {
+            Some(bytes) => Some(Ok(bytes)),
+            None if failed || whole.load(Ordering::SeqCst) => None,
+            None => {
+                failed = true;
+                Some(Err(std::io::Error::other("the export did not finish")))
+            }
+        })
     });
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
         .unwrap_or_else(|_| HeaderValue::from_static("attachment"));

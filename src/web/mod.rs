@@ -62,6 +62,18 @@ pub struct Config {
     pub body_limit: usize,
     /// Longest time a client may take to send a request body.
     pub body_timeout: Duration,
+    /// Password checks (argon2) at once, waiting or running; beyond them a sign-in waits
+    /// `password_wait` for a place, then is told the server is busy.
+    pub password_checks: PasswordChecks,
+}
+
+/// How many password checks run or wait at once, and how long one waits for a place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PasswordChecks {
+    /// 0: twice the cores. Each check takes 19 MiB and a core for tens of milliseconds,
+    /// and a flood of sign-ins must not take the server's memory with it.
+    pub at_once: usize,
+    pub wait: Duration,
 }
 
 impl Config {
@@ -95,6 +107,10 @@ impl Default for Config {
             // Reports are text: 256 KiB holds the longest incident account many times over.
             body_limit: 256 * 1024,
             body_timeout: Duration::from_secs(60),
+            password_checks: PasswordChecks {
+                at_once: 0,
+                wait: Duration::from_secs(10),
+            },
         }
     }
 }
@@ -108,14 +124,12 @@ pub struct AppState {
     sign_in_key: Arc<[u8]>,
     /// The key report forms' tickets are made with (`form_ticket`).
     form_key: Arc<[u8]>,
-    /// Argon2 runs at most this many at a time: each takes 19 MiB and a core for tens of
-    /// milliseconds, and a flood of sign-ins must not take the server's memory with it.
+    /// Places for password checks (see [`PasswordChecks`]).
     password_work: Arc<Semaphore>,
+    /// Memory for strangers' request bodies (`body`).
+    strangers_budget: Arc<Semaphore>,
     password_workers: password_workers::PasswordWorkers,
 }
-
-/// How long a sign-in waits for a free password check before the server says it is busy.
-const PASSWORD_WORK_WAIT: Duration = Duration::from_secs(10);
 
 impl AppState {
     /// Reads the server's keys from the database: call at start, before serving.
@@ -129,12 +143,17 @@ impl AppState {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let password_workers = password_workers::PasswordWorkers::start(cores)
             .map_err(|e| StoreError::Task(format!("cannot start the password threads: {e}")))?;
+        let at_once = match config.password_checks.at_once {
+            0 => cores * 2,
+            n => n,
+        };
         Ok(AppState {
             store,
             config: Arc::new(config),
             sign_in_key: sign_in_key.into(),
             form_key: form_key.into(),
-            password_work: Arc::new(Semaphore::new(cores * 2)),
+            password_work: Arc::new(Semaphore::new(at_once)),
+            strangers_budget: body::strangers_budget(),
             password_workers,
         })
     }
@@ -147,7 +166,7 @@ impl AppState {
         T: Send + 'static,
     {
         let permit = tokio::time::timeout(
-            PASSWORD_WORK_WAIT,
+            self.config.password_checks.wait,
             Arc::clone(&self.password_work).acquire_owned(),
         )
         .await
@@ -197,9 +216,12 @@ pub fn around(routes: Router<AppState>, state: AppState) -> Router {
     // security headers, and error statuses from any layer get a proper page.
     routes
         .layer(from_fn_with_state(state.clone(), csrf::check))
+        .layer(from_fn_with_state(state.clone(), body::read_whole))
+        // Refuses, before their bodies are read, the posts that can prove nothing: from
+        // another site, or without a session to anything but the sign-in and report forms.
+        .layer(from_fn(csrf::screen))
         .layer(from_fn_with_state(state.clone(), session::load))
         .merge(assets::routes())
-        .layer(from_fn_with_state(state.clone(), body::read_whole))
         // A handler that panics fails its own request with a 500 page, logged; the
         // connection and the server go on.
         .layer(CatchPanicLayer::custom(error::panicked))

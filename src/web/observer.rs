@@ -7,10 +7,41 @@ use axum::response::Response;
 use axum::routing::get;
 
 use super::member::{Member, ObserverArea};
-use super::view::{Layout, level_name_in, level_word, ok, within};
+use super::view::{Layout, level_name_in, level_word, local_date_time, ok, within};
 use super::{AppError, AppState};
 use crate::store::regions::{self, Region};
-use crate::store::{forms, reports, users};
+use crate::store::{StoreError, forms, parked, reports, users};
+
+/// The title (in the page's language) and place of a kept form, read from what was sent;
+/// None for a form or place no longer in the mission, or a body that names neither.
+fn kept_form_and_place(
+    conn: &rusqlite::Connection,
+    mission_id: i64,
+    body: &[u8],
+    lang: crate::i18n::Lang,
+) -> Result<Option<(String, String)>, StoreError> {
+    let Ok(fields) = super::strict_form::parse(body) else {
+        return Ok(None);
+    };
+    let id_of = |name: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, v)| v.trim().parse::<i64>().ok())
+    };
+    let (Some(form_id), Some(region_id)) = (id_of("form_id"), id_of("region_id")) else {
+        return Ok(None);
+    };
+    let found = forms::by_id(conn, mission_id, form_id).and_then(|form| {
+        let region = regions::by_id(conn, mission_id, region_id)?;
+        Ok((form.definition.in_language(lang).title.clone(), region.name))
+    });
+    match found {
+        Ok(found) => Ok(Some(found)),
+        Err(StoreError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/observer", get(home))
@@ -24,11 +55,20 @@ const STATIONS_LISTED: u32 = 40;
 #[template(path = "observer/home.html")]
 struct ObserverHomeTemplate {
     layout: Layout,
+    /// Forms sent while the observer was signed out, kept for them to check and send.
+    kept: Vec<KeptForm>,
     forms: Vec<FormButton>,
     reports_href: String,
     report_count: i64,
     assignments: Vec<AssignmentView>,
     stations_label: String,
+}
+
+struct KeptForm {
+    title: String,
+    place: String,
+    kept_at: String,
+    href: String,
 }
 
 struct FormButton {
@@ -55,7 +95,7 @@ async fn home(
 ) -> Result<Response, AppError> {
     let (mission_id, user_id) = (member.mission_id(), member.user.user_id);
     let lang = member.user.lang();
-    let (levels, views, current_forms, report_count) = state
+    let (levels, views, current_forms, report_count, kept) = state
         .store
         .read(move |conn| {
             let levels = regions::levels(conn, mission_id)?;
@@ -76,7 +116,13 @@ async fn home(
                 summary.title = form.definition.in_language(lang).title.clone();
             }
             let report_count = reports::count_of_observer(conn, mission_id, user_id)?;
-            Ok((levels, views, current_forms, report_count))
+            let mut kept = Vec::new();
+            for form in parked::waiting(conn, mission_id, user_id)? {
+                if let Some(what) = kept_form_and_place(conn, mission_id, &form.body, lang)? {
+                    kept.push((form, what));
+                }
+            }
+            Ok((levels, views, current_forms, report_count, kept))
         })
         .await?;
     let tr = member.user.tr();
@@ -113,9 +159,19 @@ async fn home(
         levels.last().map_or("polling_station", String::as_str),
         true,
     );
+    let kept = kept
+        .into_iter()
+        .map(|(form, (title, place))| KeptForm {
+            title,
+            place,
+            kept_at: local_date_time(tr, form.parked_at, &member.mission.time_zone),
+            href: format!("/m/{slug}/observer/file/resume/{}", form.submission_id),
+        })
+        .collect();
     let layout = member.layout(tr.t("observer.home.title"));
     Ok(ok(&ObserverHomeTemplate {
         layout,
+        kept,
         forms,
         reports_href: format!("/m/{slug}/observer/reports"),
         report_count,
