@@ -656,6 +656,40 @@ fn speaking(browser: &Browser, lang: Index) -> Browser {
     browser
 }
 
+/// Posts `fields` to `path`: the answer must be one a user can read, and a refusal must
+/// leave `state` (a query of all the post could change) as it was. The response, if the
+/// post was taken (303).
+async fn post_changing(
+    app: &TestApp,
+    browser: &mut Browser,
+    path: &str,
+    fields: &[(String, String)],
+    state: &'static str,
+) -> Result<Option<Page>, TestCaseError> {
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let before = app.text(state).await;
+    let response = browser.post_raw(path, &pairs).await;
+    let after = app.text(state).await;
+    prop_assert!(
+        ANSWERED.contains(&response.status.as_u16()),
+        "{}",
+        brief(&response)
+    );
+    if response.status != StatusCode::SEE_OTHER {
+        prop_assert_eq!(
+            after,
+            before,
+            "changed though refused: {}",
+            brief(&response)
+        );
+        return Ok(None);
+    }
+    Ok(Some(response))
+}
+
 /// A response in a line, for failure messages.
 fn brief(page: &Page) -> String {
     let body: String = page.body.chars().take(400).collect();
@@ -1411,28 +1445,12 @@ fn review_actions_answer_any_submission() {
         let mut reviewer = speaking(if case.lead { &lead } else { &coordinator }, lang);
         let path = case.path(&words);
         let fields = case.fields(&words, &tokens[usize::from(case.lead)]);
-        let pairs: Vec<(&str, &str)> = fields
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
         runtime.block_on(async {
-            let before = app.text(REVIEW_STATE).await;
-            let response = reviewer.post_raw(&path, &pairs).await;
-            let after = app.text(REVIEW_STATE).await;
-            prop_assert!(
-                ANSWERED.contains(&response.status.as_u16()),
-                "{}",
-                brief(&response)
-            );
-            if response.status != StatusCode::SEE_OTHER {
-                prop_assert_eq!(
-                    after,
-                    before,
-                    "changed though refused: {}",
-                    brief(&response)
-                );
+            let Some(response) =
+                post_changing(&app, &mut reviewer, &path, &fields, REVIEW_STATE).await?
+            else {
                 return Ok(());
-            }
+            };
             // The bulk form's way back holds the filters it was sent with, which may be
             // longer than an address can be (the queue's own links never are).
             let location = without_fragment(response.location()).to_owned();
@@ -1641,28 +1659,12 @@ fn finding_forms_answer_any_submission() {
         let mut lead = speaking(&lead, lang);
         let path = case.path(&words);
         let fields = case.fields(&words, &csrf);
-        let pairs: Vec<(&str, &str)> = fields
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
         runtime.block_on(async {
-            let before = app.text(FINDINGS_STATE).await;
-            let response = lead.post_raw(&path, &pairs).await;
-            let after = app.text(FINDINGS_STATE).await;
-            prop_assert!(
-                ANSWERED.contains(&response.status.as_u16()),
-                "{}",
-                brief(&response)
-            );
-            if response.status != StatusCode::SEE_OTHER {
-                prop_assert_eq!(
-                    after,
-                    before,
-                    "changed though refused: {}",
-                    brief(&response)
-                );
+            let Some(response) =
+                post_changing(&app, &mut lead, &path, &fields, FINDINGS_STATE).await?
+            else {
                 return Ok(());
-            }
+            };
             // What was saved shows on the finding, and in the statement once published.
             for page in [
                 without_fragment(response.location()).to_owned(),

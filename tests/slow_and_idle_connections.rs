@@ -28,6 +28,19 @@ async fn connect_from(local: &str, server: SocketAddr) -> TcpStream {
     socket.connect(server).await.expect("connect")
 }
 
+/// The observer, signed in from the loopback address `local` of the app at `base`.
+async fn observer_signed_in_from(base: &str, local: &str) -> common::Browser {
+    let mut observer = common::Browser::new(base, Some(local.parse().expect("an address")));
+    let signed_in = observer.sign_in("observer", &password_of("observer")).await;
+    assert_eq!(
+        signed_in.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        signed_in.body
+    );
+    observer
+}
+
 fn address_of(base: &str) -> SocketAddr {
     base.trim_start_matches("http://")
         .parse()
@@ -124,14 +137,7 @@ async fn two_thousand_slow_connections_do_not_keep_an_observer_out() {
     let held_at = Instant::now();
 
     let started = Instant::now();
-    let mut observer = common::Browser::new(&served.base, Some("127.0.0.10".parse().expect("ip")));
-    let signed_in = observer.sign_in("observer", &password_of("observer")).await;
-    assert_eq!(
-        signed_in.status,
-        StatusCode::SEE_OTHER,
-        "{}",
-        signed_in.body
-    );
+    let mut observer = observer_signed_in_from(&served.base, "127.0.0.10").await;
     let (_, filed) = observer.file("voting", station, &voting_fine()).await;
     assert_eq!(filed.status, StatusCode::SEE_OTHER, "{}", filed.body);
     let took = started.elapsed();
@@ -309,14 +315,7 @@ async fn a_full_server_makes_room_for_an_observer_by_closing_a_silent_connection
     }
     tokio::time::sleep(Duration::from_millis(50)).await;
     let started = Instant::now();
-    let mut observer = common::Browser::new(&app.base, Some("127.0.0.9".parse().expect("ip")));
-    let signed_in = observer.sign_in("observer", &password_of("observer")).await;
-    assert_eq!(
-        signed_in.status,
-        StatusCode::SEE_OTHER,
-        "{}",
-        signed_in.body
-    );
+    observer_signed_in_from(&app.base, "127.0.0.9").await;
     assert!(
         started.elapsed() < Duration::from_secs(2),
         "{:?}",

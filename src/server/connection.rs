@@ -63,9 +63,9 @@ pub(super) async fn serve(
         let answered = Answered(Arc::clone(&activity));
         let read = Arc::new(AtomicBool::new(request.body().is_end_stream()));
         let request = request.map(|body| {
-            Body::new(Read {
+            Body::new(Noted {
                 body,
-                read: Arc::clone(&read),
+                note: Note::Read(Arc::clone(&read)),
             })
         });
         let mut app = app.clone();
@@ -85,9 +85,9 @@ pub(super) async fn serve(
                     .insert(header::CONNECTION, HeaderValue::from_static("close"));
             }
             Ok::<_, Infallible>(response.map(|body| {
-                Body::new(Tracked {
+                Body::new(Noted {
                     body,
-                    _answered: answered,
+                    note: Note::Answered(answered),
                 })
             }))
         }
@@ -254,49 +254,32 @@ impl Drop for Answered {
     }
 }
 
-/// A response body that says when it has been sent (or dropped).
-struct Tracked {
-    body: Body,
-    _answered: Answered,
+/// A body that marks its end: a request's when it has been read to the end, a response's
+/// when it has been sent (or dropped, which ends its `Answered`).
+struct Noted<B> {
+    body: B,
+    note: Note,
 }
 
-impl HttpBody for Tracked {
+enum Note {
+    Read(Arc<AtomicBool>),
+    /// Held for its `Drop` alone.
+    Answered(#[allow(dead_code)] Answered),
+}
+
+impl<B: HttpBody<Data = Bytes> + Unpin> HttpBody for Noted<B> {
     type Data = Bytes;
-    type Error = axum::Error;
+    type Error = B::Error;
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
-        Pin::new(&mut self.body).poll_frame(cx)
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.body.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.body.size_hint()
-    }
-}
-
-/// A request body that says when it has been read to its end.
-struct Read {
-    body: Incoming,
-    read: Arc<AtomicBool>,
-}
-
-impl HttpBody for Read {
-    type Data = Bytes;
-    type Error = hyper::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+    ) -> Poll<Option<Result<Frame<Bytes>, B::Error>>> {
         let frame = Pin::new(&mut self.body).poll_frame(cx);
-        if matches!(frame, Poll::Ready(None)) || self.body.is_end_stream() {
-            self.read.store(true, Ordering::SeqCst);
+        if let Note::Read(read) = &self.note
+            && (matches!(frame, Poll::Ready(None)) || self.body.is_end_stream())
+        {
+            read.store(true, Ordering::SeqCst);
         }
         frame
     }

@@ -89,11 +89,13 @@ pub fn sign_in_token(key: &[u8], nonce: &str) -> String {
         .collect()
 }
 
+/// Whether a request of this method may change anything (and so must prove itself).
+fn changes_state(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
 pub async fn check(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS
-    ) {
+    if !changes_state(request.method()) {
         return next.run(request).await;
     }
     let signed_in = request.extensions().get::<CurrentUser>().cloned();
@@ -148,10 +150,7 @@ pub async fn check(State(state): State<AppState>, request: Request, next: Next) 
 /// sign-in form and the report form (kept for its observer with its ticket). The outbox
 /// signed out is told so at once: it keeps its reports on the phone.
 pub async fn screen(request: Request, next: Next) -> Response {
-    if matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS
-    ) {
+    if !changes_state(request.method()) {
         return next.run(request).await;
     }
     if from_another_site(request.headers()) {
