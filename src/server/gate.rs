@@ -18,8 +18,8 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::connection::Activity;
 
-/// How many open connections are looked at, chosen at random, to find the one to close
-/// when the server is full: enough that the one closed has nearly always waited longer
+/// How many open connections are looked at (all of them, if there are no more; else as
+/// many chosen at random) to find the one to close when the server is full: enough that the one closed has nearly always waited longer
 /// than most, few enough that a flood of new connections costs little to turn away.
 const SAMPLE: usize = 16;
 
@@ -116,8 +116,13 @@ impl Gate {
         };
         let count = open.live.len();
         let mut oldest: Option<(tokio::time::Instant, Arc<Activity>)> = None;
-        for _ in 0..SAMPLE.min(count) {
-            let pick = open.roll(count);
+        // Every connection when there are few; else a random few (drawn with replacement).
+        let picks: Vec<usize> = if count <= SAMPLE {
+            (0..count).collect()
+        } else {
+            (0..SAMPLE).map(|_| open.roll(count)).collect()
+        };
+        for pick in picks {
             let activity = &open.live[pick].1;
             if let Some(since) = activity.waiting_since()
                 && oldest.as_ref().is_none_or(|(at, _)| since < *at)
