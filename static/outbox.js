@@ -132,6 +132,11 @@
 
   // What a reply means for the copy on the phone; resolves true to go on with the next.
   function settle(item, reply) {
+    // The server had this report already (sent again after its receipt): the phone keeps
+    // the receipt it got then, once.
+    if (reply.outcome === 'filed' && reply.already) {
+      return remove('waiting', item.id).then(function () { return true; });
+    }
     if (reply.outcome === 'filed') {
       return put('sent', {
         id: item.id, base: base, reference: reply.reference, receipt: reply.receipt,
@@ -311,10 +316,11 @@
       }).then(function (reply) {
         if (reply.outcome === 'later') return kept(false);
         return settle(item, reply).then(function () {
-          if (reply.outcome === 'filed') return window.location.assign(reply.receipt);
-          // The server shows the answers to fix (or why it refuses the report), as it would
-          // to the plain form; the copy waits on the phone until it is sent.
-          if (reply.outcome === 'invalid' || reply.outcome === 'refused') {
+          if (reply.outcome === 'filed' && !reply.already) return window.location.assign(reply.receipt);
+          // The server shows the answers to fix (or why it refuses the report, or that it
+          // was filed already), as it would to the plain form; a copy to fix waits on the
+          // phone until it is sent.
+          if (reply.outcome === 'invalid' || reply.outcome === 'refused' || reply.already) {
             if (fresh && form.elements._csrf) form.elements._csrf.value = fresh;
             return form.submit();
           }

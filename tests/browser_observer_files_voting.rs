@@ -98,3 +98,97 @@ async fn an_observer_files_the_voting_checklist_on_a_phone() {
         1
     );
 }
+
+/// After a receipt, Back shows the form again, filled in; Send then must not file the
+/// report a second time, with the outbox script or without it. The observer is told it was
+/// filed already, and may still send it as a new report deliberately.
+#[tokio::test]
+async fn back_then_send_again_files_the_report_once() {
+    let app = TestApp::new().await;
+    app.assign("observer", 3, "0001").await;
+    let station = app.region_id(4, "0001001").await;
+    let form = format!("{}/m/{MISSION}/observer/file/voting/{station}", app.base);
+    let mut filed = 0;
+    for script in [true, false] {
+        let browser = if script {
+            Chromium::phone().await
+        } else {
+            Chromium::phone_without_script().await
+        };
+        let c = &browser.client;
+        browser
+            .sign_in(&app.base, "observer", &password_of("observer"))
+            .await;
+        c.goto(&form).await.expect("the form");
+        browser.wait_for(Locator::Css("button.send")).await;
+        // Each browser's report differs from the other's: each is filed once.
+        let assessment = if script { "good" } else { "very_good" };
+        let mut choices = common::VOTING_FINE.to_vec();
+        choices.retain(|(k, _)| *k != "voting_assessment");
+        choices.push(("voting_assessment", assessment));
+        browser
+            .fill_form(&[("arrival_time", common::an_hour_ago())], &choices)
+            .await;
+        browser.send_report().await;
+        let reference = browser
+            .wait_for(Locator::Css(".reference"))
+            .await
+            .text()
+            .await
+            .expect("text");
+        filed += 1;
+        assert_eq!(app.count("SELECT count(*) FROM reports").await, filed);
+
+        c.back().await.expect("back");
+        browser.wait_for(Locator::Css("button.send")).await;
+        // Whatever the browser kept of the page, the answers are those sent.
+        browser
+            .fill_form(&[("arrival_time", common::an_hour_ago())], &choices)
+            .await;
+        browser.send_report().await;
+        // The browser either makes the page afresh (a new id: the server sees the same
+        // answers) or keeps the id it had (the server has that id on file).
+        let told = browser
+            .wait_for_text(Locator::Css("main"), &reference)
+            .await;
+        assert!(
+            told.contains("Already filed") || told.contains("it was not filed a second time"),
+            "script {script}: {told}"
+        );
+        assert_eq!(
+            app.count("SELECT count(*) FROM reports").await,
+            filed,
+            "script {script}: not filed again"
+        );
+        browser
+            .screenshot(if script {
+                "observer-already-filed"
+            } else {
+                "observer-already-filed-no-script"
+            })
+            .await;
+        if !told.contains("Already filed") {
+            browser.quit().await;
+            continue;
+        }
+        c.find(Locator::Css("form.again button"))
+            .await
+            .expect("send as a new report")
+            .click()
+            .await
+            .expect("tap");
+        browser
+            .wait_for_text(Locator::Css("main"), "Report received")
+            .await;
+        let new_reference = browser
+            .wait_for(Locator::Css(".receipt .reference"))
+            .await
+            .text()
+            .await
+            .expect("text");
+        assert_ne!(new_reference, reference, "a new report");
+        filed += 1;
+        assert_eq!(app.count("SELECT count(*) FROM reports").await, filed);
+        browser.quit().await;
+    }
+}

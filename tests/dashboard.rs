@@ -685,7 +685,7 @@ async fn the_headline_and_the_region_rows_agree_while_reports_arrive() {
                 } else {
                     ("voting", stations[filed % 3], voting("no"))
                 };
-                let (_, response) = observer.file(form, place, &answers).await;
+                let (_, response) = observer.file_anew(form, place, &answers).await;
                 assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.body);
                 filed += 1;
             }

@@ -348,7 +348,17 @@ async fn the_same_submission_sent_again_is_one_report_with_one_receipt() {
     // A double tap, or a retry after a timeout, resends the very same page.
     let again = observer.send_form(&form, &voting_ok(), &[]).await;
     assert_eq!(again.status, StatusCode::SEE_OTHER);
-    assert_eq!(again.location(), first.location(), "the same receipt");
+    assert_eq!(
+        again.location(),
+        format!("{}?already=1", first.location()),
+        "the same receipt, saying so"
+    );
+    let told = observer.get(again.location()).await;
+    assert!(
+        told.contains("it was not filed a second time"),
+        "{}",
+        told.body
+    );
     // Even with different answers, a resend never overwrites what was filed.
     let changed = observer
         .send_form(&form, &with(&voting_ok(), &[("intimidation", "yes")]), &[])
@@ -369,6 +379,73 @@ async fn the_same_submission_sent_again_is_one_report_with_one_receipt() {
         "0",
         "as first filed: no"
     );
+}
+
+/// Back after a receipt shows the form again with a new submission id (the page is made
+/// afresh); sending it again must not file the report a second time.
+#[tokio::test]
+async fn back_then_send_again_is_told_already_filed_and_files_nothing() {
+    let app = TestApp::new().await;
+    let mut observer = app.signed_in("observer").await;
+    let station = station(&app).await;
+    let (_, first) = observer.file("voting", station, &voting_ok()).await;
+    let receipt = receipt_of(&mut observer, &first).await;
+    let reference = reference_on(&receipt);
+
+    // Back: a new form page, a new id, the same answers.
+    let (again_form, again) = observer.file("voting", station, &voting_ok()).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert!(again.contains("Already filed"), "{}", again.body);
+    assert!(again.contains(&reference), "the earlier reference is given");
+    assert_eq!(app.count("SELECT count(*) FROM reports").await, 1);
+    // The outbox is told the same: the copy on the phone is on file.
+    let mut outbox = observer.clone();
+    outbox.headers = vec![("accept", "application/json".to_owned())];
+    let json = outbox.send_form(&again_form, &voting_ok(), &[]).await;
+    let reply: serde_json::Value = serde_json::from_str(&json.body).expect("JSON");
+    assert_eq!(reply["outcome"], "filed");
+    assert_eq!(reply["already"], true);
+    assert_eq!(reply["reference"], reference.as_str());
+    assert_eq!(app.count("SELECT count(*) FROM reports").await, 1);
+
+    // The page offers to send it as a new report after all: its form carries every field.
+    let resend = common::form_fields(&again.body, "again");
+    assert!(resend.iter().any(|(k, v)| k == "again" && v == "1"));
+    assert!(resend.iter().any(|(k, _)| k == "q.kit_working"));
+    let pairs: Vec<(&str, &str)> = resend
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let deliberate = observer
+        .post_raw(&format!("/m/{MISSION}/observer/file"), &pairs)
+        .await;
+    let second = receipt_of(&mut observer, &deliberate).await;
+    assert_ne!(reference_on(&second), reference, "a new report");
+    assert_eq!(app.count("SELECT count(*) FROM reports").await, 2);
+
+    // Another answer is another report.
+    let (_, other) = observer
+        .file(
+            "voting",
+            station,
+            &with(&voting_ok(), &[("intimidation", "yes")]),
+        )
+        .await;
+    receipt_of(&mut observer, &other).await;
+    assert_eq!(app.count("SELECT count(*) FROM reports").await, 3);
+    // So is the same checklist observed again, on a later visit.
+    let later = fieldreport::domain::report::local_input_value(
+        fieldreport::store::now() - 40 * 60,
+        "Africa/Nairobi",
+    );
+    let form = observer
+        .get(&format!("/m/{MISSION}/observer/file/voting/{station}"))
+        .await;
+    let visit = observer
+        .send_form(&form, &voting_ok(), &[("observed_at", later.as_str())])
+        .await;
+    receipt_of(&mut observer, &visit).await;
+    assert_eq!(app.count("SELECT count(*) FROM reports").await, 4);
 }
 
 #[tokio::test]
@@ -392,7 +469,13 @@ async fn twenty_concurrent_resends_make_exactly_one_report() {
     for task in tasks {
         let response = task.await.expect("task");
         assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.body);
-        locations.push(response.location().to_owned());
+        // The first to arrive is filed; the others are told it was already.
+        locations.push(
+            response
+                .location()
+                .trim_end_matches("?already=1")
+                .to_owned(),
+        );
     }
     locations.dedup();
     assert_eq!(locations.len(), 1, "every send got the same receipt");
@@ -568,7 +651,8 @@ async fn my_reports_lists_the_newest_first_and_pages() {
     let mut observer = app.signed_in("observer").await;
     let station = station(&app).await;
     for _ in 0..32 {
-        observer.file("voting", station, &voting_ok()).await;
+        // The same answers each time: each one sent as a new report deliberately.
+        observer.file_anew("voting", station, &voting_ok()).await;
     }
     let (_, last) = observer
         .file(
@@ -646,7 +730,13 @@ async fn a_changed_form_gets_a_new_version_and_old_reports_keep_theirs() {
     );
     observer.send_form(&new_page, &voting_ok(), &[]).await;
     // A page opened before the change still files, with the version it showed.
-    let late = observer.send_form(&old_page, &voting_ok(), &[]).await;
+    let late = observer
+        .send_form(
+            &old_page,
+            &with(&voting_ok(), &[("intimidation", "yes")]),
+            &[],
+        )
+        .await;
     assert_eq!(late.status, StatusCode::SEE_OTHER);
     assert_eq!(app.text("SELECT group_concat(f.version, ',') FROM (SELECT * FROM reports ORDER BY seq) r JOIN forms f ON f.id = r.form_id").await, "1,2,1");
     let first_report = app

@@ -104,6 +104,31 @@ pub fn reference_prefix(slug: &str) -> String {
     }
 }
 
+/// How recent a report must be for a new submission saying the same to count as that
+/// report sent again. Back, then Send, repeats a report within minutes, while the phone's
+/// outbox may send both copies hours later: the times observed are close, whenever they
+/// arrive. A second visit to the station is observed later than this, and an observer who
+/// does mean a second, identical report sends it deliberately.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResendWindow {
+    /// The earliest arrival of a report the new one may repeat.
+    pub received_since: i64,
+    /// Seconds between the two reports' observed times.
+    pub observed_within: i64,
+}
+
+impl ResendWindow {
+    const RECEIVED_WITHIN: i64 = 12 * 3600;
+    const OBSERVED_WITHIN: i64 = 30 * 60;
+
+    pub fn at(now: i64) -> ResendWindow {
+        ResendWindow {
+            received_since: now - Self::RECEIVED_WITHIN,
+            observed_within: Self::OBSERVED_WITHIN,
+        }
+    }
+}
+
 /// What an observer adds to a report after filing it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AmendmentKind {

@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use super::{StoreError, found, now};
 use crate::credentials::random_bytes;
 use crate::domain::form::Severity;
-use crate::domain::report::{AmendmentKind, REFERENCE_LENGTH, reference};
+use crate::domain::report::{AmendmentKind, REFERENCE_LENGTH, ResendWindow, reference};
 
 /// A report about to be filed: checked and assessed already.
 #[derive(Debug, Clone)]
@@ -157,6 +157,55 @@ pub fn says_the_same(conn: &Connection, id: &str, content: &Content) -> Result<b
         && region_id == content.region_id
         && observed_at == content.observed_at
         && serde_json::from_str::<Value>(&answers).ok().as_ref() == Some(content.answers))
+}
+
+/// The newest report this observer filed in `window` for the same form and place, with
+/// the same answers as `content`: the report a form sent again after its receipt repeats.
+pub fn recent_twin(
+    conn: &Connection,
+    mission_id: i64,
+    observer_id: i64,
+    content: &Content,
+    window: ResendWindow,
+) -> Result<Option<Receipt>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, reference, received_at, answers FROM reports
+         WHERE observer_id = ?1 AND mission_id = ?2 AND received_at >= ?3
+           AND form_id = ?4 AND region_id = ?5 AND abs(observed_at - ?6) <= ?7
+         ORDER BY received_at DESC, seq DESC",
+    )?;
+    let rows = stmt.query_map(
+        params![
+            observer_id,
+            mission_id,
+            window.received_since,
+            content.form_id,
+            content.region_id,
+            content.observed_at,
+            window.observed_within
+        ],
+        |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        },
+    )?;
+    for row in rows {
+        let (id, reference, received_at, answers) = row?;
+        if serde_json::from_str::<Value>(&answers).ok().as_ref() == Some(content.answers) {
+            return Ok(Some(Receipt {
+                id,
+                reference,
+                received_at,
+                new: false,
+                same: true,
+            }));
+        }
+    }
+    Ok(None)
 }
 
 /// What free-text search finds a report by: its reference and every word observers wrote

@@ -25,7 +25,7 @@ use super::{AppError, AppState};
 use crate::domain::answers::{Answers, Bounds, FieldErrors, RawAnswers, Refusal, assess};
 use crate::domain::form::{FormKind, Severity};
 use crate::domain::report::{
-    answer_window, local_input_value, parse_observed_at, place_fits, reference_prefix,
+    ResendWindow, answer_window, local_input_value, parse_observed_at, place_fits, reference_prefix,
 };
 use crate::i18n::{Lang, Tr};
 use crate::store::forms::{self, StoredForm};
@@ -449,6 +449,11 @@ struct Submission {
     typed: Typed,
     form_id: i64,
     region_id: i64,
+    /// The observer confirmed that a report saying the same as one they filed just before
+    /// is a new report, not that one sent again.
+    deliberate: bool,
+    /// Every field as sent, to send the same report again deliberately.
+    fields: Vec<(String, String)>,
 }
 
 fn parse_submission(fields: Vec<(String, String)>) -> Result<Submission, AppError> {
@@ -461,12 +466,15 @@ fn parse_submission(fields: Vec<(String, String)>) -> Result<Submission, AppErro
     let mut submission_id = None;
     let (mut form_id, mut region_id, mut observed_at) = (None, None, String::new());
     let mut answers = Vec::new();
+    let mut deliberate = false;
+    let sent = fields.clone();
     for (name, value) in fields {
         if let Some(key) = name.strip_prefix(ANSWER_PREFIX) {
             answers.push((key.to_owned(), value));
             continue;
         }
         match name.as_str() {
+            AGAIN => deliberate = value == "1",
             "submission_id" => {
                 submission_id = Some(Uuid::parse_str(value.trim()).map_err(|_| incomplete())?)
             }
@@ -487,8 +495,13 @@ fn parse_submission(fields: Vec<(String, String)>) -> Result<Submission, AppErro
         },
         form_id: form_id.ok_or_else(incomplete)?,
         region_id: region_id.ok_or_else(incomplete)?,
+        deliberate,
+        fields: sent,
     })
 }
+
+/// The field that sends a report deliberately although it says the same as one just filed.
+const AGAIN: &str = "again";
 
 fn receipt_redirect(slug: &str, id: &str) -> Response {
     Redirect::to(&format!("/m/{slug}/observer/reports/{id}/receipt")).into_response()
@@ -501,11 +514,43 @@ enum Arrival {
         receipt: reports::Receipt,
         same: bool,
     },
+    /// New, but saying what a report this observer filed just before says: most likely
+    /// that report sent again (Back, then Send), so it is not filed unless they confirm.
+    Twin {
+        receipt: reports::Receipt,
+        context: FormContext,
+    },
     /// New: the form and place it was filled in for, and the checked answers.
     New {
         context: FormContext,
         checked: Result<Answers, Refusal>,
     },
+}
+
+impl Submission {
+    fn content<'a>(
+        &self,
+        answers: &'a serde_json::Value,
+        observed_at: i64,
+    ) -> reports::Content<'a> {
+        reports::Content {
+            form_id: self.form_id,
+            region_id: self.region_id,
+            observed_at,
+            answers,
+        }
+    }
+}
+
+/// What a submission whose answers passed their checks says, as it would be stored: its
+/// answers and the time observed, if that time is one the form accepts.
+fn content_of(
+    submission: &Submission,
+    answers: &Answers,
+    zone: &str,
+) -> Option<(serde_json::Value, i64)> {
+    let observed_at = parse_observed_at(&submission.typed.observed_at, zone, now()).ok()?;
+    Some((answers.to_json(), observed_at))
 }
 
 /// Loads the form and place a submission names and checks its answers.
@@ -563,6 +608,86 @@ struct FiledReply<'a> {
     unsaved: bool,
 }
 
+/// The outbox's answer to a report that repeats one filed just before: `filed`, as far as
+/// the copy on the phone goes (it is on file), with `already` set so that a form just sent
+/// shows the observer the page that asks whether it is a new report.
+#[derive(Serialize)]
+struct TwinReply<'a> {
+    outcome: &'static str,
+    id: &'a str,
+    reference: &'a str,
+    receipt: String,
+    unsaved: bool,
+    already: bool,
+}
+
+#[derive(Template)]
+#[template(path = "observer/already.html")]
+struct AlreadyTemplate {
+    layout: Layout,
+    reference: String,
+    received_at: String,
+    form_title: String,
+    place_name: String,
+    place_code: String,
+    receipt_href: String,
+    home_href: String,
+    action: String,
+    csrf_token: String,
+    /// The report's fields as sent, to send it again as a new report.
+    fields: Vec<(String, String)>,
+    again: &'static str,
+    time_zone: String,
+}
+
+/// Answers a report that says what one filed just before says: the earlier receipt, and
+/// the choice to file it as a new report after all.
+fn twin_reply(
+    member: &Member<ObserverArea>,
+    reply: Reply,
+    context: &FormContext,
+    receipt: &reports::Receipt,
+    submission: &Submission,
+) -> Response {
+    let slug = &member.mission.slug;
+    let receipt_href = format!("/m/{slug}/observer/reports/{}/receipt", receipt.id);
+    if reply == Reply::Json {
+        return Json(TwinReply {
+            outcome: "filed",
+            id: &receipt.id,
+            reference: &receipt.reference,
+            receipt: receipt_href,
+            unsaved: false,
+            already: true,
+        })
+        .into_response();
+    }
+    let tr = member.user.tr();
+    let definition = context.form.definition.in_language(tr.lang);
+    let fields = submission
+        .fields
+        .iter()
+        .filter(|(name, _)| name != "_csrf" && name != AGAIN)
+        .cloned()
+        .collect();
+    let template = AlreadyTemplate {
+        layout: member.layout(tr.t("observer.already.title")),
+        reference: receipt.reference.clone(),
+        received_at: local_date_time(tr, receipt.received_at, &member.mission.time_zone),
+        form_title: definition.title.clone(),
+        place_name: context.region.name.clone(),
+        place_code: context.region.code.clone(),
+        receipt_href,
+        home_href: format!("/m/{slug}/observer"),
+        action: format!("/m/{slug}/observer/file"),
+        csrf_token: super::csrf::masked(&member.user.csrf_token),
+        fields,
+        again: AGAIN,
+        time_zone: member.mission.time_zone.clone(),
+    };
+    ok(&template)
+}
+
 /// A report not filed, and why: `invalid` answers to fix, or a `stale` token to renew.
 #[derive(Serialize)]
 struct NotFiledReply {
@@ -573,7 +698,12 @@ struct NotFiledReply {
 /// The receipt of a filed report: the receipt page for a browser's form, JSON for the
 /// outbox, which keeps the reference on the phone.
 fn filed_reply(reply: Reply, slug: &str, receipt: &reports::Receipt, same: bool) -> Response {
-    let unsaved = if same { "" } else { "?unsaved=1" };
+    // A resend that says the same is a receipt shown again: the observer is told so.
+    let unsaved = match (same, receipt.new) {
+        (false, _) => "?unsaved=1",
+        (true, false) => "?already=1",
+        (true, true) => "",
+    };
     let href = format!("/m/{slug}/observer/reports/{}/receipt{unsaved}", receipt.id);
     match reply {
         Reply::Page => Redirect::to(&href).into_response(),
@@ -614,26 +744,29 @@ async fn submit(
                 // A filed report never changes, so this answer holds: a resend that races
                 // the first send is answered by the write instead (reports::file).
                 let same = match check_submission(conn, mission_id, &zone, lang, &submitted) {
-                    Ok((_, Ok(answers))) => {
-                        match parse_observed_at(&submitted.typed.observed_at, &zone, now()) {
-                            Ok(observed_at) => {
-                                let answers = answers.to_json();
-                                let content = reports::Content {
-                                    form_id: submitted.form_id,
-                                    region_id: submitted.region_id,
-                                    observed_at,
-                                    answers: &answers,
-                                };
-                                reports::says_the_same(conn, id, &content)?
-                            }
-                            Err(_) => false,
+                    Ok((_, Ok(answers))) => match content_of(&submitted, &answers, &zone) {
+                        Some((answers, observed_at)) => {
+                            let content = submitted.content(&answers, observed_at);
+                            reports::says_the_same(conn, id, &content)?
                         }
-                    }
+                        None => false,
+                    },
                     _ => false,
                 };
                 return Ok(Arrival::Filed { receipt, same });
             }
             let (context, checked) = check_submission(conn, mission_id, &zone, lang, &submitted)?;
+            if let (false, Ok(answers)) = (submitted.deliberate, &checked) {
+                if let Some((answers, observed_at)) = content_of(&submitted, answers, &zone) {
+                    let content = submitted.content(&answers, observed_at);
+                    let window = ResendWindow::at(now());
+                    let twin =
+                        reports::recent_twin(conn, mission_id, observer_id, &content, window)?;
+                    if let Some(receipt) = twin {
+                        return Ok(Arrival::Twin { receipt, context });
+                    }
+                }
+            }
             Ok(Arrival::New { context, checked })
         })
         .await?;
@@ -641,6 +774,9 @@ async fn submit(
         // A resend of a report already on disk (double tap, retry, outbox) gets its
         // receipt; if it says something else, the receipt says those changes were not saved.
         Arrival::Filed { receipt, same } => return Ok(filed_reply(reply, &slug, &receipt, same)),
+        Arrival::Twin { receipt, context } => {
+            return Ok(twin_reply(&member, reply, &context, &receipt, &submission));
+        }
         Arrival::New { context, checked } => (context, checked),
     };
     if stale.is_some() {
@@ -793,6 +929,8 @@ struct ReceiptTemplate {
     layout: Layout,
     /// A resend said something else than the report on file: those changes were not saved.
     unsaved: bool,
+    /// A resend said the same: the report is on file once.
+    already: bool,
     reference: String,
     received_at: String,
     form_title: String,
@@ -813,6 +951,7 @@ struct ProblemLine {
 #[derive(Deserialize)]
 struct ReceiptQuery {
     unsaved: Option<String>,
+    already: Option<String>,
 }
 
 async fn receipt(
@@ -853,6 +992,7 @@ async fn receipt(
     let template = ReceiptTemplate {
         layout: member.layout(member.user.tr().t("observer.receipt.title")),
         unsaved: query.unsaved.is_some(),
+        already: query.already.is_some() && query.unsaved.is_none(),
         received_at: local_date_time(
             member.user.tr(),
             report.received_at,

@@ -37,15 +37,20 @@ fn free_port() -> u16 {
 impl Chromium {
     /// A phone: 360 x 640 CSS pixels, touch, mobile user agent.
     pub async fn phone() -> Chromium {
-        Chromium::start(360, 640, true).await
+        Chromium::start(360, 640, true, true).await
+    }
+
+    /// A phone whose browser runs no JavaScript (turned off, or too old for the script).
+    pub async fn phone_without_script() -> Chromium {
+        Chromium::start(360, 640, true, false).await
     }
 
     /// A laptop screen.
     pub async fn laptop() -> Chromium {
-        Chromium::start(1280, 800, false).await
+        Chromium::start(1280, 800, false, true).await
     }
 
-    async fn start(width: u32, height: u32, mobile: bool) -> Chromium {
+    async fn start(width: u32, height: u32, mobile: bool, script: bool) -> Chromium {
         for program in [CHROMIUM, CHROMEDRIVER] {
             assert!(
                 std::path::Path::new(program).exists(),
@@ -92,11 +97,30 @@ impl Chromium {
                 .await
             {
                 Ok(client) => {
-                    return Chromium {
+                    let browser = Chromium {
                         driver,
                         client,
                         _profile: profile,
                     };
+                    if !script {
+                        // The pages' one script never loads, so none of theirs runs; the
+                        // driver's own scripts still do (turning JavaScript off would stop
+                        // them, and with them every click).
+                        for (cmd, params) in [
+                            ("Network.enable", json!({})),
+                            (
+                                "Network.setBlockedURLs",
+                                json!({ "urls": ["*/static/outbox*"] }),
+                            ),
+                        ] {
+                            browser
+                                .client
+                                .issue_cmd(DevTools { cmd, params })
+                                .await
+                                .unwrap_or_else(|e| panic!("{cmd}: {e}"));
+                        }
+                    }
+                    return browser;
                 }
                 Err(e) => last_error = e.to_string(),
             }

@@ -351,6 +351,32 @@ pub fn hidden_value(html: &str, name: &str) -> Option<String> {
     Some(html[start..end].to_owned())
 }
 
+/// The name and value of every `<input type="hidden">` of the first form with this class,
+/// unescaped, as a browser would send them.
+pub fn form_fields(html: &str, class: &str) -> Vec<(String, String)> {
+    let start = html
+        .find(&format!("class=\"{class}\""))
+        .unwrap_or_else(|| panic!("no form.{class} in {html}"));
+    let form = &html[start..start + html[start..].find("</form>").expect("the form's end")];
+    let unescape = |v: &str| {
+        v.replace("&#34;", "\"")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&#38;", "&")
+            .replace("&amp;", "&")
+    };
+    form.split("<input type=\"hidden\" name=\"")
+        .skip(1)
+        .filter_map(|rest| {
+            let (name, rest) = rest.split_once('"')?;
+            let value = rest.strip_prefix(" value=\"")?.split('"').next()?;
+            Some((unescape(name), unescape(value)))
+        })
+        .collect()
+}
+
 /// A cookie-keeping HTTP client of the app, which accepts gzip as every browser does.
 #[derive(Clone)]
 pub struct Browser {
@@ -497,6 +523,24 @@ impl Browser {
             .await;
         assert_eq!(form.status, StatusCode::OK, "form page: {}", form.body);
         let response = self.send_form(&form, answers, &[]).await;
+        (form, response)
+    }
+
+    /// [`Browser::file`], confirming that the report is new even if it says what one filed
+    /// just before says (which would otherwise be taken for that report sent again).
+    pub async fn file_anew(
+        &mut self,
+        form_key: &str,
+        region_id: i64,
+        answers: &[(&str, &str)],
+    ) -> (Page, Page) {
+        let form = self
+            .get(&format!(
+                "/m/{MISSION}/observer/file/{form_key}/{region_id}"
+            ))
+            .await;
+        assert_eq!(form.status, StatusCode::OK, "form page: {}", form.body);
+        let response = self.send_form(&form, answers, &[("again", "1")]).await;
         (form, response)
     }
 
