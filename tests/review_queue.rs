@@ -1137,6 +1137,24 @@ async fn a_hostile_carried_queue_is_ignored() {
             "{carried}"
         );
     }
+    // Searches hold whatever is typed into them.
+    let long = "z".repeat(5000);
+    for typed in ["' OR 1=1 --", "\\", "%_%", "\u{0}", long.as_str(), "+-()"] {
+        for name in ["who", "place"] {
+            let query = serde_urlencoded::to_string([(name, typed)]).expect("encode");
+            let page = coordinator
+                .get(&format!("/m/{MISSION}/review?{query}"))
+                .await;
+            assert_eq!(
+                page.status,
+                StatusCode::OK,
+                "{name}={typed:?}: {}",
+                page.body
+            );
+            assert!(listed(&page).is_empty(), "{name}={typed:?} matched reports");
+            assert!(page.body.len() < 100_000, "{name}={typed:?}: a small page");
+        }
+    }
     for (back, location) in [
         ("https://evil.example/", String::new()),
         ("//evil.example", String::new()),
