@@ -158,3 +158,125 @@ async fn a_report_becomes_a_published_finding_in_the_statement() {
     assert!(std::fs::metadata(shot).expect("saved").len() > 1000);
     browser.quit().await;
 }
+
+/// The texts of every element the locator finds, in page order.
+async fn texts(browser: &Chromium, css: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for element in browser
+        .client
+        .find_all(Locator::Css(css))
+        .await
+        .expect("elements")
+    {
+        out.push(element.text().await.expect("text"));
+    }
+    out
+}
+
+/// The reference of the report page shown, once it is not `previous` (the page before
+/// the click that loads it).
+async fn shown_reference(browser: &Chromium, previous: Option<&String>) -> String {
+    for _ in 0..100 {
+        if let Ok(element) = browser.client.find(Locator::Css("h1 .code")).await {
+            if let Ok(text) = element.text().await {
+                if Some(&text) != previous {
+                    return text;
+                }
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the page still shows {previous:?}");
+}
+
+#[tokio::test]
+async fn a_coordinator_finds_a_ward_by_name_and_works_through_its_queue() {
+    let app = TestApp::new().await;
+    let mut observer = app.signed_in("observer").await;
+    for station in ["0001001", "1428001", "0001002", "0001001"] {
+        let id = app.region_id(4, station).await;
+        let (_, sent) = observer.file("voting", id, &common::voting_fine()).await;
+        assert_eq!(
+            sent.status,
+            axum::http::StatusCode::SEE_OTHER,
+            "{}",
+            sent.body
+        );
+    }
+    let outside = app
+        .text("SELECT r.reference FROM reports r JOIN regions g ON g.id = r.region_id WHERE g.code = '1428001'")
+        .await;
+    let base = app.base.clone();
+
+    let browser = Chromium::laptop().await;
+    let c = &browser.client;
+    c.set_window_size(1366, 768)
+        .await
+        .expect("a 1366x768 screen");
+    browser
+        .sign_in(&base, "coordinator", &password_of("coordinator"))
+        .await;
+    c.goto(&format!("{base}/m/{MISSION}/review"))
+        .await
+        .expect("queue");
+    // The place is typed, not picked from a list of counties: the page needs no script.
+    click(&browser, Locator::Css("details.filters summary")).await;
+    browser
+        .wait_for(Locator::Css("input[name='place']"))
+        .await
+        .send_keys("Port Reitz")
+        .await
+        .expect("type");
+    click(
+        &browser,
+        Locator::Css("form.filter-form button[type='submit']"),
+    )
+    .await;
+    browser
+        .wait_for(Locator::Css("input[name='region'][checked]"))
+        .await;
+    let queue = texts(&browser, "table.queue tbody td:nth-child(2) a").await;
+    assert_eq!(queue.len(), 3, "the ward's reports only: {queue:?}");
+    assert!(!queue.contains(&outside));
+    assert!(
+        browser.scroll_width().await <= 1366,
+        "the queue fits the screen"
+    );
+    browser.screenshot("coordinator-queue-by-ward").await;
+
+    // Verify each and go on to the next, never back to the queue.
+    click(&browser, Locator::LinkText(&queue[0])).await;
+    let mut worked: Vec<String> = Vec::new();
+    loop {
+        let reference = shown_reference(&browser, worked.last()).await;
+        assert!(!worked.contains(&reference), "{reference} twice");
+        worked.push(reference);
+        click(
+            &browser,
+            Locator::Css("form.review-actions button[value='verify']"),
+        )
+        .await;
+        browser
+            .wait_for_text(Locator::Css("ul.history"), "verify: received → verified")
+            .await;
+        let after = browser
+            .wait_for(Locator::Css("p.next-report"))
+            .await
+            .text()
+            .await
+            .expect("text");
+        if after.contains("No more reports in this queue.") {
+            break;
+        }
+        click(&browser, Locator::LinkText("Next report in this queue ›")).await;
+    }
+    assert_eq!(worked, queue, "the queue's reports, in its order");
+    browser.screenshot("coordinator-end-of-queue").await;
+    click(&browser, Locator::LinkText("Back to the queue")).await;
+    browser
+        .wait_for(Locator::Css("input[name='region'][checked]"))
+        .await;
+    let statuses = texts(&browser, "table.queue tbody td:last-child").await;
+    assert_eq!(statuses, ["verified"; 3], "back in the same queue");
+    browser.quit().await;
+}

@@ -734,3 +734,456 @@ async fn reviewer_notes_do_not_show_as_amendments_and_bulk_redirects_are_rebuilt
         .await;
     assert!(!spoofed.contains("hacked"));
 }
+
+/// Adds `n` observers to the test mission straight through SQL (creating them one by one
+/// through the store would hash a password each): `obs00000`, "Observer 00000",
+/// `+254 700 000000`, and so on.
+async fn add_observers(app: &TestApp, n: usize) {
+    let mission = app.mission_id;
+    app.store
+        .write(move |conn| {
+            let mut user = conn.prepare(
+                "INSERT INTO users (username, display_name, phone, password_hash, created_at, password_changed_at)
+                 VALUES (?1, ?2, ?3, 'unusable', 0, 0)",
+            )?;
+            let mut member = conn.prepare(
+                "INSERT INTO memberships (user_id, mission_id, role) VALUES (?1, ?2, 'observer')",
+            )?;
+            for i in 0..n {
+                user.execute(rusqlite::params![
+                    format!("obs{i:05}"),
+                    format!("Observer {i:05}"),
+                    format!("+254 700 {i:06}")
+                ])?;
+                member.execute(rusqlite::params![conn.last_insert_rowid(), mission])?;
+            }
+            Ok(())
+        })
+        .await
+        .expect("observers");
+}
+
+/// Adds one observer with a name, a username and a phone number.
+async fn add_named_observer(app: &TestApp, username: &str, name: &str, phone: &str) -> i64 {
+    let id = common::add_user(
+        &app.store,
+        app.mission_id,
+        username,
+        fieldreport::domain::role::Role::Observer,
+    )
+    .await;
+    let (name, phone) = (name.to_owned(), phone.to_owned());
+    app.store
+        .write(move |conn| {
+            conn.execute(
+                "UPDATE users SET display_name = ?2, phone = ?3 WHERE id = ?1",
+                rusqlite::params![id, name, phone],
+            )?;
+            Ok(())
+        })
+        .await
+        .expect("name");
+    id
+}
+
+/// The choices a search listed: (label, link).
+fn choices(page: &Page) -> Vec<(String, String)> {
+    let Some(block) = page.body.split("<ul class=\"plain choices\">").nth(1) else {
+        return Vec::new();
+    };
+    let block = &block[..block.find("</ul>").unwrap_or(block.len())];
+    block
+        .split("<a href=\"")
+        .skip(1)
+        .map(|item| {
+            let (href, rest) = item.split_once("\">").unwrap_or_default();
+            let label = &rest[..rest.find("</a>").unwrap_or(0)];
+            (
+                label.to_owned(),
+                href.replace("&#38;", "&").replace("&amp;", "&"),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_observer_is_found_by_name_username_or_phone_among_thirty_thousand() {
+    let app = TestApp::new().await;
+    add_observers(&app, 30_000).await;
+    let zawadi = add_named_observer(&app, "zwekesa", "Zawadi Wekesa", "+254 799 123 456").await;
+    add_named_observer(&app, "zachieng", "Zawadi Achieng", "+254 722 555 010").await;
+    let ids = file_all(
+        &app,
+        vec![
+            seed("zwekesa", "voting", "0001001", None),
+            seed("observer", "voting", "0001002", None),
+            seed("zwekesa", "opening", "1427001", None),
+            seed("zachieng", "voting", "1428001", None),
+        ],
+    )
+    .await;
+    let hers = vec![ids[2].clone(), ids[0].clone()];
+
+    // The page lists no one it was not asked for: not the first few hundred observers.
+    let everyone = queue(&app, "").await;
+    assert_eq!(listed(&everyone).len(), 4);
+    for absent in ["Observer 00000", "obs00299", "Observer 29999"] {
+        assert!(!everyone.contains(absent), "{absent} listed unasked");
+    }
+
+    for typed in [
+        "wekesa",
+        "Zawadi Wekesa",
+        "zwekesa",
+        "0799 123 456",
+        "+254799123456",
+    ] {
+        let query = serde_urlencoded::to_string([("who", typed)]).expect("encode");
+        let page = queue(&app, &query).await;
+        assert_eq!(listed(&page), hers, "found by {typed:?}");
+        assert!(
+            page.contains(&format!(
+                "name=\"observer\" value=\"{zawadi}\" checked> Zawadi Wekesa (zwekesa · +254 799 123 456)"
+            )),
+            "the observer found is shown as chosen ({typed:?}): {}",
+            page.body
+        );
+        assert!(
+            page.contains(&format!("/review/reports/{}?observer={zawadi}\"", ids[0])),
+            "links carry the observer found, not the words typed"
+        );
+    }
+
+    // Two of that name: the reviewer chooses, and sees no report before choosing.
+    let both = queue(&app, "who=zawadi").await;
+    assert!(both.contains("Several observers match “zawadi”: choose one."));
+    assert!(listed(&both).is_empty());
+    let listed_choices = choices(&both);
+    assert_eq!(
+        listed_choices
+            .iter()
+            .map(|(l, _)| l.as_str())
+            .collect::<Vec<_>>(),
+        [
+            "Zawadi Achieng (zachieng · +254 722 555 010)",
+            "Zawadi Wekesa (zwekesa · +254 799 123 456)"
+        ]
+    );
+    let mut coordinator = app.signed_in("coordinator").await;
+    let chosen = coordinator.get(&listed_choices[1].1).await;
+    assert_eq!(listed(&chosen), hers);
+
+    // Many of that name: a bounded list, and a word on narrowing it.
+    let many = queue(&app, "who=Observer+1").await;
+    assert_eq!(choices(&many).len(), 20);
+    assert!(many.contains("Only the first 20 are listed"));
+    assert!(listed(&many).is_empty());
+
+    let nobody = queue(&app, "who=Nyambura").await;
+    assert!(nobody.contains("No observer matches “Nyambura”."));
+    assert!(listed(&nobody).is_empty());
+
+    // Together with the other filters.
+    let voting = queue(&app, "who=zwekesa&form=voting").await;
+    assert_eq!(listed(&voting), vec![ids[0].clone()]);
+    // An export asked for with words that find several is refused with the reason.
+    let export = coordinator
+        .get(&format!("/m/{MISSION}/review/export.json?who=zawadi"))
+        .await;
+    assert_eq!(
+        export.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        export.body
+    );
+    assert!(export.contains("found no one or several"));
+}
+
+#[tokio::test]
+async fn a_place_at_any_level_is_found_by_name_or_code() {
+    let app = TestApp::new().await;
+    let ids = file_all(
+        &app,
+        vec![
+            seed("observer", "voting", "0001001", None), // 0 Port Reitz ward
+            seed("observer", "voting", "0006001", None), // 1 Jomvu Kuu ward
+            seed("observer2", "voting", "0001002", None), // 2 Port Reitz ward
+            seed("observer2", "voting", "1428001", None), // 3 Kangemi ward
+            seed("observer", "voting", "1427001", None), // 4 Parklands ward
+        ],
+    )
+    .await;
+    let set = |idx: &[usize]| -> Vec<String> { idx.iter().map(|i| ids[*i].clone()).collect() };
+    let ward = app.region_id(3, "0001").await;
+    for typed in ["Port Reitz", "port reitz", "0001"] {
+        let query = serde_urlencoded::to_string([("place", typed)]).expect("encode");
+        let page = queue(&app, &query).await;
+        assert_eq!(listed(&page), set(&[2, 0]), "ward found by {typed:?}");
+        assert!(
+            page.contains(&format!(
+                "name=\"region\" value=\"{ward}\" checked> Port Reitz ("
+            )),
+            "the ward found is shown as chosen: {}",
+            page.body
+        );
+        assert!(page.contains("Mombasa › Changamwe"), "where it is");
+        assert!(
+            page.contains(&format!("?region={ward}\"")),
+            "links carry it"
+        );
+    }
+    // Any level: a constituency by name, a station by code.
+    assert_eq!(listed(&queue(&app, "place=Westlands").await), set(&[4, 3]));
+    assert_eq!(listed(&queue(&app, "place=1428001").await), set(&[3]));
+    let mut coordinator = app.signed_in("coordinator").await;
+    // Part of a name: the ward and its station both hold it; larger places come first.
+    let part = queue(&app, "place=angem").await;
+    let offered = choices(&part);
+    assert_eq!(offered.len(), 2, "{offered:?}");
+    assert!(offered[0].0.starts_with("Kangemi (") && offered[1].0.starts_with("Kangemi Hall ("));
+    assert_eq!(listed(&coordinator.get(&offered[0].1).await), set(&[3]));
+
+    // `001` is both Mombasa county and Changamwe constituency: the reviewer chooses.
+    let two = queue(&app, "place=001").await;
+    assert!(two.contains("Several places match “001”: choose one."));
+    assert!(listed(&two).is_empty());
+    let offered = choices(&two);
+    assert_eq!(offered.len(), 2, "{offered:?}");
+    assert!(offered[0].0.starts_with("Mombasa (") && offered[1].0.starts_with("Changamwe ("));
+    let constituency = coordinator.get(&offered[1].1).await;
+    assert_eq!(listed(&constituency), set(&[2, 0]));
+
+    let nowhere = queue(&app, "place=Atlantis").await;
+    assert!(nowhere.contains("No place matches “Atlantis”."));
+    assert!(listed(&nowhere).is_empty());
+    // Typed wildcards match themselves, not everything.
+    assert!(listed(&queue(&app, "place=%25").await).is_empty());
+}
+
+#[tokio::test]
+async fn categories_read_as_the_form_words_them() {
+    let app = TestApp::new().await;
+    let ids = file_all(
+        &app,
+        vec![Seed {
+            category: Some("vote_buying"),
+            ..seed("observer", "incident", "0001001", Some(Severity::Medium))
+        }],
+    )
+    .await;
+    for (language, label, form) in [
+        ("en", "Vote buying", "Incident report"),
+        ("fr", "Achat de voix", "Rapport d"),
+    ] {
+        let mut coordinator = app.signed_in("coordinator").await;
+        coordinator.headers = vec![("accept-language", language.to_owned())];
+        let page = coordinator.get(&format!("/m/{MISSION}/review")).await;
+        let table = page.body.split("<tbody>").nth(1).unwrap_or_default();
+        assert!(
+            table.contains(&format!("<span class=\"muted\">{label}</span>"))
+                && !table.contains("vote_buying"),
+            "{language}: {table}"
+        );
+        assert!(table.contains(form), "{language}: the form's title too");
+        assert!(
+            page.contains(&format!("<option value=\"vote_buying\">{label}</option>")),
+            "{language}: the category filter"
+        );
+        let report = coordinator
+            .get(&format!("/m/{MISSION}/review/reports/{}", ids[0]))
+            .await;
+        assert!(
+            report.contains(&format!(" · {label}</p>")) && !report.contains("vote_buying"),
+            "{language}: {}",
+            report.body
+        );
+    }
+}
+
+/// Follows a link on a page by its text.
+async fn follow(browser: &mut common::Browser, page: &Page, text: &str) -> Page {
+    let href = common::hidden_href(&page.body, text)
+        .unwrap_or_else(|| panic!("no link {text:?} on the page:\n{}", page.body));
+    browser.get(&href).await
+}
+
+#[tokio::test]
+async fn next_report_walks_through_the_filtered_queue_in_its_order() {
+    let app = TestApp::new().await;
+    let ids = file_all(
+        &app,
+        vec![
+            seed("observer", "voting", "0001001", Some(Severity::Low)), // 0 in
+            seed("observer", "voting", "1427001", Some(Severity::High)), // 1 Nairobi
+            seed("observer", "voting", "0001002", Some(Severity::Critical)), // 2 in
+            seed("observer", "opening", "0001001", Some(Severity::High)), // 3 opening
+            seed("observer", "voting", "0006001", None),                // 4 in
+            seed("observer", "voting", "0001001", Some(Severity::High)), // 5 in
+        ],
+    )
+    .await;
+    let county = app.region_id(1, "001").await;
+    let filters = format!("region={county}&form=voting&status=received&sort=severity");
+    let expected = vec![
+        ids[2].clone(),
+        ids[5].clone(),
+        ids[0].clone(),
+        ids[4].clone(),
+    ];
+    let mut coordinator = app.signed_in("coordinator").await;
+    let queue_page = coordinator
+        .get(&format!("/m/{MISSION}/review?{filters}"))
+        .await;
+    assert_eq!(listed(&queue_page), expected);
+    let first = ids_reference(&app, &ids[2]).await;
+    let mut page = follow(&mut coordinator, &queue_page, &first).await;
+    let mut seen = Vec::new();
+    loop {
+        let id = page
+            .body
+            .split("/review/reports/")
+            .find_map(|s| s.strip_suffix_once_actions())
+            .expect("the report's action form");
+        seen.push(id.clone());
+        assert!(
+            seen.len() <= expected.len(),
+            "the walk never ends: {seen:?}"
+        );
+        // Act on it: the answer comes back to the report with the queue's filters.
+        let back = common::hidden_value(&page.body, "back")
+            .expect("the filters, carried")
+            .replace("&#38;", "&");
+        let acted = coordinator
+            .post_raw(
+                &format!("/m/{MISSION}/review/reports/{id}/actions"),
+                &[
+                    ("_csrf", &page.csrf()),
+                    ("back", &back),
+                    ("action", "verify"),
+                ],
+            )
+            .await;
+        assert_eq!(acted.status, StatusCode::SEE_OTHER, "{}", acted.body);
+        assert_eq!(
+            acted.location(),
+            format!("/m/{MISSION}/review/reports/{id}?{filters}#review")
+        );
+        page = coordinator.get(acted.location()).await;
+        assert!(page.contains("verify: received → verified"));
+        if common::hidden_href(&page.body, "Next report in this queue ›").is_none() {
+            break;
+        }
+        page = follow(&mut coordinator, &page, "Next report in this queue ›").await;
+    }
+    assert_eq!(
+        seen, expected,
+        "exactly the filtered reports, in the queue's order"
+    );
+    assert!(page.contains("No more reports in this queue."));
+    assert_eq!(
+        common::hidden_href(&page.body, "Back to the queue").as_deref(),
+        Some(format!("/m/{MISSION}/review?{filters}").as_str())
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM reports WHERE status = 'verified'")
+            .await,
+        4
+    );
+}
+
+/// The report id in the action form's address that starts `rest`, if it does.
+trait ActionTarget {
+    fn strip_suffix_once_actions(&self) -> Option<String>;
+}
+
+impl ActionTarget for &str {
+    fn strip_suffix_once_actions(&self) -> Option<String> {
+        let (id, after) = self.split_once('/')?;
+        after.starts_with("actions\"").then(|| id.to_owned())
+    }
+}
+
+#[tokio::test]
+async fn a_hostile_carried_queue_is_ignored() {
+    let app = TestApp::new().await;
+    let ids = file_all(
+        &app,
+        vec![
+            seed("observer", "voting", "0001001", None),
+            seed("observer", "voting", "0001002", None),
+        ],
+    )
+    .await;
+    let elsewhere: i64 = app.count("SELECT id FROM regions WHERE code = '099'").await;
+    let mut coordinator = app.signed_in("coordinator").await;
+    let report = format!("/m/{MISSION}/review/reports/{}", ids[1]);
+    for carried in [
+        "region=abc&next=//evil.example".to_owned(),
+        format!("region={elsewhere}"),
+        "form=voting&region=1%20OR%201=1".to_owned(),
+        "who=nobody".to_owned(),
+    ] {
+        let page = coordinator.get(&format!("{report}?{carried}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{carried}: {}", page.body);
+        assert!(!page.contains("evil"), "{carried}");
+        assert_eq!(
+            common::hidden_href(&page.body, "‹ Review queue").as_deref(),
+            Some(format!("/m/{MISSION}/review").as_str()),
+            "{carried}: the whole queue"
+        );
+        assert_eq!(
+            common::hidden_href(&page.body, "Next report in this queue ›"),
+            Some(format!("/m/{MISSION}/review/reports/{}", ids[0])),
+            "{carried}"
+        );
+    }
+    // Searches hold whatever is typed into them.
+    let long = "z".repeat(5000);
+    for typed in ["' OR 1=1 --", "\\", "%_%", "\u{0}", long.as_str(), "+-()"] {
+        for name in ["who", "place"] {
+            let query = serde_urlencoded::to_string([(name, typed)]).expect("encode");
+            let page = coordinator
+                .get(&format!("/m/{MISSION}/review?{query}"))
+                .await;
+            assert_eq!(
+                page.status,
+                StatusCode::OK,
+                "{name}={typed:?}: {}",
+                page.body
+            );
+            assert!(listed(&page).is_empty(), "{name}={typed:?} matched reports");
+            assert!(page.body.len() < 100_000, "{name}={typed:?}: a small page");
+        }
+    }
+    for (back, location) in [
+        ("https://evil.example/", String::new()),
+        ("//evil.example", String::new()),
+        (
+            "form=voting&x=1\r\nLocation: https://evil.example",
+            "?form=voting".to_owned(),
+        ),
+        (
+            "form=voting&status=received&after=1.1&verified=99",
+            "?form=voting&status=received".to_owned(),
+        ),
+    ] {
+        let page = coordinator.get(&report).await;
+        let acted = coordinator
+            .post_raw(
+                &format!("{report}/actions"),
+                &[
+                    ("_csrf", &page.csrf()),
+                    ("back", back),
+                    ("action", "comment"),
+                    ("note", "Checked."),
+                ],
+            )
+            .await;
+        assert_eq!(acted.status, StatusCode::SEE_OTHER, "{back}");
+        assert_eq!(
+            acted.location(),
+            format!("{report}{location}#review"),
+            "{back:?}: only the queue's filters, rebuilt, and only in the mission"
+        );
+    }
+}

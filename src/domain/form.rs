@@ -766,6 +766,19 @@ pub fn categories_of<'a>(
     categories
 }
 
+/// The label of an incident category (an option key) as this form words it, if the form
+/// offers it: a report's category shown as its observer chose it.
+pub fn category_label<'a>(definition: &'a FormDefinition, key: &str) -> Option<&'a str> {
+    let question = definition.question(definition.category_from.as_deref()?)?;
+    match &question.kind {
+        QuestionKind::OneOf(options) => options
+            .iter()
+            .find(|o| o.key == key)
+            .map(|o| o.label.as_str()),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1064,5 +1077,24 @@ max_length = 500
             assert_eq!(Severity::from_rank(s.rank()), Some(s));
             assert_eq!(Severity::parse(s.as_str()), Some(s));
         }
+    }
+
+    #[test]
+    fn a_category_reads_as_the_form_words_it_in_each_language() {
+        let text = "key = \"i\"\ntitle = \"I\"\nkind = \"incident\"\ncategory_from = \"cat\"\n[[questions]]\nkey = \"cat\"\nlabel = \"C\"\ntype = \"one_of\"\noptions = [{ key = \"vote_buying\", label = \"Vote buying\" }]\n[translations.fr.questions.cat]\noptions = { vote_buying = \"Achat de voix\" }\n";
+        let form = FormDefinition::from_toml(text).expect("valid");
+        assert_eq!(category_label(&form, "vote_buying"), Some("Vote buying"));
+        let french = form.in_language(crate::i18n::Lang::Fr);
+        assert_eq!(
+            category_label(&french, "vote_buying"),
+            Some("Achat de voix")
+        );
+        assert_eq!(
+            category_label(&form, "riot"),
+            None,
+            "a key the form does not offer"
+        );
+        let checklist = FormDefinition::from_toml(VOTING).expect("valid");
+        assert_eq!(category_label(&checklist, "vote_buying"), None);
     }
 }

@@ -3,6 +3,7 @@
 
 use super::answers::parse_local_minute;
 use super::form::Severity;
+use super::lookup::MAX_TEXT;
 use super::message::Message;
 use super::review::Status;
 
@@ -35,6 +36,10 @@ pub struct Filter {
     /// Only reports whose answer to this question (a key) is a problem.
     pub problem: String,
     pub observer: Option<i64>,
+    /// An observer as typed (a name, a username, a phone number), to look up.
+    pub who: String,
+    /// A place as typed (a name or a code, at any level), to look up.
+    pub place: String,
     /// Received at or after, as typed (`2017-08-08T06:00`) in the mission's time zone.
     pub from: String,
     /// Received before, as typed.
@@ -105,6 +110,8 @@ impl Filter {
                     parse_local_minute(value).ok_or_else(|| bad("review.filter.to", value))?;
                     filter.to = value.to_owned();
                 }
+                "who" => filter.who = value.chars().take(MAX_TEXT).collect(),
+                "place" => filter.place = value.chars().take(MAX_TEXT).collect(),
                 "q" => filter.text = value.chars().take(200).collect(),
                 "sort" => {
                     filter.sort = match value {
@@ -128,7 +135,29 @@ impl Filter {
                 _ => {}
             }
         }
+        // A search typed into the form is newer than the choice the form also carries:
+        // it replaces it.
+        if !filter.who.is_empty() {
+            filter.observer = None;
+        }
+        if !filter.place.is_empty() {
+            filter.region = None;
+        }
         Ok(filter)
+    }
+
+    /// A filter carried from the queue to a report page and its actions. Not the reviewer's
+    /// typing but a link's: anything unreadable in it means the whole queue, never an
+    /// error, and what reaches a later address is only what this rebuilds.
+    pub fn carried(query: &str) -> Filter {
+        serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+            .ok()
+            .and_then(|pairs| Filter::from_pairs(&pairs).ok())
+            .map(|filter| Filter {
+                after: None,
+                ..filter
+            })
+            .unwrap_or_default()
     }
 
     /// The filter as query-string pairs, without the page cursor.
@@ -158,7 +187,13 @@ impl Filter {
         if let Some(observer) = self.observer {
             pairs.push(("observer", observer.to_string()));
         }
-        for (name, value) in [("from", &self.from), ("to", &self.to), ("q", &self.text)] {
+        for (name, value) in [
+            ("who", &self.who),
+            ("place", &self.place),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("q", &self.text),
+        ] {
             if !value.is_empty() {
                 pairs.push((name, value.clone()));
             }
@@ -172,6 +207,26 @@ impl Filter {
     /// The query string of this filter (no cursor), for links.
     pub fn query_string(&self) -> String {
         serde_urlencoded::to_string(self.pairs()).unwrap_or_default()
+    }
+
+    /// The same filter narrowed to one observer, found by a search.
+    pub fn with_observer(&self, observer: i64) -> Filter {
+        Filter {
+            observer: Some(observer),
+            who: String::new(),
+            after: None,
+            ..self.clone()
+        }
+    }
+
+    /// The same filter narrowed to one place, found by a search.
+    pub fn with_region(&self, region: i64) -> Filter {
+        Filter {
+            region: Some(region),
+            place: String::new(),
+            after: None,
+            ..self.clone()
+        }
     }
 
     /// The same filter with the statuses replaced: the links behind the status counts.
@@ -259,6 +314,52 @@ mod tests {
         assert!(
             !cursor.query_string().contains("after"),
             "links start at the first page"
+        );
+    }
+
+    #[test]
+    fn a_typed_search_replaces_the_choice_it_came_with() {
+        let typed = Filter::from_pairs(&pairs(&[
+            ("observer", "7"),
+            ("who", " Zawadi "),
+            ("region", "12"),
+            ("place", "Kangemi"),
+        ]))
+        .expect("valid");
+        assert_eq!((typed.observer, typed.who.as_str()), (None, "Zawadi"));
+        assert_eq!((typed.region, typed.place.as_str()), (None, "Kangemi"));
+        let chosen = typed.with_observer(31).with_region(4);
+        assert_eq!(chosen.query_string(), "region=4&observer=31");
+        let kept = Filter::from_pairs(&pairs(&[("observer", "7"), ("who", "")])).expect("valid");
+        assert_eq!(
+            kept.observer,
+            Some(7),
+            "an empty search box changes nothing"
+        );
+    }
+
+    #[test]
+    fn a_carried_filter_is_rebuilt_or_dropped() {
+        let carried = Filter::carried("form=voting&status=received&sort=severity&after=3.9");
+        assert_eq!(
+            carried.query_string(),
+            "form=voting&status=received&sort=severity"
+        );
+        for unreadable in [
+            "region=x",
+            "status=lost&form=voting",
+            "form=voting&region=1%20OR%201",
+        ] {
+            assert_eq!(
+                Filter::carried(unreadable),
+                Filter::default(),
+                "{unreadable}"
+            );
+        }
+        assert_eq!(
+            Filter::carried("form=voting&next=//evil.example").query_string(),
+            "form=voting",
+            "unknown names are left behind"
         );
     }
 

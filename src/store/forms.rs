@@ -8,6 +8,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::audit::{self, Actor};
 use super::{StoreError, found, now};
 use crate::domain::form::{FormDefinition, FormKind, categories_of};
+use crate::i18n::Lang;
 
 /// One version of a form, as stored.
 #[derive(Debug, Clone)]
@@ -203,10 +204,11 @@ pub fn versions(
 }
 
 /// The incident categories offered by the mission's current incident forms: (option key,
-/// label), each once.
+/// label in `lang`), each once.
 pub fn incident_categories(
     conn: &Connection,
     mission_id: i64,
+    lang: Lang,
 ) -> Result<Vec<(String, String)>, StoreError> {
     let mut definitions = Vec::new();
     for summary in current(conn, mission_id, false)?
@@ -215,5 +217,6 @@ pub fn incident_categories(
     {
         definitions.push(by_id(conn, mission_id, summary.id)?.definition);
     }
-    Ok(categories_of(definitions.iter().map(|d| &**d)))
+    let worded: Vec<_> = definitions.iter().map(|d| d.in_language(lang)).collect();
+    Ok(categories_of(worded.iter().map(|d| &**d)))
 }

@@ -6,6 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{StoreError, found};
 use crate::domain::geography::{Location, PlannedRegion, RegionPlan, level_label};
+use crate::domain::lookup::Lookup;
 
 /// A region as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -469,6 +470,28 @@ fn search_at(
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params![mission_id, query, pattern, limit, depth], from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Regions of any level whose code is the text or whose name contains it: at most `limit`,
+/// each with whether it matched exactly (the code, or the whole name), exact ones first,
+/// then the larger places.
+pub fn lookup(
+    conn: &Connection,
+    mission_id: i64,
+    lookup: &Lookup,
+    limit: u32,
+) -> Result<Vec<(Region, bool)>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS}, code = ?2 OR name = ?2 COLLATE NOCASE AS exact FROM regions
+         WHERE mission_id = ?1 AND (code = ?2 OR name LIKE ?3 ESCAPE '\\')
+         ORDER BY exact DESC, depth, name LIMIT ?4"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(
+        params![mission_id, lookup.text, lookup.pattern, limit],
+        |row| Ok((from_row(row)?, row.get(6)?)),
+    )?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

@@ -40,6 +40,8 @@ pub struct QueueLine {
     pub id: String,
     pub reference: String,
     pub received_at: i64,
+    /// The form version it was filed with, which words its category.
+    pub form_id: i64,
     pub form_title: String,
     pub region_name: String,
     pub region_code: String,
@@ -144,7 +146,7 @@ pub(super) fn conditions(query: &QueueQuery, with_status: bool) -> (String, Vec<
 
 const LINE_SELECT: &str = "
     SELECT r.id, r.reference, r.received_at, f.title, g.name, g.code, u.display_name,
-           r.status, r.severity, r.problem_count, r.category, r.seq
+           r.status, r.severity, r.problem_count, r.category, r.seq, r.form_id
     FROM reports r
     JOIN forms f ON f.id = r.form_id
     JOIN regions g ON g.id = r.region_id
@@ -157,6 +159,7 @@ fn line_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<QueueLine> {
         id: row.get(0)?,
         reference: row.get(1)?,
         received_at: row.get(2)?,
+        form_id: row.get(12)?,
         form_title: row.get(3)?,
         region_name: row.get(4)?,
         region_code: row.get(5)?,
@@ -213,6 +216,35 @@ pub fn page(
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(values), line_from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The report that follows `report_id` in the queue the query and order select: the next
+/// one a reviewer working through that queue opens. The report itself need not match any
+/// more (verifying it takes it out of a queue of received reports).
+pub fn next_after(
+    conn: &Connection,
+    query: &QueueQuery,
+    sort: Sort,
+    report_id: &str,
+) -> Result<Option<String>, StoreError> {
+    let cursor = conn
+        .prepare_cached(
+            "SELECT coalesce(severity, 0), seq FROM reports WHERE id = ?1 AND mission_id = ?2",
+        )?
+        .query_row(params![report_id, query.mission_id], |r| {
+            Ok(Cursor {
+                severity: r.get(0)?,
+                seq: r.get(1)?,
+            })
+        })
+        .optional()?;
+    let Some(cursor) = cursor else {
+        return Ok(None);
+    };
+    Ok(page(conn, query, sort, Some(cursor), 1)?
+        .into_iter()
+        .next()
+        .map(|line| line.id))
 }
 
 /// The open critical and high reports matching the other filters, most severe and newest

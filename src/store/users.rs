@@ -7,6 +7,7 @@ use super::audit::{self, Actor};
 use super::regions::{self, Region};
 use super::{StoreError, found, now};
 use crate::domain::account::Username;
+use crate::domain::lookup::Lookup;
 use crate::domain::role::Role;
 
 /// Reads a role column; a value outside the four is a corrupt row.
@@ -144,6 +145,63 @@ pub fn members(conn: &Connection, mission_id: i64) -> Result<Vec<Member>, StoreE
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([mission_id], member_from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// An observer found by a search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObserverMatch {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub phone: Option<String>,
+}
+
+/// A phone column with only its digits, as a lookup's `phone_digits` compares them.
+const PHONE_DIGITS: &str = "replace(replace(replace(replace(replace(replace(u.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), '.', '')";
+
+/// The mission's observers whose name or username contains the text, or whose phone number
+/// holds its digits: at most `limit`, each with whether it matched exactly (the whole name
+/// or username, a number ending with the digits typed), exact ones first. One scan of the
+/// mission's observers, whatever their number, and only the matches leave the database.
+pub fn find_observers(
+    conn: &Connection,
+    mission_id: i64,
+    lookup: &Lookup,
+    limit: u32,
+) -> Result<Vec<(ObserverMatch, bool)>, StoreError> {
+    let sql = format!(
+        "SELECT u.id, u.username, u.display_name, u.phone,
+                u.username = lower(?2) OR u.display_name = ?2 COLLATE NOCASE
+                    OR (?4 IS NOT NULL AND length(?4) >= 7 AND {PHONE_DIGITS} LIKE '%' || ?4) AS exact
+         FROM memberships m JOIN users u ON u.id = m.user_id
+         WHERE m.mission_id = ?1 AND m.role = 'observer'
+           AND (u.display_name LIKE ?3 ESCAPE '\\' OR u.username LIKE ?3 ESCAPE '\\'
+                OR (?4 IS NOT NULL AND {PHONE_DIGITS} LIKE '%' || ?4 || '%'))
+         ORDER BY exact DESC, u.display_name, u.username
+         LIMIT ?5"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(
+        params![
+            mission_id,
+            lookup.text,
+            lookup.pattern,
+            lookup.phone_digits,
+            limit
+        ],
+        |row| {
+            Ok((
+                ObserverMatch {
+                    user_id: row.get(0)?,
+                    username: row.get(1)?,
+                    display_name: row.get(2)?,
+                    phone: row.get(3)?,
+                },
+                row.get(4)?,
+            ))
+        },
+    )?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

@@ -2,6 +2,11 @@
 //! dismiss, escalate, mark duplicates and comment.
 
 use askama::Template;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::sync::Arc;
+
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
@@ -15,7 +20,8 @@ use super::view::{Layout, level_name_in, local_date_time, ok, page, within};
 use super::{AppError, AppState};
 use crate::domain::answers::Answers;
 use crate::domain::finding::Stage;
-use crate::domain::form::Severity;
+use crate::domain::form::{FormDefinition, Severity, category_label};
+use crate::domain::lookup::{Found, Lookup};
 use crate::domain::message::Message;
 use crate::domain::queue::{Cursor, Filter, Sort, text_query};
 use crate::domain::report::local_to_unix;
@@ -25,6 +31,7 @@ use crate::i18n::Tr;
 use crate::store::audit::Actor;
 use crate::store::regions::Region;
 use crate::store::review::{self, QueueLine, QueueQuery, Review};
+use crate::store::users::ObserverMatch;
 use crate::store::{StoreError, findings, forms, regions, reports, users};
 
 pub fn routes() -> Router<AppState> {
@@ -56,6 +63,8 @@ struct QueueTemplate {
     back: String,
     exports: Vec<(String, String)>,
     filter: FilterView,
+    /// Searches that found no one or several: what they found, in place of reports.
+    searches: Vec<SearchView>,
     findings: Vec<(i64, String)>,
     is_lead: bool,
 }
@@ -84,18 +93,29 @@ struct LineView {
 
 /// The filter form: what each control offers and holds.
 struct FilterView {
-    regions: Vec<Choice>,
     forms: Vec<Choice>,
     categories: Vec<Choice>,
     severities: Vec<Choice>,
     statuses: Vec<Choice>,
-    observers: Vec<Choice>,
+    /// The observer and the place chosen, shown as ticked boxes that untick to widen.
+    observer: Option<Choice>,
+    place: Option<Choice>,
+    who: String,
+    place_text: String,
     problems_only: bool,
     problem: String,
     from: String,
     to: String,
     text: String,
     by_severity: bool,
+}
+
+/// A search that did not settle on one observer or place.
+struct SearchView {
+    message: String,
+    /// (label, link to the queue narrowed to it).
+    choices: Vec<(String, String)>,
+    more: Option<String>,
 }
 
 struct Choice {
@@ -123,19 +143,49 @@ fn counted(tr: Tr, status: Status, n: i64) -> String {
     }
 }
 
-fn line_view(tr: Tr, slug: &str, zone: &str, line: QueueLine) -> LineView {
+/// `?query` for a link that carries the queue's filters, or nothing without filters.
+fn carrying(query_string: &str) -> String {
+    if query_string.is_empty() {
+        String::new()
+    } else {
+        format!("?{query_string}")
+    }
+}
+
+/// The forms the listed reports were filed with, in the reader's language, by form id:
+/// what words their titles and categories.
+type Wording<'a> = HashMap<i64, Cow<'a, FormDefinition>>;
+
+/// A report's category as its form words it, or the key when the form does not offer it
+/// (a category written by an older fieldreport, a form since changed).
+fn category_text(definition: Option<&FormDefinition>, key: Option<String>) -> String {
+    let key = key.unwrap_or_default();
+    definition
+        .and_then(|d| category_label(d, &key))
+        .map_or(key.clone(), str::to_owned)
+}
+
+fn line_view(
+    tr: Tr,
+    slug: &str,
+    zone: &str,
+    carried: &str,
+    wording: &Wording<'_>,
+    line: QueueLine,
+) -> LineView {
+    let definition = wording.get(&line.form_id).map(|d| &**d);
     LineView {
-        href: format!("/m/{slug}/review/reports/{}", line.id),
+        href: format!("/m/{slug}/review/reports/{}{carried}", line.id),
         id: line.id,
         reference: line.reference,
         received_at: local_date_time(tr, line.received_at, zone),
-        form_title: line.form_title,
+        form_title: definition.map_or(line.form_title, |d| d.title.clone()),
         place: format!("{} ({})", line.region_name, line.region_code),
         observer: line.observer,
         status: line.status.as_str(),
         severity: line.severity,
         problem_count: tr.number(line.problem_count),
-        category: line.category.unwrap_or_default(),
+        category: category_text(definition, line.category),
     }
 }
 
@@ -169,24 +219,96 @@ pub(super) fn read_query(tr: Tr, raw: Option<&str>) -> Result<(Filter, Option<St
     Ok((filter, notice))
 }
 
-/// Turns the typed filter into what the store queries.
+/// Matches of a search listed for the reviewer to choose from: enough to see the one
+/// meant, few enough that a search matching thousands stays a small page.
+const MATCHES_LISTED: usize = 20;
+
+/// A filter with its typed searches looked up.
+pub(super) struct Settled {
+    /// The filter with each search that found its one observer or place replaced by it,
+    /// so that links carry the choice and not the words.
+    filter: Filter,
+    observer: Option<Found<ObserverMatch>>,
+    place: Option<Found<Region>>,
+}
+
+impl Settled {
+    /// Whether a search found no one or several: the reviewer chooses before any report
+    /// is shown, rather than see reports the search did not ask for.
+    fn pending(&self) -> bool {
+        let unsettled = |found: Option<bool>| found == Some(false);
+        unsettled(self.observer.as_ref().map(|f| f.one().is_some()))
+            || unsettled(self.place.as_ref().map(|f| f.one().is_some()))
+    }
+}
+
+/// Looks up the observer and the place typed into the filter.
+fn settle(
+    conn: &rusqlite::Connection,
+    mission_id: i64,
+    filter: &Filter,
+) -> Result<Settled, StoreError> {
+    let listed = u32::try_from(MATCHES_LISTED + 1).unwrap_or(u32::MAX);
+    let mut settled = filter.clone();
+    let observer = match Lookup::new(&filter.who) {
+        Some(lookup) => {
+            let found = Found::settle(
+                users::find_observers(conn, mission_id, &lookup, listed)?,
+                MATCHES_LISTED,
+            );
+            if let Some(one) = found.one() {
+                settled = settled.with_observer(one.user_id);
+            }
+            Some(found)
+        }
+        None => None,
+    };
+    let place = match Lookup::new(&filter.place) {
+        Some(lookup) => {
+            let found = Found::settle(
+                regions::lookup(conn, mission_id, &lookup, listed)?,
+                MATCHES_LISTED,
+            );
+            if let Some(one) = found.one() {
+                settled = settled.with_region(one.id);
+            }
+            Some(found)
+        }
+        None => None,
+    };
+    Ok(Settled {
+        filter: settled,
+        observer,
+        place,
+    })
+}
+
+/// Turns the typed filter into what the store queries. A search that found no one or
+/// several is refused: an export or a link never stands for reports nobody chose.
 pub(super) fn resolve(
     conn: &rusqlite::Connection,
     mission_id: i64,
     time_zone: &str,
     filter: &Filter,
 ) -> Result<QueueQuery, StoreError> {
+    let settled = settle(conn, mission_id, filter)?;
+    if settled.pending() {
+        return Err(StoreError::Rejected(Message::new(
+            "review.queue.search_unsettled",
+        )));
+    }
+    query_of(conn, mission_id, time_zone, &settled.filter)
+}
+
+/// The store's query for a filter whose searches are settled.
+fn query_of(
+    conn: &rusqlite::Connection,
+    mission_id: i64,
+    time_zone: &str,
+    filter: &Filter,
+) -> Result<QueueQuery, StoreError> {
     let region_path = match filter.region {
-        Some(id) => Some(
-            regions::by_id(conn, mission_id, id)
-                .map_err(|e| match e {
-                    StoreError::NotFound(_) => {
-                        StoreError::Rejected(Message::new("review.queue.place_outside"))
-                    }
-                    other => other,
-                })?
-                .path,
-        ),
+        Some(id) => Some(place_in_mission(conn, mission_id, id)?.path),
         None => None,
     };
     Ok(QueueQuery {
@@ -206,20 +328,77 @@ pub(super) fn resolve(
     })
 }
 
-/// Observers offered in the filter's list; a national network has too many to list, and
-/// its reviewers reach an observer from a report instead.
-const OBSERVERS_LISTED: usize = 300;
+/// A region of the filter; one of another mission (an edited link) is refused.
+fn place_in_mission(
+    conn: &rusqlite::Connection,
+    mission_id: i64,
+    id: i64,
+) -> Result<Region, StoreError> {
+    regions::by_id(conn, mission_id, id).map_err(|e| match e {
+        StoreError::NotFound(_) => StoreError::Rejected(Message::new("review.queue.place_outside")),
+        other => other,
+    })
+}
+
+/// The queue a report page was opened from, and the store's query for it. The filter
+/// came in a link: one that no longer reads (a place since removed, an edited address)
+/// falls back to the whole queue.
+fn carried_queue(
+    conn: &rusqlite::Connection,
+    mission_id: i64,
+    time_zone: &str,
+    carried: &Filter,
+) -> Result<(Filter, QueueQuery), StoreError> {
+    let settled = settle(conn, mission_id, carried)?;
+    if !settled.pending() {
+        match query_of(conn, mission_id, time_zone, &settled.filter) {
+            Ok(query) => return Ok((settled.filter, query)),
+            Err(StoreError::Rejected(_)) => {}
+            Err(other) => return Err(other),
+        }
+    }
+    let whole = Filter::default();
+    let query = query_of(conn, mission_id, time_zone, &whole)?;
+    Ok((whole, query))
+}
+
+/// A place as the filter names it: "Kangemi (ward 1428) · Nairobi › Westlands".
+fn place_label(tr: Tr, levels: &[String], trail: &[Region], region: &Region) -> String {
+    let within = within(trail, region.id);
+    let level = level_name_in(tr, levels, region.depth);
+    let mut label = format!("{} ({level} {})", region.name, region.code);
+    if !within.is_empty() {
+        label.push_str(" · ");
+        label.push_str(&within);
+    }
+    label
+}
+
+/// An observer as the filter names them: "Zawadi Wekesa (zwekesa · +254 799 123 456)".
+fn observer_label(name: &str, username: &str, phone: Option<&str>) -> String {
+    match phone {
+        Some(phone) => format!("{name} ({username} · {phone})"),
+        None => format!("{name} ({username})"),
+    }
+}
 
 /// What the queue page needs from the database.
 struct QueueData {
+    settled: Settled,
     counts: Vec<(Status, i64)>,
     urgent: Vec<QueueLine>,
     lines: Vec<QueueLine>,
+    /// The definitions of the forms the listed reports were filed with.
+    definitions: HashMap<i64, Arc<FormDefinition>>,
     forms: Vec<forms::FormSummary>,
     categories: Vec<(String, String)>,
-    places: Vec<Region>,
     levels: Vec<String>,
-    observers: Vec<(i64, String)>,
+    /// The chosen observer: (name, username, phone).
+    observer: Option<(String, String, Option<String>)>,
+    /// The chosen place and its trail.
+    place: Option<(Region, Vec<Region>)>,
+    /// The trails of the places a search listed, by region id.
+    place_trails: HashMap<i64, Vec<Region>>,
     open_findings: Vec<(i64, String)>,
 }
 
@@ -237,26 +416,49 @@ async fn queue(
     let data = state
         .store
         .read(move |conn| {
-            let query = resolve(conn, mission_id, &zone, &f)?;
-            // The place list: the top level, and around a chosen place its trail and children.
-            let mut places = regions::children(conn, mission_id, None, 500)?;
-            if let Some(id) = f.region {
-                for region in regions::trail(conn, id)?
-                    .into_iter()
-                    .chain(regions::children(conn, mission_id, Some(id), 200)?)
-                {
-                    if !places.iter().any(|p| p.id == region.id) {
-                        places.push(region);
-                    }
+            let settled = settle(conn, mission_id, &f)?;
+            let chosen = &settled.filter;
+            let (counts, urgent, lines) = if settled.pending() {
+                (Vec::new(), Vec::new(), Vec::new())
+            } else {
+                let query = query_of(conn, mission_id, &zone, chosen)?;
+                (
+                    review::counts_by_status(conn, &query)?,
+                    review::urgent(conn, &query, URGENT)?,
+                    review::page(conn, &query, chosen.sort, chosen.after, PAGE + 1)?,
+                )
+            };
+            let mut definitions = HashMap::new();
+            for line in urgent.iter().chain(&lines) {
+                if let Entry::Vacant(entry) = definitions.entry(line.form_id) {
+                    entry.insert(forms::by_id(conn, mission_id, line.form_id)?.definition);
                 }
             }
-            places.sort_by(|a, b| a.path.cmp(&b.path));
-            let observers: Vec<(i64, String)> = users::members(conn, mission_id)?
-                .into_iter()
-                .filter(|m| m.role == Role::Observer)
-                .take(OBSERVERS_LISTED)
-                .map(|m| (m.user_id, m.display_name))
-                .collect();
+            let observer = match chosen.observer {
+                Some(id) => {
+                    let m = users::member(conn, mission_id, id).map_err(|e| match e {
+                        StoreError::NotFound(_) => {
+                            StoreError::Rejected(Message::new("review.queue.observer_outside"))
+                        }
+                        other => other,
+                    })?;
+                    Some((m.display_name, m.username, m.phone))
+                }
+                None => None,
+            };
+            let place = match chosen.region {
+                Some(id) => {
+                    let region = place_in_mission(conn, mission_id, id)?;
+                    Some((region, regions::trail(conn, id)?))
+                }
+                None => None,
+            };
+            let mut place_trails = HashMap::new();
+            if let Some(Found::Several { shown, .. }) = &settled.place {
+                for region in shown {
+                    place_trails.insert(region.id, regions::trail(conn, region.id)?);
+                }
+            }
             let open_findings = if is_lead {
                 findings::list(conn, mission_id)?
                     .into_iter()
@@ -267,34 +469,51 @@ async fn queue(
                 Vec::new()
             };
             Ok(QueueData {
-                counts: review::counts_by_status(conn, &query)?,
-                urgent: review::urgent(conn, &query, URGENT)?,
-                lines: review::page(conn, &query, f.sort, f.after, PAGE + 1)?,
+                counts,
+                urgent,
+                lines,
+                definitions,
                 forms: forms::current(conn, mission_id, false)?,
-                categories: forms::incident_categories(conn, mission_id)?,
-                places,
+                categories: forms::incident_categories(conn, mission_id, tr.lang)?,
                 levels: regions::levels(conn, mission_id)?,
-                observers,
+                observer,
+                place,
+                place_trails,
                 open_findings,
+                settled,
             })
         })
         .await?;
     let QueueData {
+        settled,
         counts,
         urgent,
         mut lines,
+        definitions,
         forms,
         categories,
-        places,
         levels,
-        observers,
+        observer,
+        place,
+        place_trails,
         open_findings,
     } = data;
+    let pending = settled.pending();
+    let Settled {
+        filter,
+        observer: observer_search,
+        place: place_search,
+    } = settled;
 
     let slug = member.mission.slug.clone();
     let zone = &member.mission.time_zone;
     let base_href = format!("/m/{slug}/review");
     let query_string = filter.query_string();
+    let carried = carrying(&query_string);
+    let wording: Wording<'_> = definitions
+        .iter()
+        .map(|(id, d)| (*id, d.in_language(tr.lang)))
+        .collect();
     let total: i64 = counts
         .iter()
         .filter(|(status, _)| filter.statuses.is_empty() || filter.statuses.contains(status))
@@ -327,22 +546,60 @@ async fn queue(
             current: filter.statuses == [status],
         })
         .collect();
+
+    let mut searches = Vec::new();
+    let more = tr.fill(
+        "review.queue.more_matches",
+        &[("n", &tr.number(i64::try_from(MATCHES_LISTED).unwrap_or(0)))],
+    );
+    match observer_search {
+        Some(Found::Nothing) => searches.push(SearchView {
+            message: tr.fill("review.queue.no_observer", &[("text", &filter.who)]),
+            choices: Vec::new(),
+            more: None,
+        }),
+        Some(Found::Several { shown, more: cut }) => searches.push(SearchView {
+            message: tr.fill("review.queue.observers_match", &[("text", &filter.who)]),
+            choices: shown
+                .iter()
+                .map(|o| {
+                    (
+                        observer_label(&o.display_name, &o.username, o.phone.as_deref()),
+                        format!(
+                            "{base_href}?{}",
+                            filter.with_observer(o.user_id).query_string()
+                        ),
+                    )
+                })
+                .collect(),
+            more: cut.then(|| more.clone()),
+        }),
+        Some(Found::One(_)) | None => {}
+    }
+    match place_search {
+        Some(Found::Nothing) => searches.push(SearchView {
+            message: tr.fill("review.queue.no_place", &[("text", &filter.place)]),
+            choices: Vec::new(),
+            more: None,
+        }),
+        Some(Found::Several { shown, more: cut }) => searches.push(SearchView {
+            message: tr.fill("review.queue.places_match", &[("text", &filter.place)]),
+            choices: shown
+                .iter()
+                .map(|r| {
+                    let trail = place_trails.get(&r.id).map_or(&[][..], Vec::as_slice);
+                    (
+                        place_label(tr, &levels, trail, r),
+                        format!("{base_href}?{}", filter.with_region(r.id).query_string()),
+                    )
+                })
+                .collect(),
+            more: cut.then(|| more.clone()),
+        }),
+        Some(Found::One(_)) | None => {}
+    }
+
     let view = FilterView {
-        regions: places
-            .iter()
-            .map(|r| {
-                choice(
-                    r.id,
-                    format!(
-                        "{}{} ({})",
-                        "· ".repeat(usize::try_from(r.depth - 1).unwrap_or(0)),
-                        r.name,
-                        level_name_in(tr, &levels, r.depth)
-                    ),
-                    filter.region == Some(r.id),
-                )
-            })
-            .collect(),
         forms: forms
             .iter()
             .map(|f| choice(&f.key, f.title.clone(), filter.forms.contains(&f.key)))
@@ -363,16 +620,36 @@ async fn queue(
             .iter()
             .map(|s| choice(s, tr.word("status", s), filter.statuses.contains(s)))
             .collect(),
-        observers: observers
-            .into_iter()
-            .map(|(id, name)| choice(id, name, filter.observer == Some(id)))
-            .collect(),
+        observer: filter
+            .observer
+            .zip(observer)
+            .map(|(id, (name, username, phone))| {
+                choice(id, observer_label(&name, &username, phone.as_deref()), true)
+            }),
+        place: place.map(|(region, trail)| {
+            choice(region.id, place_label(tr, &levels, &trail, &region), true)
+        }),
+        who: filter.who.clone(),
+        place_text: filter.place.clone(),
         problems_only: filter.problems_only,
         problem: filter.problem.clone(),
         from: filter.from.clone(),
         to: filter.to.clone(),
         text: filter.text.clone(),
         by_severity: filter.sort == Sort::Severity,
+    };
+    let exports = if pending {
+        Vec::new()
+    } else {
+        super::exports::links_in(
+            tr,
+            &base_href,
+            &filter,
+            &forms
+                .iter()
+                .map(|f| (f.key.clone(), f.title.clone()))
+                .collect::<Vec<_>>(),
+        )
     };
     let template = QueueTemplate {
         layout: member.layout(tr.t("nav.review")),
@@ -382,25 +659,18 @@ async fn queue(
         total,
         urgent: urgent
             .into_iter()
-            .map(|l| line_view(tr, &slug, zone, l))
+            .map(|l| line_view(tr, &slug, zone, &carried, &wording, l))
             .collect(),
         lines: lines
             .into_iter()
-            .map(|l| line_view(tr, &slug, zone, l))
+            .map(|l| line_view(tr, &slug, zone, &carried, &wording, l))
             .collect(),
         next_href,
-        exports: super::exports::links_in(
-            tr,
-            &base_href,
-            &filter,
-            &forms
-                .iter()
-                .map(|f| (f.key.clone(), f.title.clone()))
-                .collect::<Vec<_>>(),
-        ),
+        exports,
         back: query_string,
         base_href,
         filter: view,
+        searches,
         findings: open_findings,
         is_lead,
     };
@@ -484,7 +754,12 @@ async fn bulk(
 #[template(path = "review/report.html")]
 struct ReviewReportTemplate {
     layout: Layout,
+    /// The queue the report was opened from, with its filters.
     queue_href: String,
+    /// The next report of that queue, if there is one.
+    next_href: Option<String>,
+    /// The queue's filters, carried through the actions.
+    back: String,
     action_href: String,
     csrf_token: String,
     reference: String,
@@ -595,11 +870,13 @@ async fn report_template(
     state: &AppState,
     member: &Member<ReviewArea>,
     id: String,
+    carried: Filter,
     draft: ActionDraft,
 ) -> Result<ReviewReportTemplate, AppError> {
     let tr = member.user.tr();
     let mission_id = member.mission_id();
-    let (report, form, trail, events, observer, cited) = state
+    let zone = member.mission.time_zone.clone();
+    let (report, form, trail, events, observer, cited, (queue, next)) = state
         .store
         .read(move |conn| {
             let report = reports::in_mission(conn, mission_id, &id)?;
@@ -608,7 +885,9 @@ async fn report_template(
             let events = reports::history(conn, &report.id)?;
             let observer = users::member(conn, mission_id, report.observer_id)?;
             let cited = findings::citing(conn, &report.id)?;
-            Ok((report, form, trail, events, observer, cited))
+            let (queue, query) = carried_queue(conn, mission_id, &zone, &carried)?;
+            let next = review::next_after(conn, &query, queue.sort, &report.id)?;
+            Ok((report, form, trail, events, observer, cited, (queue, next)))
         })
         .await?;
     let slug = &member.mission.slug;
@@ -643,15 +922,19 @@ async fn report_template(
     let region = trail.last().cloned();
     let definition = form.definition.in_language(tr.lang);
     let answers = Answers::from_json(&definition, &report.answers);
+    let back = queue.query_string();
+    let carried = carrying(&back);
     Ok(ReviewReportTemplate {
         layout: member.layout(&report.reference),
-        queue_href: format!("/m/{slug}/review"),
+        queue_href: format!("/m/{slug}/review{carried}"),
+        next_href: next.map(|next| format!("/m/{slug}/review/reports/{next}{carried}")),
+        back,
         action_href: format!("/m/{slug}/review/reports/{}/actions", report.id),
         csrf_token: super::csrf::masked(&member.user.csrf_token),
         status: status.as_str(),
         severity: report.severity,
         problem_count: report.problem_count,
-        category: report.category.clone().unwrap_or_default(),
+        category: category_text(Some(&definition), report.category.clone()),
         duplicate_of: report.duplicate_of.clone(),
         form_title: definition.title.clone(),
         form_version: tr.number(form.version),
@@ -704,11 +987,14 @@ async fn report_page(
     State(state): State<AppState>,
     member: Member<ReviewArea>,
     Path((_, id)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
+    let carried = Filter::carried(raw.as_deref().unwrap_or_default());
     let template = report_template(
         &state,
         &member,
         id,
+        carried,
         ActionDraft {
             error: None,
             note: String::new(),
@@ -728,13 +1014,14 @@ async fn act(
     let action = Action::parse(&form.value("action"))
         .ok_or_else(|| AppError::BadRequest(tr.t("review.report.choose_action").to_owned()))?;
     let typed = form.value("note");
+    let carried = Filter::carried(&form.value("back"));
     let duplicate_of = Some(form.value("duplicate_of")).filter(|v| !v.trim().is_empty());
     let refuse = |message: String| async {
         let draft = ActionDraft {
             error: Some(message),
             note: typed.clone(),
         };
-        let template = report_template(&state, &member, id.clone(), draft).await?;
+        let template = report_template(&state, &member, id.clone(), carried.clone(), draft).await?;
         Ok::<Response, AppError>(page(StatusCode::UNPROCESSABLE_ENTITY, &template))
     };
     let note = match note_for(action, &typed) {
@@ -757,9 +1044,12 @@ async fn act(
         .write(move |conn| review::act(conn, mission_id, &report_id, &actor, role, &review))
         .await;
     match outcome {
+        // Back to the report, its actions and the way on to the next report in view: the
+        // queue's filters come along, rebuilt, so the address stays within the mission.
         Ok(_) => Ok(Redirect::to(&format!(
-            "/m/{}/review/reports/{id}#history",
-            member.mission.slug
+            "/m/{}/review/reports/{id}{}#review",
+            member.mission.slug,
+            carrying(&carried.query_string())
         ))
         .into_response()),
         Err(StoreError::Rejected(message)) => refuse(message.in_language(member.user.tr())).await,
