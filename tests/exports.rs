@@ -130,6 +130,129 @@ async fn csv_has_a_column_per_question_and_neutralises_formulas() {
     );
 }
 
+/// A form, imported as data, whose question keys are also the names of fixed columns.
+const CLASHING_FORM: &str = r#"
+key = "clash"
+title = "Clashing keys"
+kind = "checklist"
+
+[[questions]]
+key = "reference"
+label = "Reference of the polling station's own log"
+type = "short_text"
+
+[[questions]]
+key = "county_code"
+label = "County code as posted at the door"
+type = "short_text"
+
+[[questions]]
+key = "status"
+label = "Status of the queue"
+type = "short_text"
+
+[[questions]]
+key = "temperature"
+label = "Temperature outside"
+type = "integer"
+min = -50
+max = 60
+"#;
+
+#[tokio::test]
+async fn csv_columns_are_unique_and_spreadsheet_words_are_neutralised() {
+    let app = TestApp::new().await;
+    let form = fieldreport::domain::form::FormDefinition::from_toml(CLASHING_FORM).expect("form");
+    let mission = app.mission_id;
+    app.store
+        .write(move |conn| {
+            fieldreport::store::forms::import(
+                conn,
+                mission,
+                &form,
+                &fieldreport::store::audit::Actor::command_line(),
+            )
+        })
+        .await
+        .expect("import");
+    let mut observer = app.signed_in("observer").await;
+    let station = app.region_id(4, "0001001").await;
+    let (_, filed) = observer
+        .file(
+            "clash",
+            station,
+            &[
+                ("reference", "-inf"),
+                ("county_code", "+nan"),
+                ("status", "-infinity"),
+                ("temperature", "-4"),
+            ],
+        )
+        .await;
+    assert_eq!(filed.status, StatusCode::SEE_OTHER, "{}", filed.body);
+    let mut lead = app.signed_in("lead").await;
+
+    let page = lead.get(&format!("{REVIEW}/export.csv?form=clash")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let (header, rows) = csv_rows(&page);
+    let mut names = header.clone();
+    names.sort();
+    names.dedup();
+    assert_eq!(
+        names.len(),
+        header.len(),
+        "a column named twice: {header:?}"
+    );
+    let cell = |name: &str| {
+        rows[0][header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("{name} in {header:?}"))]
+        .clone()
+    };
+    assert_eq!(
+        cell("reference"),
+        app.text("SELECT reference FROM reports").await
+    );
+    assert_eq!(cell("county_code"), "001");
+    assert_eq!(cell("status"), "received");
+    assert_eq!(cell("q.reference"), "'-inf");
+    assert_eq!(cell("q.county_code"), "'+nan");
+    assert_eq!(cell("q.status"), "'-infinity");
+    assert_eq!(
+        cell("temperature"),
+        "-4",
+        "a negative number stays a number"
+    );
+
+    // The demo incident form's own `category` and `severity` questions.
+    let incident = vec![
+        ("category", "intimidation"),
+        ("severity", "high"),
+        ("occurred_at", an_hour_ago()),
+        ("injuries", "0"),
+        ("witnessed", "yes"),
+        ("summary", "-nan"),
+        ("account", "Seen at the gate."),
+    ];
+    observer.file("incident", station, &incident).await;
+    let (header, rows) = csv_rows(
+        &lead
+            .get(&format!("{REVIEW}/export.csv?form=incident"))
+            .await,
+    );
+    for name in ["category", "severity", "q.category", "q.severity"] {
+        assert_eq!(
+            header.iter().filter(|h| *h == name).count(),
+            1,
+            "{name} in {header:?}"
+        );
+    }
+    let at = |name: &str| header.iter().position(|h| h == name).expect("column");
+    assert_eq!(rows[0][at("q.severity")], "high");
+    assert_eq!(rows[0][at("summary")], "'-nan");
+}
+
 #[tokio::test]
 async fn json_and_geojson_carry_the_stored_reports() {
     let (app, mut lead) = with_incidents().await;

@@ -20,7 +20,7 @@ use tokio::sync::mpsc;
 use super::member::{Member, ReviewArea};
 use super::review::{read_query, resolve};
 use super::{AppError, AppState};
-use crate::domain::export::{answer_cell, neutralise, path_codes};
+use crate::domain::export::{answer_cell, csv_header, neutralise, path_codes};
 use crate::domain::form::Severity;
 use crate::domain::message::Message;
 use crate::i18n::Tr;
@@ -289,9 +289,13 @@ async fn csv_export(
             .to_vec();
             header.extend(levels.iter().map(|level| format!("{level}_code")));
             header.push("place_name".to_owned());
-            header.extend(questions.iter().map(|(key, _)| key.clone()));
+            let keys: Vec<String> = questions.iter().map(|(key, _)| key.clone()).collect();
+            let header = csv_header(&header, &keys);
             let mut writer = csv::Writer::from_writer(sink);
-            if writer.write_record(&header).is_err() {
+            if writer
+                .write_record(header.iter().map(|c| neutralise(c)))
+                .is_err()
+            {
                 return Ok(());
             }
             exports::each_report(conn, &query, false, &mut |report: ExportRow| {
