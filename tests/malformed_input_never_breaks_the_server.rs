@@ -1746,7 +1746,7 @@ enum Reader {
 }
 
 /// The pages read with a query string, under the mission; `{}` takes a path segment.
-const READ_PAGES: [(Reader, &str); 15] = [
+const READ_PAGES: [(Reader, &str); 16] = [
     (Reader::Reviewer, "review"),
     (Reader::Reviewer, "review/reports/{}"),
     (Reader::Reviewer, "overview"),
@@ -1754,6 +1754,7 @@ const READ_PAGES: [(Reader, &str); 15] = [
     (Reader::Reviewer, "review/export.csv"),
     (Reader::Reviewer, "review/export.json"),
     (Reader::Reviewer, "review/export.geojson"),
+    (Reader::Reviewer, "review/export-amendments.csv"),
     (Reader::Observer, "observer/file/voting"),
     (Reader::Observer, "observer/file/incident"),
     (Reader::Observer, "observer/file/{}"),
