@@ -8,6 +8,7 @@ pub mod export;
 pub mod finding;
 pub mod form;
 pub mod geography;
+pub mod markdown;
 pub mod message;
 pub mod mission;
 pub mod queue;
