@@ -517,10 +517,14 @@ const FILTER_NAMES: &[&str] = &[
     "at",
     "before",
     "unsaved",
+    "chart",
 ];
 
 /// Values those names take, right and nearly right.
 const FILTER_VALUES: &[&str] = &[
+    "election",
+    "week",
+    "all",
     "1",
     "0",
     "-1",
@@ -1701,6 +1705,7 @@ const QUERY_PIECES: &[&str] = &[
     "sort=",
     "after=",
     "silent=",
+    "chart=",
     "verified=",
     "problem=",
     "observer=",
