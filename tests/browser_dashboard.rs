@@ -73,6 +73,40 @@ async fn a_lead_drills_from_a_county_to_a_polling_station() {
     assert!(map_width > 100, "the map was not drawn ({map_width} px)");
     browser.screenshot("dashboard-mission").await;
 
+    // The chart shows the election period; a plain link shows the whole mission instead.
+    let caption = browser
+        .wait_for_text(Locator::Css("#chart figcaption"), "Election period: ")
+        .await;
+    assert!(caption.contains("reports in this window"), "{caption}");
+    c.execute("document.getElementById('chart').scrollIntoView()", vec![])
+        .await
+        .expect("scroll to the chart");
+    browser.screenshot("dashboard-chart-election-period").await;
+    c.find(Locator::Css("#chart .chart-windows a[href*='chart=all']"))
+        .await
+        .expect("the whole mission's link")
+        .click()
+        .await
+        .expect("show the whole mission");
+    browser
+        .wait_for_text(Locator::Css("#chart figcaption"), "Whole mission: ")
+        .await;
+    let bars = c
+        .execute(
+            "return document.querySelectorAll('#chart rect').length",
+            vec![],
+        )
+        .await
+        .expect("bars")
+        .as_u64()
+        .unwrap_or(0);
+    assert!(bars > 0, "the chart has bars");
+    browser.screenshot("dashboard-chart-whole-mission").await;
+    c.back().await.expect("back to the election period");
+    browser
+        .wait_for_text(Locator::Css("#chart figcaption"), "Election period: ")
+        .await;
+
     // Down: Nairobi, then the first region listed at each level, to a polling station.
     c.find(Locator::LinkText("Nairobi"))
         .await

@@ -156,6 +156,60 @@ async fn a_report_becomes_a_published_finding_in_the_statement() {
     );
     let shot = browser.screenshot("lead-preliminary-statement").await;
     assert!(std::fs::metadata(shot).expect("saved").len() > 1000);
+
+    // On paper: the statement, without the navigation, the language picker or the
+    // download button around it.
+    let chrome = [
+        "header.top",
+        "nav[aria-label='Main']",
+        "form.signout",
+        "form.languages",
+        "form.languages button",
+        ".no-print",
+    ];
+    for part in chrome {
+        let drawn = browser.drawn(part).await;
+        assert!(
+            !drawn.is_empty() && drawn.iter().all(|d| *d),
+            "{part} on screen: {drawn:?}"
+        );
+    }
+    browser.emulate_media("print").await;
+    for part in chrome {
+        let drawn = browser.drawn(part).await;
+        assert!(drawn.iter().all(|d| !d), "{part} printed: {drawn:?}");
+    }
+    for part in [
+        "article.statement-page",
+        "article h1",
+        ".topic h2",
+        ".finding h3",
+        ".statement-text",
+    ] {
+        let drawn = browser.drawn(part).await;
+        assert!(
+            !drawn.is_empty() && drawn.iter().all(|d| *d),
+            "{part} not printed: {drawn:?}"
+        );
+    }
+    let printed = c
+        .execute("return document.body.innerText", vec![])
+        .await
+        .expect("text")
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        printed.contains("Observers found ballot boxes"),
+        "{printed}"
+    );
+    for gone in ["Sign out", "English", "Français", "Language"] {
+        assert!(!printed.contains(gone), "{gone} printed:\n{printed}");
+    }
+    browser
+        .screenshot("lead-preliminary-statement-printed")
+        .await;
+    browser.emulate_media("").await;
     browser.quit().await;
 }
 

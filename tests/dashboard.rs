@@ -421,6 +421,175 @@ async fn filters_apply_to_the_whole_dashboard_and_bad_ones_are_explained() {
     }
 }
 
+/// The reports the chart's bars say they hold, added up from their titles ("8 Aug 06:00:
+/// 120 reports").
+fn reports_in_bars(page: &Page) -> i64 {
+    let chart = &page.body[page.body.find("<figure class=\"chart\">").expect("a chart")..];
+    let chart = &chart[..chart.find("</figure>").expect("its end")];
+    chart
+        .split("<rect ")
+        .skip(1)
+        .map(|bar| {
+            let title =
+                &bar[bar.find("<title>").expect("a title") + 7..bar.find("</title>").expect("end")];
+            let words: Vec<&str> = title.rsplit(' ').collect();
+            words[1]
+                .replace(',', "")
+                .parse::<i64>()
+                .expect("a number of reports")
+        })
+        .sum()
+}
+
+/// The href of the chart window link with this label.
+fn window_link(page: &Page, label: &str) -> String {
+    let windows = &page.body[page
+        .body
+        .find("class=\"chart-windows\"")
+        .expect("the windows")..];
+    let windows = &windows[..windows.find("</p>").expect("end")];
+    unescape(&common::hidden_href(windows, label).unwrap_or_else(|| panic!("{label} in {windows}")))
+}
+
+#[tokio::test]
+async fn the_chart_shows_the_election_period_whatever_comes_late_and_each_window_counts_right() {
+    let app = TestApp::new().await;
+    // Polling day, 8 Aug 2017, in the generator's reports; then one report today, years on.
+    app.generate_reports(400, 5).await;
+    let mut observer = app.signed_in("observer").await;
+    let station = app.region_id(4, "0001001").await;
+    let (_, late) = observer
+        .file("voting", station, &common::voting_fine())
+        .await;
+    assert_eq!(late.status, StatusCode::SEE_OTHER, "{}", late.body);
+    let counted = "status <> 'duplicate'";
+    // 5 Aug 2017 00:00 to 12 Aug 2017 00:00 in Nairobi.
+    let in_period = app
+        .count(common::leak(format!(
+            "SELECT count(*) FROM reports WHERE {counted} AND received_at >= 1501880400 AND received_at < 1502485200"
+        )))
+        .await;
+    let all = app
+        .count(common::leak(format!(
+            "SELECT count(*) FROM reports WHERE {counted}"
+        )))
+        .await;
+    // Incidents come in the days before polling day too, most of them within the period.
+    let before = app
+        .count(common::leak(format!(
+            "SELECT count(*) FROM reports WHERE {counted} AND received_at < 1501880400"
+        )))
+        .await;
+    assert!(
+        in_period > 300 && all == before + in_period + 1,
+        "{before}, {in_period} of {all}"
+    );
+    let n = |n: i64| {
+        let digits = n.to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    };
+    let earlier = |k: i64| match k {
+        0 => String::new(),
+        1 => " 1 earlier report is outside it.".to_owned(),
+        k => format!(" {} earlier reports are outside it.", n(k)),
+    };
+    let mut lead = app.signed_in("lead").await;
+
+    let page = lead.get(DASHBOARD).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let t = text(&page);
+    for expected in [
+        "Show: Election period · Last 7 days · Whole mission".to_owned(),
+        "Election period: 5 Aug – 11 Aug.".to_owned(),
+        format!(
+            "{} reports in this window.{} 1 later report is outside it.",
+            n(in_period),
+            earlier(before)
+        ),
+    ] {
+        assert!(t.contains(&expected), "{expected} in {t}");
+    }
+    assert!(page.contains("aria-current=\"true\">Election period</a>"));
+    assert_eq!(reports_in_bars(&page), in_period);
+
+    // The last seven days: the late report alone, everything else before it.
+    let week = lead.get(&window_link(&page, "Last 7 days")).await;
+    assert_eq!(week.status, StatusCode::OK);
+    let t = text(&week);
+    let expected = format!("1 report in this window.{}", earlier(all - 1));
+    assert!(t.contains(&expected), "{expected} in {t}");
+    assert!(t.contains("Last 7 days: "), "{t}");
+    assert_eq!(reports_in_bars(&week), 1);
+    // The choice is kept by the links that keep the filters, and by the filters' form.
+    let nairobi = app.region_id(1, "047").await;
+    assert!(
+        week.body
+            .contains(&format!("region={nairobi}&amp;chart=week"))
+            || week
+                .body
+                .contains(&format!("region={nairobi}&#38;chart=week")),
+        "region links keep the window"
+    );
+
+    // The whole mission: a bar a day, from polling day to today, every report in them.
+    let whole = lead.get(&window_link(&page, "Whole mission")).await;
+    let t = text(&whole);
+    let shows = &t[t.find("Whole mission: ").expect("what the chart shows")..];
+    let shows = &shows[..shows.find('.').expect("a sentence")];
+    // From before polling day in 2017 to today: each day with its year.
+    assert!(
+        shows.contains(" Aug 2017 – ") && !shows.ends_with(" 2017"),
+        "{shows}"
+    );
+    assert!(
+        t.contains(&format!("{} reports in this window.", n(all))),
+        "{t}"
+    );
+    assert!(!t.contains("outside it"), "{t}");
+    assert!(t.contains("Reports received per day"), "{t}");
+    assert_eq!(reports_in_bars(&whole), all);
+
+    // Filtering by form counts the chart's reports under that filter too.
+    let voting = app
+        .count(common::leak(format!(
+            "SELECT count(*) FROM reports r JOIN forms f ON f.id = r.form_id WHERE f.key = 'voting' AND r.{counted}
+               AND r.received_at >= 1501880400 AND r.received_at < 1502485200"
+        )))
+        .await;
+    let page = lead.get(&format!("{DASHBOARD}?form=voting")).await;
+    assert_eq!(reports_in_bars(&page), voting);
+
+    // The filters' own time window decides: no other window is offered.
+    let page = lead
+        .get(&format!(
+            "{DASHBOARD}?from=2017-08-08T00:00&to=2017-08-09T00:00&chart=all"
+        ))
+        .await;
+    let t = text(&page);
+    assert!(
+        t.contains("filters&#39; time window: 8 Aug – 8 Aug."),
+        "{t}"
+    );
+    assert!(!page.contains("class=\"chart-windows\""));
+
+    let refused = lead.get(&format!("{DASHBOARD}?chart=year")).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused.contains("is not a window of the chart"),
+        "{}",
+        refused.body
+    );
+    // Without JavaScript: plain links, the choice in the address.
+    assert!(!page.body.contains("<script"));
+}
+
 #[tokio::test]
 async fn silent_observers_are_listed_with_their_phone() {
     let (app, mut lead) = hand_counted().await;

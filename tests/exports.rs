@@ -130,6 +130,271 @@ async fn csv_has_a_column_per_question_and_neutralises_formulas() {
     );
 }
 
+/// A form, imported as data, whose question keys are also the names of fixed columns.
+const CLASHING_FORM: &str = r#"
+key = "clash"
+title = "Clashing keys"
+kind = "checklist"
+
+[[questions]]
+key = "reference"
+label = "Reference of the polling station's own log"
+type = "short_text"
+
+[[questions]]
+key = "county_code"
+label = "County code as posted at the door"
+type = "short_text"
+
+[[questions]]
+key = "status"
+label = "Status of the queue"
+type = "short_text"
+
+[[questions]]
+key = "temperature"
+label = "Temperature outside"
+type = "integer"
+min = -50
+max = 60
+"#;
+
+#[tokio::test]
+async fn csv_columns_are_unique_and_spreadsheet_words_are_neutralised() {
+    let app = TestApp::new().await;
+    let form = fieldreport::domain::form::FormDefinition::from_toml(CLASHING_FORM).expect("form");
+    let mission = app.mission_id;
+    app.store
+        .write(move |conn| {
+            fieldreport::store::forms::import(
+                conn,
+                mission,
+                &form,
+                &fieldreport::store::audit::Actor::command_line(),
+            )
+        })
+        .await
+        .expect("import");
+    let mut observer = app.signed_in("observer").await;
+    let station = app.region_id(4, "0001001").await;
+    let (_, filed) = observer
+        .file(
+            "clash",
+            station,
+            &[
+                ("reference", "-inf"),
+                ("county_code", "+nan"),
+                ("status", "-infinity"),
+                ("temperature", "-4"),
+            ],
+        )
+        .await;
+    assert_eq!(filed.status, StatusCode::SEE_OTHER, "{}", filed.body);
+    let mut lead = app.signed_in("lead").await;
+
+    let page = lead.get(&format!("{REVIEW}/export.csv?form=clash")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let (header, rows) = csv_rows(&page);
+    let mut names = header.clone();
+    names.sort();
+    names.dedup();
+    assert_eq!(
+        names.len(),
+        header.len(),
+        "a column named twice: {header:?}"
+    );
+    let cell = |name: &str| {
+        rows[0][header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("{name} in {header:?}"))]
+        .clone()
+    };
+    assert_eq!(
+        cell("reference"),
+        app.text("SELECT reference FROM reports").await
+    );
+    assert_eq!(cell("county_code"), "001");
+    assert_eq!(cell("status"), "received");
+    assert_eq!(cell("q.reference"), "'-inf");
+    assert_eq!(cell("q.county_code"), "'+nan");
+    assert_eq!(cell("q.status"), "'-infinity");
+    assert_eq!(
+        cell("temperature"),
+        "-4",
+        "a negative number stays a number"
+    );
+
+    // The demo incident form's own `category` and `severity` questions.
+    let incident = vec![
+        ("category", "intimidation"),
+        ("severity", "high"),
+        ("occurred_at", an_hour_ago()),
+        ("injuries", "0"),
+        ("witnessed", "yes"),
+        ("summary", "-nan"),
+        ("account", "Seen at the gate."),
+    ];
+    observer.file("incident", station, &incident).await;
+    let (header, rows) = csv_rows(
+        &lead
+            .get(&format!("{REVIEW}/export.csv?form=incident"))
+            .await,
+    );
+    for name in ["category", "severity", "q.category", "q.severity"] {
+        assert_eq!(
+            header.iter().filter(|h| *h == name).count(),
+            1,
+            "{name} in {header:?}"
+        );
+    }
+    let at = |name: &str| header.iter().position(|h| h == name).expect("column");
+    assert_eq!(rows[0][at("q.severity")], "high");
+    assert_eq!(rows[0][at("summary")], "'-nan");
+}
+
+#[tokio::test]
+async fn amended_reports_export_their_answers_and_their_history() {
+    let (app, mut lead) = with_incidents().await;
+    let mut observer = app.signed_in("observer").await;
+    let id = app
+        .text("SELECT id FROM reports ORDER BY seq LIMIT 1")
+        .await;
+    let report = format!("/m/test-2017/observer/reports/{id}");
+    for (kind, text) in [
+        ("correction", "It was the side gate, not the main one."),
+        ("addition", "=1+1 two more people arrived later"),
+    ] {
+        let amended = observer
+            .amend(&report, &[("kind", kind), ("text", text)])
+            .await;
+        assert_eq!(amended.status, StatusCode::SEE_OTHER, "{}", amended.body);
+    }
+
+    // The reports' CSV: the answers (an amendment never rewrites them) and how many
+    // amendments each report has, the last one when.
+    let (header, rows) = csv_rows(
+        &lead
+            .get(&format!("{REVIEW}/export.csv?form=incident"))
+            .await,
+    );
+    let at = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("{name} in {header:?}"))
+    };
+    assert_eq!(
+        rows[0][at("summary")],
+        "'=HYPERLINK(\"http://evil.example\")"
+    );
+    assert_eq!(rows[0][at("amendments")], "2");
+    assert!(
+        rows[0][at("last_amended_at")].ends_with("+03:00"),
+        "{:?}",
+        rows[0]
+    );
+    assert_eq!(rows[1][at("amendments")], "0");
+    assert_eq!(rows[1][at("last_amended_at")], "");
+
+    // The history: one row per amendment, oldest first, text neutralised.
+    let page = lead.get(&format!("{REVIEW}/export-amendments.csv")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert_eq!(page.header("content-type"), "text/csv; charset=utf-8");
+    assert!(
+        page.header("content-disposition")
+            .contains("test-2017-amendments.csv")
+    );
+    let (header, rows) = csv_rows(&page);
+    assert_eq!(
+        header,
+        [
+            "reference",
+            "id",
+            "form",
+            "observer",
+            "amended_at",
+            "kind",
+            "text"
+        ]
+    );
+    let reference = app
+        .text("SELECT reference FROM reports ORDER BY seq LIMIT 1")
+        .await;
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        rows[0][..4],
+        [
+            reference.clone(),
+            id.clone(),
+            "incident".into(),
+            "observer".into()
+        ]
+    );
+    assert_eq!(
+        rows[0][5..],
+        [
+            "correction".to_owned(),
+            "It was the side gate, not the main one.".into()
+        ]
+    );
+    assert_eq!(
+        rows[1][5..],
+        [
+            "addition".to_owned(),
+            "'=1+1 two more people arrived later".into()
+        ]
+    );
+    assert!(rows[0][4] <= rows[1][4] && rows[1][4].ends_with("+03:00"));
+    // It follows the queue's filters like every export.
+    let (_, none) = csv_rows(
+        &lead
+            .get(&format!("{REVIEW}/export-amendments.csv?status=verified"))
+            .await,
+    );
+    assert!(none.is_empty(), "{none:?}");
+
+    // JSON: the answers as stored, and the history nested in the report.
+    let reports: Vec<Value> =
+        serde_json::from_str(&lead.get(&format!("{REVIEW}/export.json")).await.body).expect("JSON");
+    let stored: Value = serde_json::from_str(
+        &app.text("SELECT answers FROM reports ORDER BY seq LIMIT 1")
+            .await,
+    )
+    .expect("answers");
+    assert_eq!(reports[0]["answers"], stored);
+    assert_eq!(reports[0]["amendment_count"], 2);
+    let history = reports[0]["amendments"].as_array().expect("a list");
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0]["kind"], "correction");
+    assert_eq!(
+        history[0]["text"],
+        "It was the side gate, not the main one."
+    );
+    assert_eq!(history[1]["kind"], "addition");
+    assert_eq!(
+        history[1]["text"], "=1+1 two more people arrived later",
+        "JSON is not a spreadsheet"
+    );
+    assert!(
+        history[0]["at"]
+            .as_str()
+            .expect("a time")
+            .ends_with("+03:00")
+    );
+    assert_eq!(reports[1]["amendments"], Value::Array(Vec::new()));
+
+    // The queue and the dashboard link to it.
+    for page in [REVIEW, "/m/test-2017/overview"] {
+        let body = lead.get(page).await.body;
+        assert!(
+            body.contains("/m/test-2017/review/export-amendments.csv?")
+                && body.contains("CSV: corrections and additions"),
+            "{page}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn json_and_geojson_carry_the_stored_reports() {
     let (app, mut lead) = with_incidents().await;
@@ -163,6 +428,8 @@ async fn json_and_geojson_carry_the_stored_reports() {
         reports[1]["reference"]
     );
     assert!(features[0]["properties"].get("answers").is_none());
+    assert!(features[0]["properties"].get("amendments").is_none());
+    assert_eq!(features[0]["properties"]["amendment_count"], 0);
 }
 
 /// Every export, asked for as a browser asks (gzip accepted), arrives whole through the

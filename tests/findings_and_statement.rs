@@ -361,7 +361,7 @@ async fn the_statement_compiles_published_findings_by_topic() {
         md.body
             .starts_with("# Test Election 2017 — preliminary statement")
     );
-    assert!(md.body.contains("## Voting procedures\n\n### Unsealed ballot boxes\n\n*Negative* — based on 3 verified reports from 2 counties.\n\nUnsealed ballot boxes\\: the statement\\."), "{}", md.body);
+    assert!(md.body.contains("## Voting procedures\n\n### Unsealed ballot boxes\n\n*Negative* — based on 3 verified reports from 2 counties.\n\nUnsealed ballot boxes: the statement."), "{}", md.body);
     assert!(!md.body.contains("Draft only"));
     let css_start = page.body.find("/static/style.").expect("css");
     let css = lead
@@ -374,6 +374,11 @@ async fn the_statement_compiles_published_findings_by_topic() {
                 .contains(".top, form, .no-print { display: none; }"),
         "no navigation on paper"
     );
+    // The language picker is in the footer, whose own `display` would win over `form`'s.
+    assert!(
+        page.contains("<footer class=\"no-print\">") && page.contains("<form class=\"languages\""),
+        "no language picker on paper"
+    );
 }
 
 #[tokio::test]
@@ -383,7 +388,7 @@ async fn the_markdown_statement_is_text_not_markup() {
     let mut coordinator = app.signed_in("coordinator").await;
     verify(&mut coordinator, &report).await;
     let mut lead = app.signed_in("lead").await;
-    let hostile = "1. one\n- two\n---\n    code\n&amp; ~~x~~ https://e.x <b>";
+    let hostile = "1. one\n- two\n---\n    code\n&amp; ~~x~~ https://e.x <b>\n[click](http://evil.example) ![i](x.png)\nMombasa, contrary to Nairobi: calm (mostly) - 3.5 million voted.";
     let created = new_finding(
         &mut lead,
         &[
@@ -413,7 +418,10 @@ async fn the_markdown_statement_is_text_not_markup() {
     for expected in [
         "## \\*Topic\\*",
         "### \\# Not a heading",
-        "1\\. one\n\\- two\n\\-\\-\\-\ncode\n\\&amp\\; \\~\\~x\\~\\~ https\\:\\/\\/e\\.x \\<b\\>",
+        "1\\. one\n\\- two\n\\---\ncode\n\\&amp; \\~\\~x\\~\\~ https://e.x \\<b>",
+        "\\[click\\](http://evil.example) !\\[i\\](x.png)",
+        // Ordinary punctuation is not markup: it stays as written.
+        "\nMombasa, contrary to Nairobi: calm (mostly) - 3.5 million voted.\n",
     ] {
         assert!(md.contains(expected), "{expected:?} not in:\n{md}");
     }

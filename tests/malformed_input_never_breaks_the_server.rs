@@ -517,10 +517,14 @@ const FILTER_NAMES: &[&str] = &[
     "at",
     "before",
     "unsaved",
+    "chart",
 ];
 
 /// Values those names take, right and nearly right.
 const FILTER_VALUES: &[&str] = &[
+    "election",
+    "week",
+    "all",
     "1",
     "0",
     "-1",
@@ -1701,6 +1705,7 @@ const QUERY_PIECES: &[&str] = &[
     "sort=",
     "after=",
     "silent=",
+    "chart=",
     "verified=",
     "problem=",
     "observer=",
@@ -1746,7 +1751,7 @@ enum Reader {
 }
 
 /// The pages read with a query string, under the mission; `{}` takes a path segment.
-const READ_PAGES: [(Reader, &str); 15] = [
+const READ_PAGES: [(Reader, &str); 16] = [
     (Reader::Reviewer, "review"),
     (Reader::Reviewer, "review/reports/{}"),
     (Reader::Reviewer, "overview"),
@@ -1754,6 +1759,7 @@ const READ_PAGES: [(Reader, &str); 15] = [
     (Reader::Reviewer, "review/export.csv"),
     (Reader::Reviewer, "review/export.json"),
     (Reader::Reviewer, "review/export.geojson"),
+    (Reader::Reviewer, "review/export-amendments.csv"),
     (Reader::Observer, "observer/file/voting"),
     (Reader::Observer, "observer/file/incident"),
     (Reader::Observer, "observer/file/{}"),

@@ -26,6 +26,8 @@ pub struct DashboardFilter {
     /// [from, to) in unix hours.
     pub hours: Option<(i64, i64)>,
     pub silent_hours: i64,
+    /// The chart's window when the page chooses one; it counts nothing else.
+    pub chart: Option<ChartWindow>,
 }
 
 /// Statuses counted unless the page asks otherwise: a duplicate is the same event as
@@ -132,10 +134,20 @@ impl DashboardFilter {
                 }
             },
         };
+        let chart = match pairs.iter().find(|(k, _)| k == "chart") {
+            None => None,
+            Some((_, v)) if v.trim().is_empty() => None,
+            Some((_, v)) => Some(ChartWindow::parse(v.trim()).ok_or_else(|| {
+                BadFilter::Dashboard(
+                    Message::new("dashboard.filters.chart_window").with("value", v),
+                )
+            })?),
+        };
         Ok(DashboardFilter {
             queue,
             hours,
             silent_hours,
+            chart,
         })
     }
 
@@ -150,6 +162,9 @@ impl DashboardFilter {
         let mut pairs = filter.pairs();
         if self.silent_hours != DEFAULT_SILENT_HOURS {
             pairs.push(("silent", self.silent_hours.to_string()));
+        }
+        if let Some(window) = self.chart {
+            pairs.push(("chart", window.as_str().to_owned()));
         }
         serde_urlencoded::to_string(pairs).unwrap_or_default()
     }
@@ -419,7 +434,8 @@ pub fn sort_indicators(indicators: &mut [Indicator]) {
     });
 }
 
-/// A bar chart of reports per hour, drawn in SVG units.
+/// A bar chart of reports per hour (or per day, over more than a few days), drawn in SVG
+/// units.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HourChart {
     pub width: i64,
@@ -428,8 +444,16 @@ pub struct HourChart {
     /// Labels under the axis: (x, text).
     pub ticks: Vec<(i64, String)>,
     pub max: i64,
-    /// Reports earlier than the hours drawn (the chart shows at most a week).
+    /// Each bar is a day rather than an hour.
+    pub by_day: bool,
+    /// Reports before the hours drawn, and at or after their end.
     pub earlier: i64,
+    pub later: i64,
+    /// Reports in the hours drawn.
+    pub shown: i64,
+    /// The first and the last day drawn, as the labels write them.
+    pub first_day: String,
+    pub last_day: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -458,74 +482,233 @@ const SHORT_MONTHS: [&str; 12] = [
     "dashboard.month.12",
 ];
 
-/// A day as the chart's labels write it: "8 Aug", "8 août".
-fn short_day(tr: Tr, day: i8, month: i8) -> String {
-    let month = usize::try_from(month - 1).map_or("", |i| SHORT_MONTHS[i % 12]);
-    tr.fill(
-        "dashboard.chart.day",
-        &[("day", &day.to_string()), ("month", tr.t(month))],
-    )
+/// A day as the chart's labels write it: "8 Aug", "8 août"; with its year ("8 Aug 2017")
+/// on a chart whose days are not all in one year.
+fn short_day(tr: Tr, date: jiff::civil::Date, with_year: bool) -> String {
+    let month = usize::try_from(date.month() - 1).map_or("", |i| SHORT_MONTHS[i % 12]);
+    let (day, year) = (date.day().to_string(), date.year().to_string());
+    let args = [
+        ("day", day.as_str()),
+        ("month", tr.t(month)),
+        ("year", year.as_str()),
+    ];
+    if with_year {
+        tr.fill("dashboard.chart.day_year", &args)
+    } else {
+        tr.fill("dashboard.chart.day", &args[..2])
+    }
 }
 
-/// Hours drawn at most: a week either side of polling day is what a mission reads.
-const CHART_HOURS: i64 = 168;
-const PLOT_HEIGHT: i64 = 120;
+/// Which hours the chart draws when the filters choose no time window of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChartWindow {
+    /// Polling day and the days around it: see [`election_period`].
+    ElectionPeriod,
+    /// The seven days up to now.
+    LastWeek,
+    /// From the first report to the last, a bar a day once that is more than a week.
+    WholeMission,
+}
 
-/// Lays out reports per hour `(unix hour, reports)` as bars, over the time window if one
-/// is chosen, else over the hours with reports (at least a day, at most a week: the last).
-/// Its labels are in the language of `tr`.
-pub fn hour_chart(
-    points: &[(i64, i64)],
-    window: Option<(i64, i64)>,
-    time_zone: &str,
-    tr: Tr,
-) -> Option<HourChart> {
-    let (first, last) = (points.first()?.0, points.last()?.0);
-    let (mut start, mut end) = match window {
-        Some((from, to)) => (from.max(first), to.min(last + 1)),
-        None => (first, last + 1),
+impl ChartWindow {
+    pub const ALL: [ChartWindow; 3] = [
+        ChartWindow::ElectionPeriod,
+        ChartWindow::LastWeek,
+        ChartWindow::WholeMission,
+    ];
+
+    /// The value in the page's address (`chart=`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChartWindow::ElectionPeriod => "election",
+            ChartWindow::LastWeek => "week",
+            ChartWindow::WholeMission => "all",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ChartWindow> {
+        ChartWindow::ALL.into_iter().find(|w| w.as_str() == text)
+    }
+}
+
+/// Days of the election period before election day (the end of the campaign, when
+/// incidents come) and after it (the count through the night, then the tallying and the
+/// results): a week in all, drawn by the hour.
+pub const DAYS_BEFORE_ELECTION: i64 = 3;
+pub const DAYS_AFTER_ELECTION: i64 = 3;
+
+/// The election period in unix hours, [from, to): from midnight at the start of the third
+/// day before election day to midnight at the end of the third day after it, in the mission's
+/// time zone (whole hours around it where the zone's offset is not whole hours). `None`
+/// when the date or the zone cannot be read.
+pub fn election_period(election_date: &str, time_zone: &str) -> Option<(i64, i64)> {
+    let day: jiff::civil::Date = election_date.trim().parse().ok()?;
+    let zone = TimeZone::get(time_zone).ok()?;
+    let midnight = |days: i64| -> Option<i64> {
+        let date = day.checked_add(jiff::Span::new().days(days)).ok()?;
+        let at = zone
+            .to_ambiguous_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
+            .compatible()
+            .ok()?;
+        Some(at.as_second())
     };
+    let from = midnight(-DAYS_BEFORE_ELECTION)?;
+    let to = midnight(DAYS_AFTER_ELECTION + 1)?;
+    Some((from.div_euclid(3600), (to + 3599).div_euclid(3600)))
+}
+
+/// The hours a chart draws, and the choice of window they come from (`None` when the
+/// filters' own time window decides).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChartSpan {
+    pub hours: (i64, i64),
+    pub window: Option<ChartWindow>,
+}
+
+/// The hours to draw for reports per hour `points` (sorted, `(unix hour, reports)`):
+/// the filters' time window when they have one, as far as reports go; else the window
+/// chosen, by default the election period once it has begun (a late report does not move
+/// it) and the last seven days before then. At least a day. `None` without reports.
+pub fn chart_span(
+    points: &[(i64, i64)],
+    filter_hours: Option<(i64, i64)>,
+    chosen: Option<ChartWindow>,
+    election: Option<(i64, i64)>,
+    now_hour: i64,
+) -> Option<ChartSpan> {
+    let (first, last) = (points.first()?.0, points.last()?.0);
+    let last_week = (now_hour + 1 - 7 * 24, now_hour + 1);
+    let (hours, window) = match filter_hours {
+        Some((from, to)) => ((from.max(first), to.min(last + 1)), None),
+        None => {
+            let begun = election.filter(|(from, _)| now_hour >= *from);
+            let window = chosen.unwrap_or(if begun.is_some() {
+                ChartWindow::ElectionPeriod
+            } else {
+                ChartWindow::LastWeek
+            });
+            let hours = match (window, election) {
+                (ChartWindow::ElectionPeriod, Some(period)) => period,
+                (ChartWindow::ElectionPeriod, None) | (ChartWindow::LastWeek, _) => last_week,
+                (ChartWindow::WholeMission, _) => (first, last + 1),
+            };
+            (hours, Some(window))
+        }
+    };
+    let (mut start, end) = hours;
     if end - start < 24 {
         start = end - 24;
     }
-    if end - start > CHART_HOURS {
-        start = end - CHART_HOURS;
-    }
-    end = end.max(start + 1);
-    let span = end - start;
-    let bar = (720 / span).clamp(2, 30);
-    let width = bar * span;
-    let max = points
-        .iter()
-        .filter(|(h, _)| (start..end).contains(h))
-        .map(|(_, n)| *n)
-        .max()
-        .unwrap_or(0);
+    Some(ChartSpan {
+        hours: (start, end),
+        window,
+    })
+}
+
+/// Hours drawn one bar each at most; a longer span is drawn a bar a day. A little more
+/// than a week, so that the election period is drawn by the hour even in a week with a
+/// change of clocks.
+const HOURLY_UP_TO: i64 = 8 * 24;
+const PLOT_HEIGHT: i64 = 120;
+
+/// Lays out reports per hour `(unix hour, reports)` over the hours `[start, end)` as bars,
+/// one an hour, or one a day of local time over a longer span; and counts the reports on
+/// either side. Its labels are in the language of `tr`.
+pub fn hour_chart(
+    points: &[(i64, i64)],
+    (start, end): (i64, i64),
+    time_zone: &str,
+    tr: Tr,
+) -> HourChart {
+    let end = end.max(start + 1);
+    let zone = TimeZone::get(time_zone).unwrap_or(TimeZone::UTC);
+    let local = |hour: i64| {
+        Timestamp::from_second(hour.saturating_mul(3600))
+            .map(|t| t.to_zoned_datetime(zone.clone()))
+            .ok()
+    };
+    let inside = |h: &i64| (start..end).contains(h);
     let earlier = points
         .iter()
         .filter(|(h, _)| *h < start)
         .map(|(_, n)| n)
         .sum();
-    let zone = TimeZone::get(time_zone).unwrap_or(TimeZone::UTC);
-    let local = |hour: i64| {
-        Timestamp::from_second(hour * 3600)
-            .map(|t| t.to_zoned_datetime(zone.clone()))
-            .ok()
-    };
-    let bars = points
+    let later = points
         .iter()
-        .filter(|(h, _)| (start..end).contains(h))
-        .map(|&(hour, n)| {
-            let height = (n * PLOT_HEIGHT / max.max(1)).max(1);
+        .filter(|(h, _)| *h >= end)
+        .map(|(_, n)| n)
+        .sum();
+    let with_year = match (local(start), local(end - 1)) {
+        (Some(first), Some(last)) => first.year() != last.year(),
+        _ => false,
+    };
+    let day_label =
+        |hour: i64| local(hour).map_or_else(String::new, |z| short_day(tr, z.date(), with_year));
+    let by_day = end - start > HOURLY_UP_TO;
+    // Each bar: its place from the left, the reports in it, and what its title says.
+    let mut slots: Vec<(i64, i64, String)> = Vec::new();
+    let mut ticks = Vec::new();
+    let span;
+    if by_day {
+        let first_date = local(start).map(|z| z.date());
+        let day_of = |hour: i64| -> i64 {
+            match (first_date, local(hour)) {
+                (Some(first), Some(z)) => (z.date() - first).get_days().into(),
+                _ => 0,
+            }
+        };
+        span = day_of(end - 1) + 1;
+        for &(hour, n) in points.iter().filter(|(h, _)| inside(h)) {
+            let day = day_of(hour);
+            match slots.last_mut() {
+                Some(slot) if slot.0 == day => slot.1 += n,
+                _ => slots.push((day, n, day_label(hour))),
+            }
+        }
+        // A label every day up to a fortnight, then as many as fit.
+        let every = ((span + 13) / 14).max(1);
+        if let Some(first) = first_date {
+            for day in (0..span).step_by(usize::try_from(every).unwrap_or(1)) {
+                if let Ok(date) = first.checked_add(jiff::Span::new().days(day)) {
+                    ticks.push((day, short_day(tr, date, with_year)));
+                }
+            }
+        }
+    } else {
+        span = end - start;
+        for &(hour, n) in points.iter().filter(|(h, _)| inside(h)) {
             let when = local(hour).map_or_else(String::new, |z| {
                 format!(
                     "{} {}",
-                    short_day(tr, z.day(), z.month()),
+                    short_day(tr, z.date(), with_year),
                     z.strftime("%H:%M")
                 )
             });
+            slots.push((hour - start, n, when));
+        }
+        // A label every 6 hours of local time (every day on a chart of several days).
+        let every = if span > 72 { 24 } else { 6 };
+        for hour in start..end {
+            let Some(z) = local(hour) else { continue };
+            if i64::from(z.hour()) % every == 0 {
+                let text = if z.hour() == 0 {
+                    short_day(tr, z.date(), with_year)
+                } else {
+                    z.strftime("%H:%M").to_string()
+                };
+                ticks.push((hour - start, text));
+            }
+        }
+    }
+    let bar = (720 / span.max(1)).clamp(2, 30);
+    let max = slots.iter().map(|s| s.1).max().unwrap_or(0);
+    let shown = slots.iter().map(|s| s.1).sum();
+    let bars = slots
+        .into_iter()
+        .map(|(slot, n, when)| {
+            let height = (n * PLOT_HEIGHT / max.max(1)).max(1);
             Bar {
-                x: (hour - start) * bar,
+                x: slot * bar,
                 y: PLOT_HEIGHT - height,
                 width: (bar - 1).max(1),
                 height,
@@ -533,29 +716,22 @@ pub fn hour_chart(
             }
         })
         .collect();
-    // A label every 6 hours of local time (every day on a week-long chart).
-    let every = if span > 72 { 24 } else { 6 };
-    let ticks = (start..end)
-        .filter_map(|hour| {
-            let z = local(hour)?;
-            (i64::from(z.hour()) % every == 0).then(|| {
-                let text = if z.hour() == 0 {
-                    short_day(tr, z.day(), z.month())
-                } else {
-                    z.strftime("%H:%M").to_string()
-                };
-                ((hour - start) * bar, text)
-            })
-        })
-        .collect();
-    Some(HourChart {
-        width,
+    HourChart {
+        width: bar * span.max(1),
         height: PLOT_HEIGHT,
         bars,
-        ticks,
+        ticks: ticks
+            .into_iter()
+            .map(|(slot, text)| (slot * bar, text))
+            .collect(),
         max,
+        by_day,
         earlier,
-    })
+        later,
+        shown,
+        first_day: day_label(start),
+        last_day: day_label(end - 1),
+    }
 }
 
 /// A station on the map: where, and the worst severity of its standing reports (0 none).
@@ -844,14 +1020,27 @@ mod tests {
         assert_eq!(order, ["q1", "q0", "q2"]);
     }
 
+    /// 8 Aug 2017 06:00 in Nairobi (UTC+3), in unix hours.
+    const SIX: i64 = 1_502_161_200 / 3600;
+
     #[test]
-    fn the_chart_spans_the_hours_with_reports_and_labels_local_time() {
-        // 8 Aug 2017 06:00 and 09:00 in Nairobi (UTC+3).
-        let six = 1_502_161_200 / 3600;
+    fn the_chart_draws_its_hours_and_labels_local_time() {
+        let six = SIX;
         let en = Tr::new(Lang::En);
-        let chart =
-            hour_chart(&[(six, 10), (six + 3, 40)], None, "Africa/Nairobi", en).expect("a chart");
+        let points = [(six, 10), (six + 3, 40)];
+        let span = chart_span(
+            &points,
+            None,
+            Some(ChartWindow::WholeMission),
+            None,
+            six + 10,
+        )
+        .expect("a span");
+        // At least a day is drawn, ending after the last report.
+        assert_eq!(span.hours, (six + 4 - 24, six + 4));
+        let chart = hour_chart(&points, span.hours, "Africa/Nairobi", en);
         assert_eq!(chart.max, 40);
+        assert!(!chart.by_day);
         assert_eq!(chart.bars.len(), 2);
         assert_eq!(chart.bars[1].height, PLOT_HEIGHT);
         assert_eq!(chart.bars[0].height, PLOT_HEIGHT / 4);
@@ -860,23 +1049,24 @@ mod tests {
             "{}",
             chart.bars[1].title
         );
-        // At least a day is drawn, ending after the last report.
         assert_eq!(chart.width / 30, 24);
         assert!(chart.ticks.iter().any(|(_, t)| t == "06:00"));
         assert!(chart.ticks.iter().any(|(_, t)| t == "8 Aug"));
-        assert_eq!(hour_chart(&[], None, "UTC", en), None);
-
-        // More than a week: the last week is drawn, and what came before is counted.
-        let long = [(six - 500, 7), (six, 1)];
-        let chart = hour_chart(&long, None, "UTC", en).expect("a chart");
-        assert_eq!(chart.earlier, 7);
-        assert_eq!(chart.bars.len(), 1);
-        assert_eq!(chart.bars[0].title, "8 Aug 03:00: 1 report");
+        assert_eq!((chart.shown, chart.earlier, chart.later), (50, 0, 0));
+        assert_eq!(
+            (chart.first_day.as_str(), chart.last_day.as_str()),
+            ("7 Aug", "8 Aug")
+        );
+        assert_eq!(chart_span(&[], None, None, None, six), None);
 
         // In French: its month names, its plurals, its numbers.
         let fr = Tr::new(Lang::Fr);
-        let chart = hour_chart(&[(six, 1), (six + 18, 1_200)], None, "Africa/Nairobi", fr)
-            .expect("a chart");
+        let chart = hour_chart(
+            &[(six, 1), (six + 18, 1_200)],
+            (six, six + 24),
+            "Africa/Nairobi",
+            fr,
+        );
         assert_eq!(chart.bars[0].title, "8 août 06:00 : 1 rapport");
         assert_eq!(chart.bars[1].title, "9 août 00:00 : 1\u{202f}200 rapports");
         assert!(
@@ -885,8 +1075,134 @@ mod tests {
             chart.ticks
         );
         let december = 1_514_678_400 / 3600; // 31 Dec 2017 00:00 UTC
-        let chart = hour_chart(&[(december, 2)], None, "UTC", fr).expect("a chart");
+        let chart = hour_chart(&[(december, 2)], (december, december + 24), "UTC", fr);
         assert_eq!(chart.bars[0].title, "31 déc. 00:00 : 2 rapports");
+        // Across the new year, each day says its year.
+        let chart = hour_chart(&[(december, 2)], (december, december + 48), "UTC", en);
+        assert_eq!(
+            (chart.first_day.as_str(), chart.last_day.as_str()),
+            ("31 Dec 2017", "1 Jan 2018")
+        );
+        assert!(
+            chart.ticks.iter().any(|(_, t)| t == "1 Jan 2018"),
+            "{:?}",
+            chart.ticks
+        );
+        assert_eq!(chart.bars[0].title, "31 Dec 2017 00:00: 2 reports");
+    }
+
+    #[test]
+    fn the_election_period_is_polling_day_and_three_days_either_side() {
+        // 5 Aug 2017 00:00 to 12 Aug 2017 00:00 in Nairobi (UTC+3).
+        let midnight = SIX - 6;
+        assert_eq!(
+            election_period("2017-08-08", "Africa/Nairobi"),
+            Some((midnight - 3 * 24, midnight + 4 * 24))
+        );
+        // Kathmandu is UTC+5:45: the whole hours around the period.
+        let (from, to) = election_period("2017-08-08", "Asia/Kathmandu").expect("a period");
+        // Midnight there is 18:15 UTC the day before: the period starts at 18:00 UTC.
+        assert_eq!(from, midnight - 3 * 24 - 3);
+        assert_eq!(to - from, 7 * 24 + 1);
+        assert_eq!(election_period("08/08/2017", "Africa/Nairobi"), None);
+        assert_eq!(election_period("2017-08-08", "Nowhere/City"), None);
+    }
+
+    #[test]
+    fn a_late_report_does_not_move_the_chart_from_polling_day() {
+        let period = election_period("2017-08-08", "Africa/Nairobi");
+        let (from, to) = period.expect("a period");
+        // Polling day's reports, and one three weeks later.
+        let late = SIX + 21 * 24;
+        let points = [(SIX, 900), (SIX + 5, 1_091), (late, 1)];
+        let now = late + 2;
+        let en = Tr::new(Lang::En);
+        let default = chart_span(&points, None, None, period, now).expect("a span");
+        assert_eq!(default.window, Some(ChartWindow::ElectionPeriod));
+        assert_eq!(default.hours, (from, to));
+        let chart = hour_chart(&points, default.hours, "Africa/Nairobi", en);
+        assert_eq!((chart.shown, chart.earlier, chart.later), (1_991, 0, 1));
+        assert!(!chart.by_day, "a week is drawn by the hour");
+        assert_eq!(chart.bars.len(), 2);
+        assert_eq!(
+            (chart.first_day.as_str(), chart.last_day.as_str()),
+            ("5 Aug", "11 Aug")
+        );
+
+        let week =
+            chart_span(&points, None, Some(ChartWindow::LastWeek), period, now).expect("a span");
+        assert_eq!(week.hours, (now + 1 - 168, now + 1));
+        let chart = hour_chart(&points, week.hours, "Africa/Nairobi", en);
+        assert_eq!((chart.shown, chart.earlier, chart.later), (1, 1_991, 0));
+
+        let whole = chart_span(&points, None, Some(ChartWindow::WholeMission), period, now)
+            .expect("a span");
+        assert_eq!(whole.hours, (SIX, late + 1));
+        let chart = hour_chart(&points, whole.hours, "Africa/Nairobi", en);
+        assert!(chart.by_day, "three weeks are drawn by the day");
+        assert_eq!((chart.shown, chart.earlier, chart.later), (1_992, 0, 0));
+        // Polling day's two hours are one bar; the late report is the 22nd day's.
+        assert_eq!(chart.bars.len(), 2);
+        assert_eq!(chart.bars[0].title, "8 Aug: 1,991 reports");
+        assert_eq!(chart.bars[1].title, "29 Aug: 1 report");
+        assert_eq!(chart.bars[1].x, 21 * (chart.width / 22));
+        assert_eq!(
+            chart.ticks.first().map(|(x, t)| (*x, t.as_str())),
+            Some((0, "8 Aug"))
+        );
+
+        // The filters' own time window decides over any choice.
+        let window = chart_span(
+            &points,
+            Some((SIX + 1, SIX + 30)),
+            Some(ChartWindow::WholeMission),
+            period,
+            now,
+        )
+        .expect("a span");
+        assert_eq!(
+            window,
+            ChartSpan {
+                hours: (SIX + 1, SIX + 30),
+                window: None
+            }
+        );
+
+        // Before the election period begins, the last seven days are what there is.
+        let early = [(from - 100, 3)];
+        let before = chart_span(&early, None, None, period, from - 50).expect("a span");
+        assert_eq!(before.window, Some(ChartWindow::LastWeek));
+        assert_eq!(before.hours, (from - 49 - 168, from - 49));
+        // And a period that cannot be read leaves the last seven days too.
+        let unread = chart_span(&points, None, Some(ChartWindow::ElectionPeriod), None, now)
+            .expect("a span");
+        assert_eq!(unread.hours, (now + 1 - 168, now + 1));
+    }
+
+    #[test]
+    fn the_chart_window_is_read_from_the_address_and_kept_in_links() {
+        let filter =
+            DashboardFilter::from_pairs(&pairs(&[("chart", "all")]), "UTC").expect("valid");
+        assert_eq!(filter.chart, Some(ChartWindow::WholeMission));
+        assert!(filter.is_default(), "the chart's window filters no report");
+        assert_eq!(filter.query_string(), "chart=all");
+        assert_eq!(
+            DashboardFilter::from_pairs(&[], "UTC")
+                .expect("valid")
+                .chart,
+            None
+        );
+        let error = DashboardFilter::from_pairs(&pairs(&[("chart", "year")]), "UTC")
+            .expect_err("not a window");
+        assert!(
+            error
+                .to_string()
+                .contains("`year` is not a window of the chart"),
+            "{error}"
+        );
+        for window in ChartWindow::ALL {
+            assert_eq!(ChartWindow::parse(window.as_str()), Some(window));
+        }
     }
 
     #[test]

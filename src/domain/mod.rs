@@ -9,6 +9,7 @@ pub mod finding;
 pub mod form;
 pub mod geography;
 pub mod lookup;
+pub mod markdown;
 pub mod message;
 pub mod mission;
 pub mod queue;

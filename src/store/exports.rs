@@ -25,7 +25,19 @@ pub struct ExportRow {
     pub severity: Option<i64>,
     pub category: Option<String>,
     pub problem_count: i64,
+    /// As filed: an amendment never changes them, it joins the report's history.
     pub answers: Value,
+    /// The observer's corrections and additions, oldest first.
+    pub amendments: Vec<Amendment>,
+}
+
+/// A correction or an addition an observer made to their report after filing it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct Amendment {
+    pub at: i64,
+    /// `correction` or `addition`.
+    pub kind: String,
+    pub text: String,
 }
 
 /// Calls `each` with every report matching the query, in order of arrival, until it
@@ -46,7 +58,9 @@ pub fn each_report(
     let sql = format!(
         "SELECT r.id, r.reference, f.key, f.version, u.username, r.region_path, g.name, g.latitude,
                 g.longitude, r.observed_at, r.received_at, r.status, r.severity, r.category,
-                r.problem_count, r.answers
+                r.problem_count, r.answers,
+                (SELECT json_group_array(json_object('at', e.at, 'kind', e.kind, 'text', e.text) ORDER BY e.id)
+                 FROM report_events e WHERE e.report_id = r.id AND e.kind IN ('correction', 'addition'))
          FROM reports r JOIN forms f ON f.id = r.form_id JOIN users u ON u.id = r.observer_id
          JOIN regions g ON g.id = r.region_id
          WHERE {clause}{located} ORDER BY r.seq"
@@ -55,6 +69,7 @@ pub fn each_report(
     let mut rows = stmt.query(params_from_iter(values))?;
     while let Some(row) = rows.next()? {
         let answers: String = row.get(15)?;
+        let amendments: String = row.get(16)?;
         let report = ExportRow {
             id: row.get(0)?,
             reference: row.get(1)?,
@@ -73,8 +88,56 @@ pub fn each_report(
             problem_count: row.get(14)?,
             answers: serde_json::from_str(&answers)
                 .map_err(|e| StoreError::Task(format!("stored answers are unreadable: {e}")))?,
+            amendments: serde_json::from_str(&amendments)
+                .map_err(|e| StoreError::Task(format!("amendments are unreadable: {e}")))?,
         };
         if !each(report) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// An amendment with the report it belongs to, as the amendments export writes it.
+#[derive(Debug, Clone)]
+pub struct AmendmentRow {
+    pub reference: String,
+    pub report_id: String,
+    pub form_key: String,
+    pub observer: String,
+    pub amendment: Amendment,
+}
+
+/// Calls `each` with every correction and addition to the reports matching the query,
+/// report by report in order of arrival, each report's oldest first, until it returns
+/// false (the reader went away). Run it in a long read, as `each_report`.
+pub fn each_amendment(
+    conn: &Connection,
+    query: &QueueQuery,
+    each: &mut dyn FnMut(AmendmentRow) -> bool,
+) -> Result<(), StoreError> {
+    let (clause, values) = conditions(query, true);
+    let sql = format!(
+        "SELECT r.reference, r.id, f.key, u.username, e.at, e.kind, e.text
+         FROM reports r JOIN forms f ON f.id = r.form_id JOIN users u ON u.id = r.observer_id
+         JOIN report_events e ON e.report_id = r.id
+         WHERE {clause} AND e.kind IN ('correction', 'addition') ORDER BY r.seq, e.id"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let mut rows = stmt.query(params_from_iter(values))?;
+    while let Some(row) = rows.next()? {
+        let amendment = AmendmentRow {
+            reference: row.get(0)?,
+            report_id: row.get(1)?,
+            form_key: row.get(2)?,
+            observer: row.get(3)?,
+            amendment: Amendment {
+                at: row.get(4)?,
+                kind: row.get(5)?,
+                text: row.get(6)?,
+            },
+        };
+        if !each(amendment) {
             break;
         }
     }

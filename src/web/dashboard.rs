@@ -375,6 +375,13 @@ struct SilentView {
     reports: String,
 }
 
+/// A window the chart can show, as a link that keeps the filters.
+struct ChartChoice {
+    label: String,
+    href: String,
+    current: bool,
+}
+
 struct Choice {
     value: String,
     label: String,
@@ -408,6 +415,12 @@ struct DashboardTemplate {
     exports: Vec<(String, String)>,
     chart: Option<HourChart>,
     chart_max: String,
+    /// What the chart shows and from when to when: "Election period: 7 Aug – 12 Aug".
+    chart_shows: String,
+    /// How many reports it draws, and how many fall before or after.
+    chart_counts: String,
+    /// The windows to choose from; none when the filters' time window decides.
+    chart_choices: Vec<ChartChoice>,
     category_lines: Vec<CategoryView>,
     children_level: String,
     children: Vec<ChildView>,
@@ -447,7 +460,7 @@ async fn page(
         tr,
     };
     let base_href = format!("/m/{slug}/overview");
-    let template = render(&member, &filter, &data, &linker, base_href, &zone);
+    let template = render(&member, &filter, &data, &linker, base_href, &zone, now);
     Ok(ok(&template))
 }
 
@@ -492,6 +505,16 @@ fn region_href(base: &str, region: Option<i64>, query: &str) -> String {
     }
 }
 
+/// The name of a chart window in the catalogue; `None` is the filters' time window.
+fn window_key(window: Option<dashboard::ChartWindow>) -> &'static str {
+    match window {
+        None => "dashboard.chart.window.filters",
+        Some(dashboard::ChartWindow::ElectionPeriod) => "dashboard.chart.window.election",
+        Some(dashboard::ChartWindow::LastWeek) => "dashboard.chart.window.week",
+        Some(dashboard::ChartWindow::WholeMission) => "dashboard.chart.window.all",
+    }
+}
+
 fn share_text(share: Option<Share>, tr: Tr) -> String {
     share.map_or_else(|| "–".to_owned(), |s| s.percent(tr))
 }
@@ -516,6 +539,7 @@ fn render(
     linker: &Linker<'_>,
     base_href: String,
     zone: &str,
+    now: i64,
 ) -> DashboardTemplate {
     let tr = member.user.tr();
     let query = filter.query_string();
@@ -771,7 +795,54 @@ fn render(
         })
         .collect();
 
-    let chart = dashboard::hour_chart(&data.hourly, filter.hours, zone, tr);
+    let span = dashboard::chart_span(
+        &data.hourly,
+        filter.hours,
+        filter.chart,
+        dashboard::election_period(&data.mission.election_date, zone),
+        now.div_euclid(3600),
+    );
+    let chart = span.map(|s| dashboard::hour_chart(&data.hourly, s.hours, zone, tr));
+    let chart_shows = match (span, &chart) {
+        (Some(span), Some(c)) => tr.fill(
+            "dashboard.chart.shows",
+            &[
+                ("window", tr.t(window_key(span.window))),
+                ("from", &c.first_day),
+                ("to", &c.last_day),
+            ],
+        ),
+        _ => String::new(),
+    };
+    let chart_counts = chart.as_ref().map_or_else(String::new, |c| {
+        let mut text = vec![tr.n("dashboard.chart.shown", c.shown)];
+        if c.earlier != 0 {
+            text.push(tr.n("dashboard.chart.earlier", c.earlier));
+        }
+        if c.later != 0 {
+            text.push(tr.n("dashboard.chart.later", c.later));
+        }
+        text.join(" ")
+    });
+    let current_window = span.and_then(|s| s.window);
+    let chart_choices = match (&chart, filter.hours) {
+        (Some(_), None) => dashboard::ChartWindow::ALL
+            .into_iter()
+            .map(|window| {
+                let mut chosen = filter.clone();
+                chosen.chart = Some(window);
+                ChartChoice {
+                    label: tr.t(window_key(Some(window))).to_owned(),
+                    href: format!(
+                        "{}#chart",
+                        region_href(&base_href, region_id, &chosen.query_string())
+                    ),
+                    current: current_window == Some(window),
+                }
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     let here_name = data.region.as_ref().map_or_else(
         || tr.t("dashboard.the_whole_mission").to_owned(),
         |r| r.name.clone(),
@@ -874,6 +945,9 @@ fn render(
             .as_ref()
             .map_or_else(String::new, |c| tr.number(c.max)),
         chart,
+        chart_shows,
+        chart_counts,
+        chart_choices,
         category_lines,
         children_level: data
             .children

@@ -1,5 +1,5 @@
 //! Exports of the reports a queue filter selects: CSV (one column per question of one
-//! form), JSON and GeoJSON. Streamed as they are read, so that a million reports never
+//! form), the observers' corrections and additions to them (CSV), JSON and GeoJSON. Streamed as they are read, so that a million reports never
 //! sit in memory, from one read transaction, so that they agree with each other.
 
 use std::sync::Arc;
@@ -20,7 +20,7 @@ use tokio::sync::mpsc;
 use super::member::{Member, ReviewArea};
 use super::review::{read_query, resolve};
 use super::{AppError, AppState};
-use crate::domain::export::{answer_cell, neutralise, path_codes};
+use crate::domain::export::{answer_cell, csv_header, neutralise, path_codes};
 use crate::domain::form::Severity;
 use crate::domain::message::Message;
 use crate::i18n::Tr;
@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/review/export.csv", get(csv_export))
         .route("/review/export.json", get(json_export))
         .route("/review/export.geojson", get(geojson_export))
+        .route("/review/export-amendments.csv", get(amendments_export))
 }
 
 /// The links to export what a filter selects: a CSV per form the filter allows, JSON and
@@ -57,6 +58,10 @@ pub fn links_in(
         })
         .collect();
     let query = filter.query_string();
+    links.push((
+        tr.t("review.exports.amendments").to_owned(),
+        format!("{review_base}/export-amendments.csv?{query}"),
+    ));
     links.push(("JSON".into(), format!("{review_base}/export.json?{query}")));
     links.push((
         tr.t("review.exports.geojson").to_owned(),
@@ -284,14 +289,20 @@ async fn csv_export(
                 "observed_at",
                 "received_at",
                 "observer",
+                "amendments",
+                "last_amended_at",
             ]
             .map(String::from)
             .to_vec();
             header.extend(levels.iter().map(|level| format!("{level}_code")));
             header.push("place_name".to_owned());
-            header.extend(questions.iter().map(|(key, _)| key.clone()));
+            let keys: Vec<String> = questions.iter().map(|(key, _)| key.clone()).collect();
+            let header = csv_header(&header, &keys);
             let mut writer = csv::Writer::from_writer(sink);
-            if writer.write_record(&header).is_err() {
+            if writer
+                .write_record(header.iter().map(|c| neutralise(c)))
+                .is_err()
+            {
                 return Ok(());
             }
             exports::each_report(conn, &query, false, &mut |report: ExportRow| {
@@ -308,6 +319,11 @@ async fn csv_export(
                     iso_time(report.observed_at, &zone),
                     iso_time(report.received_at, &zone),
                     report.observer,
+                    report.amendments.len().to_string(),
+                    report
+                        .amendments
+                        .last()
+                        .map_or_else(String::new, |a| iso_time(a.at, &zone)),
                 ];
                 cells.extend(
                     (0..levels.len())
@@ -352,7 +368,63 @@ fn report_json(report: ExportRow, levels: &[String], zone: &TimeZone) -> Value {
         "observer": report.observer,
         "place": { "codes": region, "name": report.region_name },
         "answers": report.answers,
+        "amendment_count": report.amendments.len(),
+        "amendments": report.amendments.iter().map(|a| json!({
+            "at": iso_time(a.at, zone),
+            "kind": a.kind,
+            "text": a.text,
+        })).collect::<Vec<_>>(),
     })
+}
+
+/// The observers' corrections and additions to the reports a filter selects, one row
+/// each, oldest first within a report: the history the reports' CSV counts.
+async fn amendments_export(
+    State(state): State<AppState>,
+    member: Member<ReviewArea>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
+    let (query, _, zone) = prepare(&state, &member, raw.as_deref()).await?;
+    let name = filename(&member, "amendments", "csv");
+    streamed(
+        &state,
+        &member,
+        "text/csv; charset=utf-8",
+        name,
+        move |conn, sink| {
+            sink.put("\u{feff}".as_bytes());
+            let mut writer = csv::Writer::from_writer(sink);
+            let header = [
+                "reference",
+                "id",
+                "form",
+                "observer",
+                "amended_at",
+                "kind",
+                "text",
+            ];
+            if writer.write_record(header).is_err() {
+                return Ok(());
+            }
+            exports::each_amendment(conn, &query, &mut |row| {
+                let cells = [
+                    row.reference,
+                    row.report_id,
+                    row.form_key,
+                    row.observer,
+                    iso_time(row.amendment.at, &zone),
+                    row.amendment.kind,
+                    row.amendment.text,
+                ];
+                writer
+                    .write_record(cells.iter().map(|c| neutralise(c)))
+                    .is_ok()
+            })?;
+            let _ = writer.flush();
+            Ok(())
+        },
+    )
+    .await
 }
 
 async fn json_export(
@@ -403,8 +475,10 @@ async fn geojson_export(
                     return true;
                 };
                 let mut properties = report_json(report, &levels, &zone);
+                // A map's points carry what a report is, not what it says.
                 if let Some(p) = properties.as_object_mut() {
                     p.remove("answers");
+                    p.remove("amendments");
                 }
                 let feature = json!({
                     "type": "Feature",

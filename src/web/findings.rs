@@ -17,6 +17,7 @@ use crate::domain::finding::{
     Assessment, EvidenceSummary, FindingErrors, FindingText, Stage, move_to, summarize,
 };
 use crate::domain::form::Severity;
+use crate::domain::markdown;
 use crate::domain::review::Status;
 use crate::i18n::Tr;
 use crate::store::audit::Actor;
@@ -874,25 +875,6 @@ async fn statement(
     }))
 }
 
-/// Text that Markdown shows as written: every ASCII punctuation character escaped
-/// (CommonMark allows escaping any of them) and leading spaces dropped, so that no line
-/// of a statement turns into a list, a heading, a code block, a link or an entity.
-fn markdown_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
-    for (i, line) in text.lines().enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        for c in line.trim_start().chars() {
-            if c.is_ascii_punctuation() {
-                out.push('\\');
-            }
-            out.push(c);
-        }
-    }
-    out
-}
-
 async fn statement_markdown(
     State(state): State<AppState>,
     member: Member<FindingsArea>,
@@ -903,12 +885,12 @@ async fn statement_markdown(
         "# {}\n\n{}\n",
         tr.fill(
             "findings.statement.md_title",
-            &[("name", &markdown_text(&mission.name))]
+            &[("name", &markdown::escape(&mission.name))]
         ),
         tr.fill(
             "findings.statement.md_intro",
             &[
-                ("country", &markdown_text(&mission.country)),
+                ("country", &markdown::escape(&mission.country)),
                 ("date", &mission.election_date)
             ]
         ),
@@ -917,19 +899,19 @@ async fn statement_markdown(
         md.push_str(&format!("\n{}\n", tr.t("findings.statement.none")));
     }
     for topic in &topics {
-        md.push_str(&format!("\n## {}\n", markdown_text(&topic.topic)));
+        md.push_str(&format!("\n## {}\n", markdown::escape(&topic.topic)));
         for f in &topic.findings {
             md.push_str(&format!(
                 "\n### {}\n\n*{}* — {}",
-                markdown_text(&f.title),
+                markdown::escape(&f.title),
                 f.assessment,
                 f.basis
             ));
             if !f.regions.is_empty() {
-                md.push_str(&format!(" ({})", markdown_text(&f.regions)));
+                md.push_str(&format!(" ({})", markdown::escape(&f.regions)));
             }
             md.push_str(".\n\n");
-            md.push_str(&markdown_text(&f.statement));
+            md.push_str(&markdown::escape(&f.statement));
             md.push('\n');
         }
     }

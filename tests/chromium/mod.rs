@@ -299,6 +299,32 @@ impl Chromium {
             .unwrap_or_else(|e| panic!("Browser.setDownloadBehavior: {e}"));
     }
 
+    /// Lays the page out for another medium (`print`, `screen`) through the DevTools
+    /// protocol, as the print preview does; an empty medium goes back to the screen's.
+    pub async fn emulate_media(&self, media: &str) {
+        self.client
+            .issue_cmd(DevTools {
+                cmd: "Emulation.setEmulatedMedia",
+                params: json!({ "media": media }),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("Emulation.setEmulatedMedia: {e}"));
+    }
+
+    /// Whether each element a CSS selector picks is drawn (neither it nor a parent has
+    /// `display: none`), in document order.
+    pub async fn drawn(&self, selector: &str) -> Vec<bool> {
+        let drawn = self
+            .client
+            .execute(
+                "return Array.from(document.querySelectorAll(arguments[0])).map(e => e.checkVisibility())",
+                vec![selector.into()],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("visibility of {selector}: {e}"));
+        serde_json::from_value(drawn).expect("a list of booleans")
+    }
+
     pub async fn quit(self) {
         let _ = self.client.clone().close().await;
     }
