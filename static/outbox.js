@@ -23,7 +23,9 @@
   }
 
   if ('serviceWorker' in navigator) {
-    navigator.serviceWorker.register('/sw.js', { scope: base }).then(function (r) {
+    // The browser checks the worker for updates after page views: through its HTTP cache,
+    // which keeps it an hour (src/web/assets.rs), not over the network each time.
+    navigator.serviceWorker.register('/sw.js', { scope: base, updateViaCache: 'all' }).then(function (r) {
       // Pages change with the forms and assignments: each visit online refreshes them.
       if (r.active) r.active.postMessage('keep-pages');
     }, function () {});

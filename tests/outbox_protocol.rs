@@ -190,11 +190,28 @@ async fn the_phone_keeps_home_forms_and_the_stations_of_the_assignment() {
         assert!(file.header("cache-control").contains("immutable"));
     }
 
-    // The service worker: a fixed address, checked for updates, allowed the mission's pages.
+    // The service worker: a fixed address, checked for updates (a phone's cache answers
+    // for an hour), allowed the mission's pages.
     let worker = observer.get("/sw.js").await;
     assert_eq!(worker.status, StatusCode::OK);
-    assert_eq!(worker.header("cache-control"), "no-cache");
+    assert_eq!(worker.header("cache-control"), "max-age=3600");
     assert_eq!(worker.header("service-worker-allowed"), "/m/");
+    // Browsers check it after page views: a phone that has it gets a 304, not the script.
+    let etag = worker.header("etag").to_owned();
+    assert!(
+        etag.starts_with("\"sw.") && etag.ends_with(".js\""),
+        "{etag:?}"
+    );
+    observer.headers = vec![("if-none-match", etag.clone())];
+    let unchanged = observer.get("/sw.js").await;
+    assert_eq!(unchanged.status, StatusCode::NOT_MODIFIED);
+    assert!(unchanged.bytes.is_empty());
+    assert_eq!(unchanged.header("etag"), etag);
+    observer.headers = vec![("if-none-match", "\"sw.0000000000.js\"".to_owned())];
+    let changed = observer.get("/sw.js").await;
+    assert_eq!(changed.status, StatusCode::OK);
+    assert_eq!(changed.bytes, worker.bytes);
+    observer.headers.clear();
 
     // Reviewers' pages do not load the outbox.
     let mut lead = app.signed_in("lead").await;
