@@ -26,7 +26,7 @@
     // The browser checks the worker for updates after page views: through its HTTP cache,
     // which keeps it an hour (src/web/assets.rs), not over the network each time.
     navigator.serviceWorker.register('/sw.js', { scope: base, updateViaCache: 'all' }).then(function (r) {
-      // Pages change with the forms and assignments: each visit online refreshes them.
+      // Each visit online lets it fetch its copy of the pages again if that copy is old.
       if (r.active) r.active.postMessage('keep-pages');
     }, function () {});
   }

@@ -10,6 +10,7 @@ pub mod form;
 pub mod geography;
 pub mod message;
 pub mod mission;
+pub mod offline;
 pub mod queue;
 pub mod report;
 pub mod review;
