@@ -51,7 +51,9 @@ function kept() {
 // pages name, the phone would otherwise fetch it on every page.
 function keepIfStale(version) {
   return kept().then(function (k) {
-    var fresh = k && Date.now() - k.keptAt < KEPT_FOR_MS &&
+    // A clock set back makes the copy look younger than it is: then it is old.
+    var age = k ? Date.now() - k.keptAt : -1;
+    var fresh = age >= 0 && age < KEPT_FOR_MS &&
       (version === null || version === k.version || version === k.asked);
     return fresh ? k.pages.length : keep(version);
   });

@@ -653,3 +653,61 @@ async fn the_copy_follows_a_new_assignment_and_language_and_says_what_it_lacks_i
     browser.screenshot("offline-not-kept-french").await;
     browser.quit().await;
 }
+
+/// How many times the phone has fetched its copy so far.
+fn copies_fetched(app: &TestApp) -> usize {
+    let log = app.request_log.lock().expect("the log");
+    log.iter()
+        .filter(|line| line.ends_with("/observer/offline.json"))
+        .count()
+}
+
+/// Waits (up to ten seconds) until the phone has fetched its copy `n` times.
+async fn wait_for_copies(app: &TestApp, n: usize) {
+    for _ in 0..100 {
+        if copies_fetched(app) >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "the copy was fetched {} times, not {n}",
+        copies_fetched(app)
+    );
+}
+
+#[tokio::test]
+async fn the_copy_is_fetched_again_only_once_it_is_hours_old() {
+    let (app, network, browser, form) = on_a_phone().await;
+    let c = &browser.client;
+    let home = format!("{}/m/{MISSION}/observer", network.base);
+    let fetched = copies_fetched(&app);
+    assert_eq!(fetched, 1, "once, when the worker was installed");
+    for page in [&form, &home, &form] {
+        c.goto(page).await.expect("a page");
+        browser.wait_for(Locator::Css("main")).await;
+    }
+    network.settle().await;
+    assert_eq!(
+        copies_fetched(&app),
+        fetched,
+        "the same copy is not fetched again"
+    );
+
+    // Five hours later (the record of when it was kept, set back).
+    c.execute_async(
+        "const done = arguments[arguments.length - 1];
+         const key = arguments[0] + '/offline.json';
+         caches.open('fieldreport-pages-1').then(c => c.match(key).then(r => r.json())
+           .then(k => { k.keptAt -= 5 * 3600 * 1000; return c.put(key, new Response(JSON.stringify(k))); }))
+           .then(() => done(true), e => done(String(e)));",
+        vec![format!("/m/{MISSION}/observer").into()],
+    )
+    .await
+    .expect("set back");
+    c.goto(&home).await.expect("home");
+    wait_for_copies(&app, fetched + 1).await;
+    network.settle().await;
+    assert_eq!(copies_fetched(&app), fetched + 1);
+    browser.quit().await;
+}
