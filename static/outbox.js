@@ -23,8 +23,10 @@
   }
 
   if ('serviceWorker' in navigator) {
-    navigator.serviceWorker.register('/sw.js', { scope: base }).then(function (r) {
-      // Pages change with the forms and assignments: each visit online refreshes them.
+    // The browser checks the worker for updates after page views: through its HTTP cache,
+    // which keeps it an hour (src/web/assets.rs), not over the network each time.
+    navigator.serviceWorker.register('/sw.js', { scope: base, updateViaCache: 'all' }).then(function (r) {
+      // Each visit online lets it fetch its copy of the pages again if that copy is old.
       if (r.active) r.active.postMessage('keep-pages');
     }, function () {});
   }

@@ -252,3 +252,28 @@ async fn pages_come_in_the_chosen_language_else_the_browsers() {
     assert_eq!(nothing.status, StatusCode::SEE_OTHER, "{}", nothing.body);
     assert!(nothing.header("set-cookie").is_empty());
 }
+
+#[tokio::test]
+async fn the_menu_is_named_for_screen_readers_in_the_page_language() {
+    let app = TestApp::new().await;
+    for (user, path) in [
+        ("observer", format!("/m/{MISSION}/observer")),
+        ("coordinator", format!("/m/{MISSION}/review")),
+    ] {
+        let mut browser = app.signed_in(user).await;
+        for (lang, label) in [
+            ("en", "Main menu"),
+            ("fr", "Menu principal"),
+            ("sw", "Menyu kuu"),
+        ] {
+            browser.cookies.insert("fr_lang".into(), lang.into());
+            let page = browser.get(&path).await;
+            assert_eq!(page.status, StatusCode::OK, "{path}");
+            assert!(
+                page.contains(&format!("<nav aria-label=\"{label}\">")),
+                "{user} in {lang}: {}",
+                page.body
+            );
+        }
+    }
+}

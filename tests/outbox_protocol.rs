@@ -158,18 +158,30 @@ async fn the_phone_keeps_home_forms_and_the_stations_of_the_assignment() {
     let app = TestApp::new().await;
     app.assign("observer", 3, "0001").await;
     let mut observer = app.signed_in("observer").await;
+    let home = observer.get(&format!("/m/{MISSION}/observer")).await;
     observer.headers = vec![("accept", "application/json".to_owned())];
-    let list = json(
+    let copy = json(
         &observer
             .get(&format!("/m/{MISSION}/observer/offline.json"))
             .await,
     );
-    let pages: Vec<&str> = list["pages"]
+    assert_eq!(
+        copy["version"].as_str(),
+        Some(home.header("x-offline-version")),
+        "the copy is of the version the pages name"
+    );
+    let kept: Vec<(&str, &str)> = copy["pages"]
         .as_array()
         .expect("pages")
         .iter()
-        .filter_map(Value::as_str)
+        .map(|p| {
+            (
+                p["url"].as_str().expect("url"),
+                p["html"].as_str().expect("html"),
+            )
+        })
         .collect();
+    let pages: Vec<&str> = kept.iter().map(|(url, _)| *url).collect();
     let station = app.region_id(4, "0001001").await;
     for page in [
         format!("/m/{MISSION}/observer"),
@@ -179,25 +191,142 @@ async fn the_phone_keeps_home_forms_and_the_stations_of_the_assignment() {
     ] {
         assert!(pages.contains(&page.as_str()), "{page} in {pages:?}");
     }
+    // Each kept page is the page as it is served, with the session's token masked once
+    // for the whole copy: the copies of a form at each station then compress together.
     observer.headers.clear();
-    for page in &pages {
-        assert_eq!(observer.get(page).await.status, StatusCode::OK, "{page}");
+    let token = |html: &str| common::hidden_value(html, "_csrf").expect("a form token");
+    let masked = token(kept[0].1);
+    for (url, html) in &kept {
+        let served = observer.get(url).await;
+        assert_eq!(served.status, StatusCode::OK, "{url}");
+        let title = |page: &str| page[page.find("<title>").expect("title")..][..60].to_owned();
+        assert_eq!(title(html), title(&served.body), "{url}");
+        assert!(html.trim_end().ends_with("</html>"), "{url}: a whole page");
+        assert_eq!(token(html), masked, "{url}");
+        assert_ne!(
+            token(&served.body),
+            masked,
+            "each response masks the token afresh"
+        );
     }
-    for asset in list["assets"].as_array().expect("assets") {
+    let blank = kept
+        .iter()
+        .find(|(url, _)| url.ends_with(&format!("/file/voting/{station}")))
+        .expect("the blank Voting form")
+        .1;
+    assert!(
+        blank.contains("data-new"),
+        "a kept form gets fresh ids on the phone"
+    );
+    let fallback = copy["fallback"]
+        .as_str()
+        .expect("the page for pages not kept");
+    assert!(fallback.contains("<h1>No network</h1>"), "{fallback}");
+    for asset in copy["assets"].as_array().expect("assets") {
         let asset = asset.as_str().expect("an address");
         let file = observer.get(asset).await;
         assert_eq!(file.status, StatusCode::OK, "{asset}");
         assert!(file.header("cache-control").contains("immutable"));
     }
 
-    // The service worker: a fixed address, checked for updates, allowed the mission's pages.
+    // The service worker: a fixed address, checked for updates (a phone's cache answers
+    // for an hour), allowed the mission's pages.
     let worker = observer.get("/sw.js").await;
     assert_eq!(worker.status, StatusCode::OK);
-    assert_eq!(worker.header("cache-control"), "no-cache");
+    assert_eq!(worker.header("cache-control"), "max-age=3600");
     assert_eq!(worker.header("service-worker-allowed"), "/m/");
+    // Browsers check it after page views: a phone that has it gets a 304, not the script.
+    let etag = worker.header("etag").to_owned();
+    assert!(
+        etag.starts_with("\"sw.") && etag.ends_with(".js\""),
+        "{etag:?}"
+    );
+    observer.headers = vec![("if-none-match", etag.clone())];
+    let unchanged = observer.get("/sw.js").await;
+    assert_eq!(unchanged.status, StatusCode::NOT_MODIFIED);
+    assert!(unchanged.bytes.is_empty());
+    assert_eq!(unchanged.header("etag"), etag);
+    observer.headers = vec![("if-none-match", "\"sw.0000000000.js\"".to_owned())];
+    let changed = observer.get("/sw.js").await;
+    assert_eq!(changed.status, StatusCode::OK);
+    assert_eq!(changed.bytes, worker.bytes);
+    observer.headers.clear();
 
     // Reviewers' pages do not load the outbox.
     let mut lead = app.signed_in("lead").await;
     let overview = lead.get(&format!("/m/{MISSION}/overview")).await;
     assert!(!overview.body.contains("/static/outbox."));
+}
+
+/// The version of the kept copy each observer page carries (`X-Offline-Version`).
+async fn version_at(browser: &mut Browser, path: &str) -> String {
+    let page = browser.get(path).await;
+    assert_eq!(page.status, StatusCode::OK, "{path}");
+    page.header("x-offline-version").to_owned()
+}
+
+#[tokio::test]
+async fn the_kept_copy_changes_version_with_the_pages_it_holds_and_only_then() {
+    use fieldreport::domain::form::FormDefinition;
+    use fieldreport::store::audit::Actor;
+
+    let app = TestApp::new().await;
+    app.assign("observer", 3, "0001").await;
+    let mut observer = app.signed_in("observer").await;
+    let home = format!("/m/{MISSION}/observer");
+    let first = version_at(&mut observer, &home).await;
+    assert_eq!(first.len(), 16, "{first:?}");
+    // Every page says the same, view after view: the phone fetches nothing.
+    assert_eq!(version_at(&mut observer, &home).await, first);
+    assert_eq!(
+        version_at(&mut observer, &format!("{home}/reports")).await,
+        first
+    );
+    assert_eq!(
+        version_at(&mut observer, &format!("{home}/file/voting")).await,
+        first
+    );
+    let station = app.region_id(4, "0001001").await;
+    let (_, filed) = observer
+        .file("voting", station, &common::voting_fine())
+        .await;
+    assert_eq!(filed.status, StatusCode::SEE_OTHER, "{}", filed.body);
+    assert_eq!(version_at(&mut observer, filed.location()).await, first);
+
+    // A new assignment: new stations' forms to keep.
+    app.assign("observer", 3, "0006").await;
+    let assigned = version_at(&mut observer, &home).await;
+    assert_ne!(assigned, first);
+
+    // A new version of a form.
+    let voting = fieldreport::demo::FORMS
+        .iter()
+        .find(|t| t.contains("key = \"voting\""))
+        .expect("the demo Voting form")
+        .replace("title = \"Voting\"", "title = \"Voting, second version\"");
+    let definition = FormDefinition::from_toml(&voting).expect("a form");
+    let mission = app.mission_id;
+    app.store
+        .write(move |conn| {
+            fieldreport::store::forms::import(conn, mission, &definition, &Actor::command_line())
+        })
+        .await
+        .expect("new version");
+    let new_form = version_at(&mut observer, &home).await;
+    assert_ne!(new_form, assigned);
+
+    // Another language.
+    observer.cookies.insert("fr_lang".into(), "fr".into());
+    let french = version_at(&mut observer, &home).await;
+    assert_ne!(french, new_form);
+
+    // Another session: its token is in every page.
+    let mut again = app.signed_in("observer").await;
+    again.cookies.insert("fr_lang".into(), "fr".into());
+    assert_ne!(version_at(&mut again, &home).await, french);
+
+    // Pages that are not the observer's carry none.
+    let mut lead = app.signed_in("lead").await;
+    let overview = lead.get(&format!("/m/{MISSION}/overview")).await;
+    assert_eq!(overview.header("x-offline-version"), "");
 }

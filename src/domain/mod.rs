@@ -12,6 +12,7 @@ pub mod lookup;
 pub mod markdown;
 pub mod message;
 pub mod mission;
+pub mod offline;
 pub mod queue;
 pub mod report;
 pub mod review;

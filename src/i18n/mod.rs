@@ -79,7 +79,7 @@ impl Lang {
 /// The keys observers read (by prefix): Swahili, the language of national observer
 /// networks here, must have every one of them; the rest of the interface is for the core
 /// team and the leads, in English or French.
-pub const OBSERVER_PREFIXES: [&str; 12] = [
+pub const OBSERVER_PREFIXES: [&str; 13] = [
     "language.",
     "levels.",
     "answer.",
@@ -92,6 +92,7 @@ pub const OBSERVER_PREFIXES: [&str; 12] = [
     "outbox.",
     "nav.home",
     "nav.sign_out",
+    "nav.label",
 ];
 
 /// A catalogue: dotted keys (`observer.home.title`) to text.

@@ -385,7 +385,7 @@ fn render_form(
         place_within: within(&context.trail, context.region.id),
         change_place_href: format!("/m/{slug}/observer/file/{}", context.form.key),
         action: format!("/m/{slug}/observer/file"),
-        csrf_token: super::csrf::masked(&member.user.csrf_token),
+        csrf_token: member.user.masked_csrf_token().to_owned(),
         submission_id: typed.submission_id.clone(),
         ticket: form_ticket::issue(
             &state.form_key,

@@ -215,6 +215,11 @@ pub fn around(routes: Router<AppState>, state: AppState) -> Router {
     // Sessions and CSRF apply to pages, not to static assets; every response gets the
     // security headers, and error statuses from any layer get a proper page.
     routes
+        // Observer pages say which version of their offline copy a phone should keep.
+        .layer(from_fn_with_state(
+            state.clone(),
+            offline::mark_kept_version,
+        ))
         .layer(from_fn_with_state(state.clone(), csrf::check))
         .layer(from_fn_with_state(state.clone(), body::read_whole))
         // Refuses, before their bodies are read, the posts that can prove nothing: from

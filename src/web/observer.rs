@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use axum::routing::get;
 
@@ -58,10 +58,14 @@ struct ObserverHomeTemplate {
     /// Forms sent while the observer was signed out, kept for them to check and send.
     kept: Vec<KeptForm>,
     forms: Vec<FormButton>,
+    home_href: String,
     reports_href: String,
     report_count: i64,
     assignments: Vec<AssignmentView>,
     stations_label: String,
+    /// Pages the phone has just kept again, as its service worker says after the observer
+    /// asked for a fresh copy (`?kept=N`).
+    kept_now: Option<usize>,
 }
 
 struct KeptForm {
@@ -89,9 +93,22 @@ struct AssignmentView {
     stations: Vec<Region>,
 }
 
+/// The number of `?kept=N`, the service worker's answer to "refresh the copy": anything
+/// else is no notice at all.
+fn kept_now(query: Option<&str>) -> Option<usize> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query?).ok()?;
+    let (_, value) = pairs.iter().find(|(name, _)| name == "kept")?;
+    // A handful of digits: a phone keeps tens of pages, not millions.
+    if value.is_empty() || value.len() > 5 || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    value.parse().ok()
+}
+
 async fn home(
     State(state): State<AppState>,
     member: Member<ObserverArea>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
     let (mission_id, user_id) = (member.mission_id(), member.user.user_id);
     let lang = member.user.lang();
@@ -173,9 +190,33 @@ async fn home(
         layout,
         kept,
         forms,
+        home_href: format!("/m/{slug}/observer"),
         reports_href: format!("/m/{slug}/observer/reports"),
         report_count,
         assignments,
         stations_label,
+        kept_now: kept_now(query.as_deref()),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_plain_count_of_kept_pages_makes_a_notice() {
+        assert_eq!(kept_now(Some("kept=46")), Some(46));
+        assert_eq!(kept_now(Some("keep=now&kept=3")), Some(3));
+        assert_eq!(kept_now(None), None);
+        for odd in [
+            "kept=",
+            "kept=-1",
+            "kept=+4",
+            "kept=4x",
+            "kept=123456",
+            "x=1",
+        ] {
+            assert_eq!(kept_now(Some(odd)), None, "{odd}");
+        }
+    }
 }

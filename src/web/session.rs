@@ -2,7 +2,7 @@
 //! and the `CurrentUser` extractor.
 
 use std::ops::Deref;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts, OriginalUri, Request, State};
 use axum::http::request::Parts;
@@ -25,6 +25,7 @@ struct SignedIn {
     user: SessionUser,
     token_hash: Vec<u8>,
     lang: Lang,
+    masked_token: OnceLock<String>,
 }
 
 impl CurrentUser {
@@ -41,6 +42,15 @@ impl CurrentUser {
     /// The stored form of this session's token.
     pub fn token_hash(&self) -> &[u8] {
         &self.0.token_hash
+    }
+
+    /// The session's form token as this response's pages carry it: masked once per request
+    /// (`csrf::masked`), so that the copies of several pages the phone keeps, sent in one
+    /// response, do not each add a random mask to compress.
+    pub fn masked_csrf_token(&self) -> &str {
+        self.0
+            .masked_token
+            .get_or_init(|| super::csrf::masked(&self.0.user.csrf_token))
     }
 }
 
@@ -107,6 +117,7 @@ pub async fn load(State(state): State<AppState>, mut request: Request, next: Nex
                     user,
                     token_hash,
                     lang,
+                    masked_token: OnceLock::new(),
                 }));
                 request.extensions_mut().insert(current);
             }

@@ -76,7 +76,7 @@ impl Layout {
             tr: Tr::new(user.lang()),
             nav: Some(Nav {
                 display_name: user.display_name.clone(),
-                csrf_token: super::csrf::masked(&user.csrf_token),
+                csrf_token: user.masked_csrf_token().to_owned(),
                 mission_name: None,
                 links: Vec::new(),
             }),

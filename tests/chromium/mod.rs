@@ -283,6 +283,18 @@ impl Chromium {
         }
     }
 
+    /// Makes the browser one without service workers for every page opened from now on,
+    /// as some phones' browsers are: pages see no `navigator.serviceWorker`.
+    pub async fn without_service_workers(&self) {
+        self.client
+            .issue_cmd(DevTools {
+                cmd: "Page.addScriptToEvaluateOnNewDocument",
+                params: json!({ "source": "delete Navigator.prototype.serviceWorker;" }),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("Page.addScriptToEvaluateOnNewDocument: {e}"));
+    }
+
     /// Saves the browser's downloads into `dir`, without asking, as a user who clicked
     /// "save" would. Without it, Chromium saves them in the user's `~/Downloads`, which a
     /// test neither owns nor cleans up.

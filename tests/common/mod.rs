@@ -54,6 +54,8 @@ pub struct TestApp {
     pub base: String,
     /// Requests that have reached the app.
     pub requests: Arc<AtomicUsize>,
+    /// Their methods and paths, in the order they came.
+    pub request_log: Arc<std::sync::Mutex<Vec<String>>>,
     pub mission_id: i64,
     pub other_mission_id: i64,
 }
@@ -160,11 +162,18 @@ impl TestApp {
         let state = AppState::new(store.clone(), config).expect("app state");
         let requests = Arc::new(AtomicUsize::new(0));
         let counter = Arc::clone(&requests);
+        let request_log = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = Arc::clone(&request_log);
         // Counting sits outside everything the server does: it watches, it changes nothing.
-        let router = fieldreport::app(state.clone()).layer(from_fn(move |request, next: Next| {
-            counter.fetch_add(1, Ordering::SeqCst);
-            next.run(request)
-        }));
+        let router = fieldreport::app(state.clone()).layer(from_fn(
+            move |request: axum::extract::Request, next: Next| {
+                counter.fetch_add(1, Ordering::SeqCst);
+                if let Ok(mut log) = log.lock() {
+                    log.push(format!("{} {}", request.method(), request.uri().path()));
+                }
+                next.run(request)
+            },
+        ));
         let address = serve(router, limits).await;
         TestApp {
             dir,
@@ -172,6 +181,7 @@ impl TestApp {
             state,
             base: format!("http://{address}"),
             requests,
+            request_log,
             mission_id,
             other_mission_id,
         }
