@@ -6,13 +6,15 @@
 // as plain HTML forms, exactly as before.
 (function () {
   'use strict';
-  var script = document.currentScript || document.querySelector('script[data-base]');
+  var script = document.currentScript || document.querySelector('script[data-base], script[data-login]');
   if (!script || !window.indexedDB || !window.fetch || !window.Promise) return;
+  if (script.hasAttribute('data-login')) return waitingHere();
   var base = script.getAttribute('data-base');
   var user = script.getAttribute('data-user');
   var RETRY_MS = 30000;
   var SEND_TIMEOUT_MS = 45000;
-  var state = { signedOut: false, sending: false, note: '' };
+  // `filed`: reports this page has seen filed, added to the count the page was drawn with.
+  var state = { signedOut: false, sending: false, note: '', filed: 0 };
   // The page's texts in its language (src/i18n, keys under `outbox.`).
   var text = {};
   try { text = JSON.parse(script.getAttribute('data-text') || '{}'); } catch (e) { text = {}; }
@@ -64,6 +66,20 @@
   }
   function put(storeName, item) { return run(storeName, 'readwrite', function (s) { s.put(item); }); }
   function remove(storeName, id) { return run(storeName, 'readwrite', function (s) { s['delete'](id); }); }
+
+  // The sign-in page says how many reports wait on this phone for their observer: they
+  // are sent once that observer signs in.
+  function waitingHere() {
+    var note = document.getElementById('waiting-here');
+    if (!note) return;
+    run('waiting', 'readonly', function (s) { return s.getAll(); }).then(function (items) {
+      var n = (items || []).length;
+      if (!n) return;
+      var one = note.getAttribute('data-lang') === 'fr' ? n <= 1 : n === 1;
+      note.textContent = note.getAttribute(one ? 'data-one' : 'data-other').replace('{n}', n);
+      note.hidden = false;
+    }, function () {});
+  }
 
   // ----- sending -----
 
@@ -140,6 +156,7 @@
       return remove('waiting', item.id).then(function () { return true; });
     }
     if (reply.outcome === 'filed') {
+      state.filed += 1;
       return put('sent', {
         id: item.id, base: base, reference: reply.reference, receipt: reply.receipt,
         title: item.title, place: item.place, sentAt: Date.now()
@@ -167,24 +184,28 @@
     return e;
   }
 
+  // What the observer sees of the outbox: reports waiting to send in a box at the top of
+  // the page (below the form on a form page, so that the form and its errors come first),
+  // reports the server would not take as a compact line that opens to list them, and on
+  // the home page the last receipts. The report open in this page's form is in neither:
+  // it is the one being fixed.
   function render() {
     return Promise.all([all('waiting'), all('sent')]).then(function (lists) {
-      var waiting = lists[0];
+      var main = document.querySelector('main');
+      if (!main) return;
+      var open = document.querySelector('form[data-outbox]');
+      var openId = open && open.elements.submission_id ? open.elements.submission_id.value : null;
+      var others = lists[0].filter(function (i) { return i.id !== openId; });
+      var waiting = others.filter(function (i) { return i.state === 'waiting'; });
+      var toFix = others.filter(function (i) { return i.state !== 'waiting'; });
       var sent = lists[1].sort(function (a, b) { return b.sentAt - a.sentAt; }).slice(0, 5);
-      var box = document.getElementById('outbox');
-      if (!box) {
-        box = element('section', '', 'outbox');
-        box.id = 'outbox';
-        box.setAttribute('role', 'status');
-        box.setAttribute('aria-live', 'polite');
-        var main = document.querySelector('main');
-        if (!main) return;
-        main.insertBefore(box, main.firstChild);
-      }
-      box.textContent = '';
-      var onHome = document.body.contains(document.querySelector('ul.buttons'));
-      if (!waiting.length && !(onHome && sent.length)) { box.hidden = true; return; }
-      box.hidden = false;
+      var home = document.querySelector('ul.home-forms');
+      var box = place('outbox', 'section', 'outbox', function (e) {
+        e.setAttribute('role', 'status');
+        e.setAttribute('aria-live', 'polite');
+        if (open) main.appendChild(e); else main.insertBefore(e, main.firstChild);
+      });
+      box.hidden = !waiting.length && !(home && sent.length);
       if (waiting.length) {
         box.appendChild(element('h2', count('waiting', waiting.length)));
         var note = state.note || (navigator.onLine === false ? t('no_network') : '');
@@ -204,9 +225,9 @@
         waiting.forEach(function (item) { list.appendChild(line(item)); });
         box.appendChild(list);
       }
-      if (sent.length && onHome) {
+      if (sent.length && home) {
         box.appendChild(element('h2', t('sent')));
-        var done = element('ul', '', 'plain');
+        var done = element('ul', '', 'plain sent');
         sent.forEach(function (s) {
           var li = element('li');
           var a = element('a', s.reference);
@@ -217,7 +238,37 @@
         });
         box.appendChild(done);
       }
+      var fix = place('outbox-fix', 'details', 'outbox-fix', function (e) {
+        if (home) home.parentNode.insertBefore(e, home.nextSibling); else main.appendChild(e);
+      });
+      fix.hidden = !toFix.length;
+      if (toFix.length) {
+        fix.appendChild(element('summary', count('to_fix', toFix.length)));
+        var fixes = element('ul', '', 'plain');
+        toFix.forEach(function (item) { fixes.appendChild(line(item)); });
+        fix.appendChild(fixes);
+      }
+      var reports = document.getElementById('report-count');
+      if (reports && state.filed) {
+        reports.textContent = ' (' + (Number(reports.getAttribute('data-count')) + state.filed) + ')';
+      }
     });
+  }
+
+  // The element with this id, emptied, or a new one put in its place by `insert`. An open
+  // list of reports to fix stays open while it is drawn again.
+  function place(id, tag, className, insert) {
+    var e = document.getElementById(id);
+    if (e) {
+      var opened = e.open;
+      e.textContent = '';
+      if (opened) e.open = true;
+      return e;
+    }
+    e = element(tag, '', className);
+    e.id = id;
+    insert(e);
+    return e;
   }
 
   function line(item) {
@@ -285,6 +336,11 @@
       return parts.year + '-' + parts.month + '-' + parts.day + 'T' + parts.hour + ':' + parts.minute;
     } catch (e) { return null; }
   }
+
+  // A form sent back with answers to fix: the list of them is read first, and each of its
+  // links leads to its question.
+  var summary = document.getElementById('error-summary');
+  if (summary) summary.focus();
 
   var form = document.querySelector('form[data-outbox]');
   if (form) {

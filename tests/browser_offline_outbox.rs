@@ -254,6 +254,10 @@ async fn reports_filed_offline_wait_through_a_reload_and_arrive_once_each() {
         .await;
     assert!(!text.contains("waiting"), "{text}");
     assert_eq!(app.count("SELECT count(*) FROM reports").await, 2);
+    // The home page's count of the observer's reports follows.
+    browser
+        .wait_for_text(Locator::Css("#report-count"), "(2)")
+        .await;
     let references = app
         .text("SELECT group_concat(reference, ' ') FROM reports")
         .await;
@@ -316,19 +320,39 @@ async fn a_refused_report_waits_to_be_fixed_and_a_lapsed_session_only_asks_to_si
         .wait_for_text(Locator::Css("#outbox"), "Sign in again to send them")
         .await;
     assert_eq!(app.count("SELECT count(*) FROM reports").await, 0);
+    // The sign-in page says that reports wait on this phone.
+    c.goto(&format!("{base}/login"))
+        .await
+        .expect("sign-in page");
+    browser
+        .wait_for_text(
+            Locator::Id("waiting-here"),
+            "2 reports wait on this phone. They are sent once their observer signs in.",
+        )
+        .await;
+    browser.screenshot("sign-in-with-reports-waiting").await;
     browser
         .sign_in(&base, "observer", &password_of("observer"))
         .await;
     // Back on the home page: the complete report goes, the other waits to be fixed.
-    let text = browser
-        .wait_for_text(Locator::Css("#outbox"), "needs attention")
+    browser
+        .wait_for_text(Locator::Css("#outbox-fix summary"), "1 report was not sent")
         .await;
-    assert!(text.contains("1 report waiting to send"), "{text}");
     assert_eq!(app.count("SELECT count(*) FROM reports").await, 1);
+    browser
+        .wait_for(Locator::Css("#outbox-fix summary"))
+        .await
+        .click()
+        .await
+        .expect("open the line");
+    let text = browser
+        .wait_for_text(Locator::Css("#outbox-fix"), "needs attention")
+        .await;
+    assert!(text.contains("Open to fix"), "{text}");
     browser.screenshot("outbox-one-to-fix").await;
 
     browser
-        .wait_for(Locator::Css("#outbox button.secondary"))
+        .wait_for(Locator::Css("#outbox-fix button.secondary"))
         .await
         .click()
         .await
@@ -406,13 +430,12 @@ async fn tap(browser: &Chromium, css: &str) {
 }
 
 /// Fills in and sends the Voting checklist open on the page, and waits for its receipt.
-async fn send_voting(browser: &Chromium) {
+/// Each report of a journey says something else (`choices`): the same answers again
+/// would be the same report sent again.
+async fn send_voting(browser: &Chromium, choices: &[(&str, &str)]) {
     browser.wait_for(Locator::Css("button.send")).await;
     browser
-        .fill_form(
-            &[("arrival_time", common::an_hour_ago())],
-            &common::VOTING_FINE,
-        )
+        .fill_form(&[("arrival_time", common::an_hour_ago())], choices)
         .await;
     browser.send_report().await;
     browser
@@ -500,11 +523,11 @@ async fn observer_morning(offline_copy: bool) -> Cost {
     read().await;
     tap(&browser, "ul.picks li:first-child a").await;
     read().await;
-    send_voting(&browser).await;
+    send_voting(&browser, &common::VOTING_FINE).await;
     read().await;
     tap(&browser, "ul.buttons a.button:not(.secondary)").await;
     read().await;
-    send_voting(&browser).await;
+    send_voting(&browser, &very_good()).await;
     read().await;
     tap(&browser, "ul.buttons a.secondary").await;
     read().await;

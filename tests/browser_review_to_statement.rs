@@ -161,7 +161,7 @@ async fn a_report_becomes_a_published_finding_in_the_statement() {
     // download button around it.
     let chrome = [
         "header.top",
-        "nav[aria-label='Main']",
+        "header.top nav",
         "form.signout",
         "form.languages",
         "form.languages button",
@@ -249,7 +249,9 @@ async fn a_coordinator_finds_a_ward_by_name_and_works_through_its_queue() {
     let mut observer = app.signed_in("observer").await;
     for station in ["0001001", "1428001", "0001002", "0001001"] {
         let id = app.region_id(4, station).await;
-        let (_, sent) = observer.file("voting", id, &common::voting_fine()).await;
+        let (_, sent) = observer
+            .file_anew("voting", id, &common::voting_fine())
+            .await;
         assert_eq!(
             sent.status,
             axum::http::StatusCode::SEE_OTHER,

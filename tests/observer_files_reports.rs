@@ -625,7 +625,15 @@ async fn an_amendment_joins_the_history_and_leaves_the_report_as_filed() {
         )
         .await;
     assert_eq!(added.status, StatusCode::SEE_OTHER);
+    // The observer is told it was added.
+    let confirmed = observer.get(added.location()).await;
+    assert!(
+        confirmed.contains("Your correction was added to the report."),
+        "{}",
+        confirmed.body
+    );
     let page = observer.get(&report).await;
+    assert!(!page.contains("Your correction was added"), "said once");
     assert!(
         page.contains("Correction by observer name") && page.contains("Turned away: 30, not 3.")
     );
@@ -1066,5 +1074,71 @@ async fn observed_at_defaults_to_now_in_the_mission_time_zone() {
     assert!(
         candidates.contains(&shown),
         "{shown} is not now in Nairobi ({candidates:?})"
+    );
+}
+
+/// What an observer reads after filing: an incident's severity on its receipt, a list of
+/// reports that does not say "received" twice, and a form for a polling station that does
+/// not ask which polling station.
+#[tokio::test]
+async fn receipts_and_lists_say_what_was_filed_in_plain_words() {
+    let app = TestApp::new().await;
+    let mut observer = app.signed_in("observer").await;
+    let station = station(&app).await;
+    let ward = app.region_id(3, "0001").await;
+    let incident = |at_station: bool| {
+        let mut answers = vec![
+            ("category", "vote_buying"),
+            ("severity", "medium"),
+            ("occurred_at", common::an_hour_ago()),
+            ("injuries", "0"),
+            ("witnessed", "yes"),
+            ("summary", "Cash handed out in the queue"),
+            ("account", "Two men gave 200 shillings to voters."),
+        ];
+        if !at_station {
+            answers.push(("polling_station", "0001002"));
+        }
+        answers
+    };
+    // For a station, the form does not ask for one; the report is about that station.
+    let form = observer
+        .get(&format!("/m/{MISSION}/observer/file/incident/{station}"))
+        .await;
+    assert!(
+        !form.contains("name=\"q.polling_station\""),
+        "not asked again"
+    );
+    let (_, filed) = observer.file("incident", station, &incident(true)).await;
+    let receipt = receipt_of(&mut observer, &filed).await;
+    assert_eq!(
+        app.text("SELECT answers ->> 'polling_station' FROM reports")
+            .await,
+        "0001001"
+    );
+    // A medium incident says so, rather than "No problems flagged".
+    assert!(receipt.contains("Severity:"), "{}", receipt.body);
+    assert!(receipt.contains("sev-medium"));
+    assert!(!receipt.contains("No problems flagged"));
+    // For a ward, the question stays.
+    let form = observer
+        .get(&format!("/m/{MISSION}/observer/file/incident/{ward}"))
+        .await;
+    assert!(form.contains("name=\"q.polling_station\""));
+    let (_, filed) = observer.file("incident", ward, &incident(false)).await;
+    receipt_of(&mut observer, &filed).await;
+    // A checklist with nothing wrong says so.
+    let (_, filed) = observer.file("voting", station, &voting_ok()).await;
+    let fine = receipt_of(&mut observer, &filed).await;
+    assert!(fine.contains("No problems flagged") && !fine.contains("Severity:"));
+
+    let list = observer
+        .get(&format!("/m/{MISSION}/observer/reports"))
+        .await;
+    assert_eq!(list.body.matches("received ").count(), 3, "{}", list.body);
+    assert!(
+        !list.body.contains(" · received"),
+        "said once: {}",
+        list.body
     );
 }

@@ -58,6 +58,21 @@ impl RawAnswers {
     fn keys(&self) -> impl Iterator<Item = &String> {
         self.values.keys()
     }
+
+    /// These answers with each polling-station question left blank answered by `code`: a
+    /// report filed for a polling station is about that station, which the observer has
+    /// just picked, so the form does not ask for it again.
+    pub fn at_station(mut self, definition: &FormDefinition, code: &str) -> RawAnswers {
+        for question in definition.questions() {
+            if matches!(question.kind, QuestionKind::PollingStation)
+                && self.get(&question.key).is_empty()
+            {
+                self.values
+                    .insert(question.key.clone(), vec![code.to_owned()]);
+            }
+        }
+        self
+    }
 }
 
 /// One checked answer.
@@ -505,6 +520,22 @@ type = "polling_station"
 
     fn form() -> FormDefinition {
         FormDefinition::from_toml(FORM).expect("valid form")
+    }
+
+    #[test]
+    fn a_report_for_a_station_answers_its_blank_station_question_with_it() {
+        let blank = RawAnswers::from_pairs([("station".to_owned(), " ".to_owned())]);
+        assert_eq!(
+            blank.at_station(&form(), "0001001").get("station"),
+            ["0001001"]
+        );
+        let given = RawAnswers::from_pairs([("station".to_owned(), "1427001".to_owned())]);
+        assert_eq!(
+            given.at_station(&form(), "0001001").get("station"),
+            ["1427001"]
+        );
+        let other = RawAnswers::default().at_station(&form(), "0001001");
+        assert_eq!(other.get("category"), Vec::<&str>::new());
     }
 
     fn raw(pairs: &[(&str, &str)]) -> RawAnswers {

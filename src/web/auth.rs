@@ -36,6 +36,8 @@ struct LoginTemplate {
     next: String,
     error: Option<String>,
     notice: Option<String>,
+    /// The outbox script, which says here how many reports wait on this phone.
+    outbox_script: &'static str,
 }
 
 #[derive(Deserialize)]
@@ -102,6 +104,7 @@ fn login_form(
         next,
         error,
         notice,
+        outbox_script: super::assets::outbox_script_url(),
     };
     let mut response = page(status, &template);
     let cookie = set_cookie(

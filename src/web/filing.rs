@@ -319,6 +319,9 @@ struct FormContext {
     form: StoredForm,
     region: Region,
     trail: Vec<Region>,
+    /// The place is a polling station: the form's polling-station questions are answered
+    /// by it, not asked.
+    at_station: bool,
 }
 
 impl FormContext {
@@ -330,11 +333,8 @@ impl FormContext {
         lang: Lang,
     ) -> Result<FormContext, StoreError> {
         let region = regions::by_id(conn, mission_id, region_id)?;
-        if !place_fits(
-            form.definition.kind,
-            region.depth,
-            regions::deepest_level(conn, mission_id)?,
-        ) {
+        let deepest = regions::deepest_level(conn, mission_id)?;
+        if !place_fits(form.definition.kind, region.depth, deepest) {
             let message = Tr::new(lang).fill(
                 "observer.refused.station_only",
                 &[
@@ -347,6 +347,7 @@ impl FormContext {
         let trail = regions::trail(conn, region.id)?;
         Ok(FormContext {
             form,
+            at_station: region.depth == deepest,
             region,
             trail,
         })
@@ -400,12 +401,29 @@ fn render_form(
         error_count: errors.len() + usize::from(observed_at_error.is_some()),
         observed_at_error,
         notice: notice.map(str::to_owned),
-        sections: sections(tr, definition, &typed.answers, errors),
+        sections: asked(
+            sections(tr, definition, &typed.answers, errors),
+            context.at_station,
+        ),
         preview: false,
         fresh,
         time_zone: member.mission.time_zone.clone(),
     };
     page(status, &template)
+}
+
+/// The questions the form asks: at a polling station, not which polling station.
+fn asked(sections: Vec<SectionView>, at_station: bool) -> Vec<SectionView> {
+    if !at_station {
+        return sections;
+    }
+    sections
+        .into_iter()
+        .filter_map(|mut section| {
+            section.questions.retain(|q| q.widget != "station");
+            (!section.questions.is_empty()).then_some(section)
+        })
+        .collect()
 }
 
 async fn blank_form(
@@ -590,7 +608,12 @@ fn check_submission(
     // Checked against the form in the observer's language: what a message names (the
     // options to choose from) reads as the form they see. Keys and rules are the same.
     let definition = context.form.definition.in_language(lang);
-    let checked = Answers::validate(&definition, &submission.typed.answers, &bounds);
+    let typed = if context.at_station {
+        (submission.typed.answers.clone()).at_station(&definition, &context.region.code)
+    } else {
+        submission.typed.answers.clone()
+    };
+    let checked = Answers::validate(&definition, &typed, &bounds);
     match failure.into_inner() {
         Some(error) => Err(error),
         None => Ok((context, checked)),
@@ -936,6 +959,8 @@ struct ReceiptTemplate {
     form_title: String,
     place_name: String,
     place_code: String,
+    /// How serious the report is, as the observer said or its problems make it.
+    severity: Option<Severity>,
     problems: Vec<ProblemLine>,
     again_href: String,
     report_href: String,
@@ -1002,6 +1027,7 @@ async fn receipt(
         again_href: form_href(slug, &form.key, region.id),
         place_name: region.name,
         place_code: region.code,
+        severity: report.severity,
         problems,
         report_href: format!("/m/{slug}/observer/reports/{}", report.id),
         reference: report.reference,

@@ -32,6 +32,9 @@ pub struct QuestionView {
     pub max: Option<i64>,
     pub max_length: Option<usize>,
     pub error: Option<String>,
+    /// The element a link to this question (from the list of answers to fix) focuses: its
+    /// first option, or its input.
+    pub target: String,
 }
 
 pub struct OptionView {
@@ -103,8 +106,12 @@ pub fn sections(
                         QuestionKind::DateTime => ("date_time", Vec::new(), None, None, None),
                         QuestionKind::PollingStation => ("station", Vec::new(), None, None, None),
                     };
+                    let target = options
+                        .first()
+                        .map_or_else(|| format!("{id}-input"), |o: &OptionView| o.id.clone());
                     QuestionView {
                         name: format!("{ANSWER_PREFIX}{}", q.key),
+                        target,
                         id,
                         label: q.label.clone(),
                         help: q.help.clone(),

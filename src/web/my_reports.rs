@@ -155,6 +155,8 @@ struct ReportTemplate {
     amend_kind: String,
     amend_text: String,
     amendment_id: String,
+    /// Said once an amendment was added: what was added.
+    added: Option<String>,
 }
 
 struct HistoryLine {
@@ -246,15 +248,34 @@ async fn report_template(
         amend_kind: draft.kind,
         amend_text: draft.text,
         amendment_id: draft.amendment_id,
+        added: None,
     })
+}
+
+#[derive(Deserialize)]
+struct ReportQuery {
+    /// The kind of amendment just added, to confirm it.
+    added: Option<String>,
 }
 
 async fn report_page(
     State(state): State<AppState>,
     member: Member<ObserverArea>,
     Path((_, id)): Path<(String, String)>,
+    Query(query): Query<ReportQuery>,
 ) -> Result<Response, AppError> {
-    let template = report_template(&state, &member, id, AmendDraft::blank()).await?;
+    let mut template = report_template(&state, &member, id, AmendDraft::blank()).await?;
+    template.added = query
+        .added
+        .as_deref()
+        .and_then(AmendmentKind::parse)
+        .map(|kind| {
+            let key = match kind {
+                AmendmentKind::Correction => "observer.report.correction_added",
+                AmendmentKind::Addition => "observer.report.addition_added",
+            };
+            member.user.tr().t(key).to_owned()
+        });
     Ok(ok(&template))
 }
 
@@ -305,6 +326,10 @@ async fn amend(
             )
         })
         .await?;
-    let back = format!("/m/{}/observer/reports/{id}#amend", member.mission.slug);
+    let back = format!(
+        "/m/{}/observer/reports/{id}?added={}",
+        member.mission.slug,
+        kind.as_str()
+    );
     Ok(Redirect::to(&back).into_response())
 }

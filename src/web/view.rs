@@ -151,7 +151,7 @@ fn outbox_text(tr: Tr) -> &'static str {
 }
 
 /// What static/outbox.js writes.
-const OUTBOX_KEYS: [&str; 13] = [
+const OUTBOX_KEYS: [&str; 15] = [
     "outbox.send_now",
     "outbox.no_network",
     "outbox.kept",
@@ -165,6 +165,8 @@ const OUTBOX_KEYS: [&str; 13] = [
     "outbox.connect_to_open",
     "outbox.waiting.one",
     "outbox.waiting.other",
+    "outbox.to_fix.one",
+    "outbox.to_fix.other",
 ];
 
 /// Where an area of a mission lives.
