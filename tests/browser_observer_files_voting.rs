@@ -193,6 +193,26 @@ async fn back_then_send_again_files_the_report_once() {
     }
 }
 
+/// An observer assigned to a ward, signed in on a phone, on the Voting form of its first
+/// station; with the address of their pages and the station's id.
+async fn on_the_voting_form() -> (TestApp, Chromium, String, i64) {
+    let app = TestApp::new().await;
+    app.assign("observer", 3, "0001").await;
+    let station = app.region_id(4, "0001001").await;
+    let base = format!("{}/m/{MISSION}/observer", app.base);
+    let browser = Chromium::phone().await;
+    browser
+        .sign_in(&app.base, "observer", &password_of("observer"))
+        .await;
+    browser
+        .client
+        .goto(&format!("{base}/file/voting/{station}"))
+        .await
+        .expect("form");
+    browser.wait_for(Locator::Css("button.send")).await;
+    (app, browser, base, station)
+}
+
 /// Every link and button of the page that is drawn, narrower or lower than a thumb (44 CSS
 /// pixels), as `text (width x height)`.
 async fn too_small_to_tap(browser: &Chromium) -> Vec<String> {
@@ -216,21 +236,10 @@ async fn too_small_to_tap(browser: &Chromium) -> Vec<String> {
 /// at least 44 x 44 CSS pixels.
 #[tokio::test]
 async fn every_link_and_button_on_observer_pages_is_big_enough_for_a_thumb() {
-    let app = TestApp::new().await;
-    app.assign("observer", 3, "0001").await;
-    let station = app.region_id(4, "0001001").await;
-    let ward = app.region_id(3, "0001").await;
-    let base = format!("{}/m/{MISSION}/observer", app.base);
-    let browser = Chromium::phone().await;
+    let (app, browser, base, station) = on_the_voting_form().await;
     let c = &browser.client;
-    browser
-        .sign_in(&app.base, "observer", &password_of("observer"))
-        .await;
+    let ward = app.region_id(3, "0001").await;
     // A report filed (the home page lists it as sent from this phone) and one refused.
-    c.goto(&format!("{base}/file/voting/{station}"))
-        .await
-        .expect("form");
-    browser.wait_for(Locator::Css("button.send")).await;
     browser
         .fill_form(
             &[("arrival_time", common::an_hour_ago())],
@@ -290,19 +299,8 @@ async fn every_link_and_button_on_observer_pages_is_big_enough_for_a_thumb() {
 /// not also shown as waiting, and once abandoned it is one line on other pages.
 #[tokio::test]
 async fn a_refused_report_puts_what_to_fix_first_and_then_keeps_out_of_the_way() {
-    let app = TestApp::new().await;
-    app.assign("observer", 3, "0001").await;
-    let station = app.region_id(4, "0001001").await;
-    let base = format!("{}/m/{MISSION}/observer", app.base);
-    let browser = Chromium::phone().await;
+    let (app, browser, base, _) = on_the_voting_form().await;
     let c = &browser.client;
-    browser
-        .sign_in(&app.base, "observer", &password_of("observer"))
-        .await;
-    c.goto(&format!("{base}/file/voting/{station}"))
-        .await
-        .expect("form");
-    browser.wait_for(Locator::Css("button.send")).await;
     // Everything but the arrival time and the overall assessment.
     let mut choices = common::VOTING_FINE.to_vec();
     choices.retain(|(k, _)| *k != "voting_assessment");

@@ -266,9 +266,6 @@ async fn a_coordinator_finds_a_ward_by_name_and_works_through_its_queue() {
 
     let browser = Chromium::laptop().await;
     let c = &browser.client;
-    c.set_window_size(1366, 768)
-        .await
-        .expect("a 1366x768 screen");
     browser
         .sign_in(&base, "coordinator", &password_of("coordinator"))
         .await;

@@ -45,9 +45,9 @@ impl Chromium {
         Chromium::start(360, 640, true, false).await
     }
 
-    /// A laptop screen.
+    /// A laptop screen, as coordinators' and leads' are: 1366 x 768.
     pub async fn laptop() -> Chromium {
-        Chromium::start(1280, 800, false, true).await
+        Chromium::start(1366, 768, false, true).await
     }
 
     async fn start(width: u32, height: u32, mobile: bool, script: bool) -> Chromium {

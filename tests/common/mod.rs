@@ -526,14 +526,7 @@ impl Browser {
         region_id: i64,
         answers: &[(&str, &str)],
     ) -> (Page, Page) {
-        let form = self
-            .get(&format!(
-                "/m/{MISSION}/observer/file/{form_key}/{region_id}"
-            ))
-            .await;
-        assert_eq!(form.status, StatusCode::OK, "form page: {}", form.body);
-        let response = self.send_form(&form, answers, &[]).await;
-        (form, response)
+        self.open_and_send(form_key, region_id, answers, &[]).await
     }
 
     /// [`Browser::file`], confirming that the report is new even if it says what one filed
@@ -544,13 +537,24 @@ impl Browser {
         region_id: i64,
         answers: &[(&str, &str)],
     ) -> (Page, Page) {
+        self.open_and_send(form_key, region_id, answers, &[("again", "1")])
+            .await
+    }
+
+    async fn open_and_send(
+        &mut self,
+        form_key: &str,
+        region_id: i64,
+        answers: &[(&str, &str)],
+        overrides: &[(&str, &str)],
+    ) -> (Page, Page) {
         let form = self
             .get(&format!(
                 "/m/{MISSION}/observer/file/{form_key}/{region_id}"
             ))
             .await;
         assert_eq!(form.status, StatusCode::OK, "form page: {}", form.body);
-        let response = self.send_form(&form, answers, &[("again", "1")]).await;
+        let response = self.send_form(&form, answers, overrides).await;
         (form, response)
     }
 
