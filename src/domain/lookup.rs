@@ -17,8 +17,17 @@ pub struct Lookup {
 /// The longest text looked up: names and codes are short, and a search is a scan.
 pub const MAX_TEXT: usize = 100;
 
-/// Digits a phone search needs: fewer would match most numbers.
-const PHONE_DIGITS_MIN: usize = 4;
+/// Digits a phone search needs: fewer would match most numbers, and would let a
+/// coordinator's account page through the observers' numbers by their digits.
+const PHONE_DIGITS_MIN: usize = 7;
+
+/// A phone number as a list of people to choose from shows it: its last three digits,
+/// enough to tell two namesakes apart, too few to give anyone the number.
+pub fn phone_tail(phone: &str) -> String {
+    let digits: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
+    let tail: String = digits[digits.len().saturating_sub(3)..].iter().collect();
+    format!("…{tail}")
+}
 
 impl Lookup {
     /// `None` for text with nothing to look for.
@@ -103,6 +112,12 @@ mod tests {
             Lookup::new(&"x".repeat(500)).map(|l| l.text.len()),
             Some(MAX_TEXT)
         );
+    }
+
+    #[test]
+    fn a_listed_phone_number_shows_only_its_end() {
+        assert_eq!(phone_tail("+254 799 123 456"), "…456");
+        assert_eq!(phone_tail("12"), "…12");
     }
 
     #[test]

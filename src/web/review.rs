@@ -21,7 +21,7 @@ use super::{AppError, AppState};
 use crate::domain::answers::Answers;
 use crate::domain::finding::Stage;
 use crate::domain::form::{FormDefinition, Severity, category_label};
-use crate::domain::lookup::{Found, Lookup};
+use crate::domain::lookup::{self, Found, Lookup};
 use crate::domain::message::Message;
 use crate::domain::queue::{Cursor, Filter, Sort, text_query};
 use crate::domain::report::local_to_unix;
@@ -377,7 +377,7 @@ fn place_label(tr: Tr, levels: &[String], trail: &[Region], region: &Region) -> 
 /// An observer as the filter names them: "Zawadi Wekesa (zwekesa · +254 799 123 456)".
 fn observer_label(name: &str, username: &str, phone: Option<&str>) -> String {
     match phone {
-        Some(phone) => format!("{name} ({username} · {phone})"),
+        Some(phone) => format!("{name} ({username} · {})", lookup::phone_tail(phone)),
         None => format!("{name} ({username})"),
     }
 }
