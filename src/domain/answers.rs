@@ -60,8 +60,7 @@ impl RawAnswers {
     }
 
     /// These answers with each polling-station question left blank answered by `code`: a
-    /// report filed for a polling station is about that station, which the observer has
-    /// just picked, so the form does not ask for it again.
+    /// form opened for a polling station shows it filled in, to check rather than type.
     pub fn at_station(mut self, definition: &FormDefinition, code: &str) -> RawAnswers {
         for question in definition.questions() {
             if matches!(question.kind, QuestionKind::PollingStation)

@@ -319,8 +319,8 @@ struct FormContext {
     form: StoredForm,
     region: Region,
     trail: Vec<Region>,
-    /// The place is a polling station: the form's polling-station questions are answered
-    /// by it, not asked.
+    /// The place is a polling station: the blank form's polling-station questions are
+    /// filled in with it.
     at_station: bool,
 }
 
@@ -401,29 +401,12 @@ fn render_form(
         error_count: errors.len() + usize::from(observed_at_error.is_some()),
         observed_at_error,
         notice: notice.map(str::to_owned),
-        sections: asked(
-            sections(tr, definition, &typed.answers, errors),
-            context.at_station,
-        ),
+        sections: sections(tr, definition, &typed.answers, errors),
         preview: false,
         fresh,
         time_zone: member.mission.time_zone.clone(),
     };
     page(status, &template)
-}
-
-/// The questions the form asks: at a polling station, not which polling station.
-fn asked(sections: Vec<SectionView>, at_station: bool) -> Vec<SectionView> {
-    if !at_station {
-        return sections;
-    }
-    sections
-        .into_iter()
-        .filter_map(|mut section| {
-            section.questions.retain(|q| q.widget != "station");
-            (!section.questions.is_empty()).then_some(section)
-        })
-        .collect()
 }
 
 async fn blank_form(
@@ -440,11 +423,19 @@ async fn blank_form(
             FormContext::load(conn, mission_id, form, region_id, lang)
         })
         .await?;
+    // A form for a polling station has its polling-station questions answered with it,
+    // which the observer has just picked: they check it rather than type it again.
+    let answers = if context.at_station {
+        let definition = context.form.definition.in_language(lang);
+        RawAnswers::default().at_station(&definition, &context.region.code)
+    } else {
+        RawAnswers::default()
+    };
     let typed = Typed {
         // Made now, with the page: sending the page twice then files one report.
         submission_id: Uuid::new_v4().hyphenated().to_string(),
         observed_at: local_input_value(now(), &member.mission.time_zone),
-        answers: RawAnswers::default(),
+        answers,
     };
     Ok(render_form(
         &state,
@@ -608,12 +599,7 @@ fn check_submission(
     // Checked against the form in the observer's language: what a message names (the
     // options to choose from) reads as the form they see. Keys and rules are the same.
     let definition = context.form.definition.in_language(lang);
-    let typed = if context.at_station {
-        (submission.typed.answers.clone()).at_station(&definition, &context.region.code)
-    } else {
-        submission.typed.answers.clone()
-    };
-    let checked = Answers::validate(&definition, &typed, &bounds);
+    let checked = Answers::validate(&definition, &submission.typed.answers, &bounds);
     match failure.into_inner() {
         Some(error) => Err(error),
         None => Ok((context, checked)),
