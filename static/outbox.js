@@ -73,7 +73,7 @@
     var note = document.getElementById('waiting-here');
     if (!note) return;
     run('waiting', 'readonly', function (s) { return s.getAll(); }).then(function (items) {
-      var n = (items || []).length;
+      var n = (items || []).filter(function (i) { return i.state === 'waiting'; }).length;
       if (!n) return;
       var one = note.getAttribute('data-lang') === 'fr' ? n <= 1 : n === 1;
       note.textContent = note.getAttribute(one ? 'data-one' : 'data-other').replace('{n}', n);
@@ -149,11 +149,16 @@
   }
 
   // What a reply means for the copy on the phone; resolves true to go on with the next.
-  function settle(item, reply) {
-    // The server had this report already (sent again after its receipt): the phone keeps
-    // the receipt it got then, once.
+  // `asked`: the observer is on the page that sent it and is shown the server's answer.
+  function settle(item, reply, asked) {
+    // The server has a report that says the same, filed just before: most likely this one
+    // sent again. The observer, if shown the server's page, chooses there; otherwise the
+    // copy waits for them to say whether it is a new report, and is never just dropped.
     if (reply.outcome === 'filed' && reply.already) {
-      return remove('waiting', item.id).then(function () { return true; });
+      if (asked) return remove('waiting', item.id).then(function () { return true; });
+      item.state = 'already';
+      item.message = t('already').replace('{reference}', reply.reference);
+      return put('waiting', item).then(function () { return true; });
     }
     if (reply.outcome === 'filed') {
       state.filed += 1;
@@ -172,7 +177,7 @@
   }
 
   function sendOne(item, csrf) {
-    return deliver(item, csrf).then(function (reply) { return settle(item, reply); });
+    return deliver(item, csrf).then(function (reply) { return settle(item, reply, false); });
   }
 
   // ----- what the observer sees -----
@@ -286,6 +291,23 @@
       });
       li.appendChild(fix);
     }
+    if (item.state === 'already') {
+      li.appendChild(element('p', item.message, 'field-error'));
+      var anew = element('button', t('send_as_new'), 'secondary');
+      anew.type = 'button';
+      anew.addEventListener('click', function () {
+        var fields = new URLSearchParams(item.body);
+        fields.set('again', '1');
+        item.body = fields.toString();
+        item.state = 'waiting';
+        put('waiting', item).then(sendAll);
+      });
+      li.appendChild(anew);
+      var same = element('button', t('same_report'), 'secondary');
+      same.type = 'button';
+      same.addEventListener('click', function () { remove('waiting', item.id).then(render); });
+      li.appendChild(same);
+    }
     return li;
   }
 
@@ -373,7 +395,7 @@
         });
       }).then(function (reply) {
         if (reply.outcome === 'later') return kept(false);
-        return settle(item, reply).then(function () {
+        return settle(item, reply, true).then(function () {
           if (reply.outcome === 'filed' && !reply.already) return window.location.assign(reply.receipt);
           // The server shows the answers to fix (or why it refuses the report, or that it
           // was filed already), as it would to the plain form; a copy to fix waits on the

@@ -53,17 +53,19 @@ function keepIfStale(version) {
   return kept().then(function (k) {
     // A clock set back makes the copy look younger than it is: then it is old.
     var age = k ? Date.now() - k.keptAt : -1;
-    var fresh = age >= 0 && age < KEPT_FOR_MS &&
-      (version === null || version === k.version || version === k.asked);
-    return fresh ? k.pages.length : keep(version);
+    var same = k && (version === null || version === k.version || version === k.asked);
+    if (same && age >= 0 && age < KEPT_FOR_MS) return k.pages.length;
+    // Old but of the same version: asked with its version, the server answers 304 and
+    // nothing is downloaded again unless the copy changed.
+    return keep(version, same ? k.version : null);
   });
 }
 
 // Fetches the whole copy once, whatever asks for it meanwhile; resolves to the number of
 // pages kept.
-function keep(asked) {
+function keep(asked, unless) {
   if (!keeping) {
-    keeping = fetchCopy(asked || null).then(function (n) { keeping = null; return n; },
+    keeping = fetchCopy(asked || null, unless || null).then(function (n) { keeping = null; return n; },
       function (e) { keeping = null; throw e; });
   }
   return keeping;
@@ -71,32 +73,52 @@ function keep(asked) {
 
 // The server sends every page of the copy in one response (src/web/offline.rs): pages
 // that differ only by their place compress together to little more than one of them.
-function fetchCopy(asked) {
-  return fetch(KEPT, { credentials: 'same-origin', redirect: 'manual' })
+// With `unless`, the version kept: a copy still of that version is not sent again (304).
+function fetchCopy(asked, unless) {
+  var headers = unless ? { 'If-None-Match': '"' + unless + '"' } : {};
+  return fetch(KEPT, { credentials: 'same-origin', redirect: 'manual', cache: 'no-store', headers: headers })
     .then(function (r) {
+      if (r.status === 304) return stillKept();
       if (!r.ok) throw new Error('offline copy ' + r.status);
-      return r.json();
-    })
-    .then(function (copy) {
-      return Promise.all([kept(), caches.open(PAGES)]).then(function (opened) {
-        var before = opened[0], cache = opened[1];
-        var urls = copy.pages.map(function (p) { return p.url; });
-        var writes = copy.pages.map(function (p) { return cache.put(p.url, html(p.html, 200)); });
-        writes.push(cache.put(FALLBACK, html(copy.fallback, 503)));
-        // Pages no longer in the copy (a station no longer assigned) are not kept.
-        ((before && before.pages) || []).forEach(function (url) {
-          if (urls.indexOf(url) < 0) writes.push(cache['delete'](url));
-        });
-        return Promise.all(writes).then(function () {
-          var record = JSON.stringify({ version: copy.version, asked: asked, keptAt: Date.now(), pages: urls });
-          return cache.put(KEPT, new Response(record, { headers: { 'Content-Type': 'application/json' } }));
-        }).then(function () { return keepAssets(copy.assets); }).then(function () { return urls.length; });
-      });
+      return r.json().then(function (copy) { return store(copy, asked); });
     });
 }
 
-function html(text, status) {
-  return new Response(text, { status: status, headers: { 'Content-Type': 'text/html; charset=utf-8' } });
+// The copy kept is as the server has it: it counts as kept now.
+function stillKept() {
+  return Promise.all([kept(), caches.open(PAGES)]).then(function (opened) {
+    var k = opened[0];
+    if (!k) return 0;
+    k.keptAt = Date.now();
+    return opened[1].put(KEPT, new Response(JSON.stringify(k), { headers: { 'Content-Type': 'application/json' } }))
+      .then(function () { return k.pages.length; });
+  });
+}
+
+// Keeps the copy the server sent, asked for under the version `asked`.
+function store(copy, asked) {
+  return Promise.all([kept(), caches.open(PAGES)]).then(function (opened) {
+    var before = opened[0], cache = opened[1];
+    var urls = copy.pages.map(function (p) { return p.url; });
+    var headers = copy.headers || {};
+    var writes = copy.pages.map(function (p) { return cache.put(p.url, html(p.html, 200, headers)); });
+    writes.push(cache.put(FALLBACK, html(copy.fallback, 503, headers)));
+    // Pages no longer in the copy (a station no longer assigned) are not kept.
+    ((before && before.pages) || []).forEach(function (url) {
+      if (urls.indexOf(url) < 0) writes.push(cache['delete'](url));
+    });
+    return Promise.all(writes).then(function () {
+      var record = JSON.stringify({ version: copy.version, asked: asked, keptAt: Date.now(), pages: urls });
+      return cache.put(KEPT, new Response(record, { headers: { 'Content-Type': 'application/json' } }));
+    }).then(function () { return keepAssets(copy.assets); }).then(function () { return urls.length; });
+  });
+}
+
+// A kept page, with the headers the server gives pages (its security policy above all).
+function html(text, status, extra) {
+  var headers = { 'Content-Type': 'text/html; charset=utf-8' };
+  Object.keys(extra || {}).forEach(function (name) { headers[name] = extra[name]; });
+  return new Response(text, { status: status, headers: headers });
 }
 
 // The pages' files, each fetched only if not kept yet (their names change with them).

@@ -743,9 +743,118 @@ async fn the_copy_is_fetched_again_only_once_it_is_hours_old() {
     )
     .await
     .expect("set back");
+    network.settle().await;
+    let before = network.bytes();
     c.goto(&home).await.expect("home");
     wait_for_copies(&app, fetched + 1).await;
     network.settle().await;
     assert_eq!(copies_fetched(&app), fetched + 1);
+    // The copy had not changed: the phone asked with its version and got a 304, so the
+    // check cost the home page and a few hundred bytes, not the copy again (16 KB).
+    let home_alone = {
+        let start = network.bytes();
+        c.goto(&home).await.expect("home again");
+        network.settle().await;
+        network.bytes() - start
+    };
+    let checked = network.bytes() - before - home_alone;
+    assert!(
+        checked < home_alone + 2_000,
+        "the check cost {checked} bytes, the home page {home_alone}"
+    );
+    // And it counts as kept now: the next page views fetch nothing.
+    c.goto(&form).await.expect("a page");
+    network.settle().await;
+    assert_eq!(copies_fetched(&app), fetched + 1);
+    browser.quit().await;
+}
+
+/// Two reports with the same answers, filed offline a moment apart, look like one report
+/// sent twice. When the outbox sends them with nobody watching, the second is neither filed
+/// nor dropped: it waits for the observer to say whether it is a new report.
+#[tokio::test]
+async fn a_second_identical_report_from_the_outbox_waits_for_the_observer_to_decide() {
+    let (app, network, browser, form) = on_a_phone().await;
+    let c = &browser.client;
+    // The phone's copy of a page is served with the page's security policy.
+    let policy = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             caches.open('fieldreport-pages-1').then(c => c.match(new URL(arguments[0]).pathname))
+               .then(r => done(r ? r.headers.get('content-security-policy') : 'not kept'), e => done(String(e)));",
+            vec![form.clone().into()],
+        )
+        .await
+        .expect("the kept form");
+    assert!(
+        policy
+            .as_str()
+            .is_some_and(|p| p.contains("script-src 'self'")),
+        "{policy}"
+    );
+    network.set(&browser, false).await;
+    for filed in 1..=2 {
+        c.goto(&form)
+            .await
+            .expect("the form, from the phone's copy");
+        browser.wait_for(Locator::Css("button.send")).await;
+        browser
+            .fill_form(
+                &[("arrival_time", common::an_hour_ago())],
+                &common::VOTING_FINE,
+            )
+            .await;
+        browser.send_report().await;
+        let waiting = if filed == 1 {
+            "1 report waiting to send".to_owned()
+        } else {
+            format!("{filed} reports waiting to send")
+        };
+        browser
+            .wait_for_text(Locator::Css("#outbox"), &waiting)
+            .await;
+    }
+    network.set(&browser, true).await;
+    browser
+        .wait_for_text(Locator::Css("#outbox-fix summary"), "1 report was not sent")
+        .await;
+    assert_eq!(app.count("SELECT count(*) FROM reports").await, 1);
+    let reference = app.text("SELECT reference FROM reports").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    browser
+        .wait_for(Locator::Css("#outbox-fix summary"))
+        .await
+        .click()
+        .await
+        .expect("open the line");
+    let text = browser
+        .wait_for_text(Locator::Css("#outbox-fix"), &reference)
+        .await;
+    assert!(text.contains("Is this one a new report?"), "{text}");
+    browser.screenshot("outbox-same-answers-twice").await;
+    browser
+        .wait_for(Locator::Css("#outbox-fix button.secondary"))
+        .await
+        .click()
+        .await
+        .expect("send it as a new report");
+    for _ in 0..100 {
+        if app.count("SELECT count(*) FROM reports").await == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(app.count("SELECT count(*) FROM reports").await, 2);
+    browser
+        .wait_for_text(Locator::Css("#outbox"), "Sent from this phone")
+        .await;
+    let left: serde_json::Value = c
+        .execute(
+            "const f = document.getElementById('outbox-fix'); return !!f && !f.hidden;",
+            vec![],
+        )
+        .await
+        .expect("line");
+    assert_eq!(left, false, "nothing left to decide");
     browser.quit().await;
 }

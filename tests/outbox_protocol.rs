@@ -330,3 +330,33 @@ async fn the_kept_copy_changes_version_with_the_pages_it_holds_and_only_then() {
     let overview = lead.get(&format!("/m/{MISSION}/overview")).await;
     assert_eq!(overview.header("x-offline-version"), "");
 }
+
+/// The copy is sent again only when it changed: asked with the version the phone keeps, the
+/// server answers 304 without making it. Kept pages carry the pages' security headers.
+#[tokio::test]
+async fn the_copy_is_not_made_again_for_a_phone_that_has_it() {
+    let app = TestApp::new().await;
+    let mut observer = app.signed_in("observer").await;
+    let path = format!("/m/{MISSION}/observer/offline.json");
+    let first = observer.get(&path).await;
+    assert_eq!(first.status, StatusCode::OK);
+    let etag = first.header("etag").to_owned();
+    let copy: serde_json::Value = serde_json::from_str(&first.body).expect("JSON");
+    assert_eq!(
+        etag,
+        format!("\"{}\"", copy["version"].as_str().expect("version"))
+    );
+    assert!(
+        copy["headers"]["content-security-policy"]
+            .as_str()
+            .is_some_and(|p| p.contains("frame-ancestors 'none'"))
+    );
+
+    observer.headers = vec![("if-none-match", etag.clone())];
+    let same = observer.get(&path).await;
+    assert_eq!(same.status, StatusCode::NOT_MODIFIED);
+    assert!(same.body.is_empty());
+    // A version the server no longer has gets the copy.
+    observer.headers = vec![("if-none-match", "\"0123456789abcdef\"".to_owned())];
+    assert_eq!(observer.get(&path).await.status, StatusCode::OK);
+}

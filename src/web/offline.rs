@@ -8,13 +8,14 @@
 //! cost little more than one of them.
 
 use std::sync::LazyLock;
+use std::time::Duration;
 
 use askama::Template;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
@@ -176,6 +177,9 @@ struct KeptPages {
     /// What the phone shows for a page it did not keep, when there is no network.
     fallback: String,
     assets: Vec<&'static str>,
+    /// The headers each kept page is served with (its security policy), as the server
+    /// would serve it.
+    headers: std::collections::BTreeMap<&'static str, &'static str>,
 }
 
 #[derive(Serialize)]
@@ -191,14 +195,43 @@ struct OfflineTemplate {
     home_href: String,
 }
 
+/// A whole copy costs the server every page in it: one is made at a time, observers
+/// served in turn (the semaphore is fair), so a stolen account asking in a loop holds up
+/// other phones' copies by one copy each, never the pages themselves. A phone that waits
+/// too long keeps the copy it has and asks again later.
+static MAKING: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| tokio::sync::Semaphore::new(1));
+const COPY_WAIT: Duration = Duration::from_secs(5);
+
+/// Whether the phone's `If-None-Match` names this version: its copy is the server's.
+fn still_current(request: &Request, version: &str) -> bool {
+    request
+        .headers()
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|tag| tag.trim().trim_start_matches("W/").trim_matches('"') == version)
+}
+
 /// The pages an observer opens without a network, each as a GET of it gives it, with the
-/// version of the whole.
+/// version of the whole; 304 when the phone's copy is of that version already.
 async fn offline_pages(
     State(state): State<AppState>,
     member: Member<ObserverArea>,
     request: Request,
-) -> Result<Json<KeptPages>, AppError> {
+) -> Result<Response, AppError> {
     let plan = plan(&state, member.mission_id(), member.user.user_id).await?;
+    let version = version(&member.user, &member.mission, &plan);
+    let etag = HeaderValue::from_str(&format!("\"{version}\""))
+        .map_err(|e| AppError::Internal(format!("offline version: {e}")))?;
+    if still_current(&request, &version) {
+        let mut response = StatusCode::NOT_MODIFIED.into_response();
+        response.headers_mut().insert(header::ETAG, etag);
+        return Ok(response);
+    }
+    let Ok(Ok(_permit)) = tokio::time::timeout(COPY_WAIT, MAKING.acquire()).await else {
+        return Err(AppError::Busy);
+    };
     let base = area_path(&member.mission.slug, Area::Observer);
     let keys: Vec<String> = plan.forms.iter().map(|(key, _)| key.clone()).collect();
     // The pages themselves, without the layers around them: this request went through
@@ -239,12 +272,19 @@ async fn offline_pages(
     }
     .render()
     .map_err(|e| AppError::Internal(format!("template failed: {e}")))?;
-    Ok(Json(KeptPages {
-        version: version(&member.user, &member.mission, &plan),
+    let mut response = Json(KeptPages {
+        version,
         pages,
         fallback,
         assets: vec![assets::stylesheet_url(), assets::outbox_script_url()],
-    }))
+        headers: super::headers::PAGE_HEADERS
+            .iter()
+            .map(|(name, value)| (name.as_str(), *value))
+            .collect(),
+    })
+    .into_response();
+    response.headers_mut().insert(header::ETAG, etag);
+    Ok(response)
 }
 
 #[derive(Serialize)]

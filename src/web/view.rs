@@ -151,7 +151,7 @@ fn outbox_text(tr: Tr) -> &'static str {
 }
 
 /// What static/outbox.js writes.
-const OUTBOX_KEYS: [&str; 15] = [
+const OUTBOX_KEYS: [&str; 18] = [
     "outbox.send_now",
     "outbox.no_network",
     "outbox.kept",
@@ -167,6 +167,9 @@ const OUTBOX_KEYS: [&str; 15] = [
     "outbox.waiting.other",
     "outbox.to_fix.one",
     "outbox.to_fix.other",
+    "outbox.already",
+    "outbox.send_as_new",
+    "outbox.same_report",
 ];
 
 /// Where an area of a mission lives.
