@@ -311,8 +311,13 @@ async fn load(address: SocketAddr, sessions: &[Session], duration: Duration) -> 
         );
         tasks.push(tokio::spawn(async move {
             let (mut latencies, mut failures) = (Vec::new(), 0);
+            let mut sent_before = 0_u32;
             while Instant::now() < deadline {
                 let id = uuid::Uuid::new_v4().to_string();
+                // Each report says something else: the same answers again, observed at the
+                // same time, would be taken for the last report sent again.
+                let turned_away = (sent_before % 5001).to_string();
+                sent_before += 1;
                 let mut fields = vec![
                     ("_csrf", csrf.as_str()),
                     ("submission_id", id.as_str()),
@@ -320,6 +325,7 @@ async fn load(address: SocketAddr, sessions: &[Session], duration: Duration) -> 
                     ("region_id", region_id.as_str()),
                     ("observed_at", observed_at.as_str()),
                     ("q.arrival_time", observed_at.as_str()),
+                    ("q.turned_away", turned_away.as_str()),
                 ];
                 fields.extend_from_slice(&VOTING);
                 let body = serde_urlencoded::to_string(&fields).expect("form");

@@ -182,6 +182,21 @@ fn very_good() -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
+/// Fills in the Voting form open on the page with these choices and sends it without a
+/// network: it waits on the phone, the `waiting`th to.
+async fn send_offline(browser: &Chromium, choices: &[(&str, &str)], waiting: usize) {
+    browser
+        .fill_form(&[("arrival_time", common::an_hour_ago())], choices)
+        .await;
+    browser.send_report().await;
+    let text = if waiting == 1 {
+        "1 report waiting to send".to_owned()
+    } else {
+        format!("{waiting} reports waiting to send")
+    };
+    browser.wait_for_text(Locator::Css("#outbox"), &text).await;
+}
+
 /// An observer assigned to a ward, signed in on a phone whose service worker has kept their
 /// pages (online); and the address of the Voting form of their first station.
 async fn on_a_phone() -> (TestApp, Network, Chromium, String) {
@@ -223,18 +238,7 @@ async fn reports_filed_offline_wait_through_a_reload_and_arrive_once_each() {
         } else {
             very_good()
         };
-        browser
-            .fill_form(&[("arrival_time", common::an_hour_ago())], &choices)
-            .await;
-        browser.send_report().await;
-        let waiting = if filed == 1 {
-            "1 report waiting to send".to_owned()
-        } else {
-            format!("{filed} reports waiting to send")
-        };
-        browser
-            .wait_for_text(Locator::Css("#outbox"), &waiting)
-            .await;
+        send_offline(&browser, &choices, filed).await;
     }
     c.refresh().await.expect("reload while offline");
     browser
@@ -798,21 +802,7 @@ async fn a_second_identical_report_from_the_outbox_waits_for_the_observer_to_dec
             .await
             .expect("the form, from the phone's copy");
         browser.wait_for(Locator::Css("button.send")).await;
-        browser
-            .fill_form(
-                &[("arrival_time", common::an_hour_ago())],
-                &common::VOTING_FINE,
-            )
-            .await;
-        browser.send_report().await;
-        let waiting = if filed == 1 {
-            "1 report waiting to send".to_owned()
-        } else {
-            format!("{filed} reports waiting to send")
-        };
-        browser
-            .wait_for_text(Locator::Css("#outbox"), &waiting)
-            .await;
+        send_offline(&browser, &common::VOTING_FINE, filed).await;
     }
     network.set(&browser, true).await;
     browser

@@ -168,44 +168,37 @@ pub fn recent_twin(
     content: &Content,
     window: ResendWindow,
 ) -> Result<Option<Receipt>, StoreError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, reference, received_at, answers FROM reports
-         WHERE observer_id = ?1 AND mission_id = ?2 AND received_at >= ?3
-           AND form_id = ?4 AND region_id = ?5 AND abs(observed_at - ?6) <= ?7
-         ORDER BY received_at DESC, seq DESC",
-    )?;
-    let rows = stmt.query_map(
-        params![
-            observer_id,
-            mission_id,
-            window.received_since,
-            content.form_id,
-            content.region_id,
-            content.observed_at,
-            window.observed_within
-        ],
-        |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, String>(3)?,
-            ))
-        },
-    )?;
-    for row in rows {
-        let (id, reference, received_at, answers) = row?;
-        if serde_json::from_str::<Value>(&answers).ok().as_ref() == Some(content.answers) {
-            return Ok(Some(Receipt {
-                id,
-                reference,
-                received_at,
-                new: false,
-                same: true,
-            }));
-        }
-    }
-    Ok(None)
+    // Answers are stored as `file` writes them (`Value::to_string`, keys in order): the
+    // same answers are the same text, compared in the index's range without parsing.
+    let found = conn
+        .prepare_cached(
+            "SELECT id, reference, received_at FROM reports
+             WHERE observer_id = ?1 AND mission_id = ?2 AND received_at >= ?3
+               AND form_id = ?4 AND region_id = ?5 AND abs(observed_at - ?6) <= ?7
+               AND answers = ?8
+             ORDER BY received_at DESC, seq DESC LIMIT 1",
+        )?
+        .query_row(
+            params![
+                observer_id,
+                mission_id,
+                window.received_since,
+                content.form_id,
+                content.region_id,
+                content.observed_at,
+                window.observed_within,
+                content.answers.to_string()
+            ],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    Ok(found.map(|(id, reference, received_at)| Receipt {
+        id,
+        reference,
+        received_at,
+        new: false,
+        same: true,
+    }))
 }
 
 /// What free-text search finds a report by: its reference and every word observers wrote

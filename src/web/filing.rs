@@ -551,17 +551,6 @@ impl Submission {
     }
 }
 
-/// What a submission whose answers passed their checks says, as it would be stored: its
-/// answers and the time observed, if that time is one the form accepts.
-fn content_of(
-    submission: &Submission,
-    answers: &Answers,
-    zone: &str,
-) -> Option<(serde_json::Value, i64)> {
-    let observed_at = parse_observed_at(&submission.typed.observed_at, zone, now()).ok()?;
-    Some((answers.to_json(), observed_at))
-}
-
 /// Loads the form and place a submission names and checks its answers.
 fn check_submission(
     conn: &Connection,
@@ -745,6 +734,10 @@ async fn submit(
     let submitted = submission.clone();
     let zone = member.mission.time_zone.clone();
     let lang = member.user.lang();
+    // When it was observed, read once: what it says is compared with reports on file
+    // below, and it is filed with it after.
+    let observed = parse_observed_at(&submission.typed.observed_at, &zone, now());
+    let observed_at = observed.as_ref().ok().copied();
     let arrival = state
         .store
         .read(move |conn| {
@@ -752,28 +745,25 @@ async fn submit(
             if let Some(receipt) = reports::filed_receipt(conn, id, mission_id, observer_id)? {
                 // A filed report never changes, so this answer holds: a resend that races
                 // the first send is answered by the write instead (reports::file).
-                let same = match check_submission(conn, mission_id, &zone, lang, &submitted) {
-                    Ok((_, Ok(answers))) => match content_of(&submitted, &answers, &zone) {
-                        Some((answers, observed_at)) => {
-                            let content = submitted.content(&answers, observed_at);
-                            reports::says_the_same(conn, id, &content)?
-                        }
-                        None => false,
-                    },
+                let checked = check_submission(conn, mission_id, &zone, lang, &submitted);
+                let same = match (checked, observed_at) {
+                    (Ok((_, Ok(answers))), Some(at)) => {
+                        let answers = answers.to_json();
+                        reports::says_the_same(conn, id, &submitted.content(&answers, at))?
+                    }
                     _ => false,
                 };
                 return Ok(Arrival::Filed { receipt, same });
             }
             let (context, checked) = check_submission(conn, mission_id, &zone, lang, &submitted)?;
-            if let (false, Ok(answers)) = (submitted.deliberate, &checked) {
-                if let Some((answers, observed_at)) = content_of(&submitted, answers, &zone) {
-                    let content = submitted.content(&answers, observed_at);
-                    let window = ResendWindow::at(now());
-                    let twin =
-                        reports::recent_twin(conn, mission_id, observer_id, &content, window)?;
-                    if let Some(receipt) = twin {
-                        return Ok(Arrival::Twin { receipt, context });
-                    }
+            if let (false, Ok(answers), Some(at)) = (submitted.deliberate, &checked, observed_at) {
+                let answers = answers.to_json();
+                let content = submitted.content(&answers, at);
+                let window = ResendWindow::at(now());
+                if let Some(receipt) =
+                    reports::recent_twin(conn, mission_id, observer_id, &content, window)?
+                {
+                    return Ok(Arrival::Twin { receipt, context });
                 }
             }
             Ok(Arrival::New { context, checked })
@@ -805,11 +795,6 @@ async fn submit(
             status,
         ));
     }
-    let observed = parse_observed_at(
-        &submission.typed.observed_at,
-        &member.mission.time_zone,
-        now(),
-    );
     let (answers, observed_at) = match (checked, observed) {
         (Err(Refusal::UnknownQuestion(key)), _) => {
             let message = member
