@@ -115,16 +115,21 @@ pub struct ResendWindow {
     pub received_since: i64,
     /// Seconds between the two reports' observed times.
     pub observed_within: i64,
+    /// How many of the observer's latest reports the new one may repeat: a form sent
+    /// again comes soon after its first send, whatever the outbox sent between them.
+    pub latest: i64,
 }
 
 impl ResendWindow {
     const RECEIVED_WITHIN: i64 = 12 * 3600;
     const OBSERVED_WITHIN: i64 = 30 * 60;
+    const LATEST: i64 = 10;
 
     pub fn at(now: i64) -> ResendWindow {
         ResendWindow {
             received_since: now - Self::RECEIVED_WITHIN,
             observed_within: Self::OBSERVED_WITHIN,
+            latest: Self::LATEST,
         }
     }
 }

@@ -168,13 +168,18 @@ pub fn recent_twin(
     content: &Content,
     window: ResendWindow,
 ) -> Result<Option<Receipt>, StoreError> {
-    // Answers are stored as `file` writes them (`Value::to_string`, keys in order): the
-    // same answers are the same text, compared in the index's range without parsing.
+    // A report sent again follows the one it repeats closely: only this observer's last
+    // few reports are looked at (walking their index back), so an observer with hundreds
+    // of reports files as fast as one with none. Answers are stored as `file` writes them
+    // (`Value::to_string`, keys in order): the same answers are the same text.
     let found = conn
         .prepare_cached(
-            "SELECT id, reference, received_at FROM reports
-             WHERE observer_id = ?1 AND mission_id = ?2 AND received_at >= ?3
-               AND form_id = ?4 AND region_id = ?5 AND abs(observed_at - ?6) <= ?7
+            "SELECT id, reference, received_at FROM (
+                 SELECT id, reference, received_at, seq, form_id, region_id, observed_at, answers
+                 FROM reports
+                 WHERE observer_id = ?1 AND mission_id = ?2 AND received_at >= ?3
+                 ORDER BY received_at DESC, seq DESC LIMIT ?9)
+             WHERE form_id = ?4 AND region_id = ?5 AND abs(observed_at - ?6) <= ?7
                AND answers = ?8
              ORDER BY received_at DESC, seq DESC LIMIT 1",
         )?
@@ -187,7 +192,8 @@ pub fn recent_twin(
                 content.region_id,
                 content.observed_at,
                 window.observed_within,
-                content.answers.to_string()
+                content.answers.to_string(),
+                window.latest
             ],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
