@@ -693,11 +693,15 @@ pub async fn serve(router: Router, limits: Limits) -> SocketAddr {
 /// A time an hour ago in the test mission's time zone, as a date-time field holds it:
 /// answers must fall within a year before now.
 pub fn an_hour_ago() -> &'static str {
-    let local = fieldreport::domain::report::local_input_value(
-        fieldreport::store::now() - 3600,
-        "Africa/Nairobi",
-    );
-    leak(local)
+    // Read once per test program: the same answer each time it is asked, as a report sent
+    // again must say the same (read twice, it may fall either side of a minute).
+    static AT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    AT.get_or_init(|| {
+        fieldreport::domain::report::local_input_value(
+            fieldreport::store::now() - 3600,
+            "Africa/Nairobi",
+        )
+    })
 }
 
 /// Runs the built `fieldreport` binary with `stdin` as its standard input.
