@@ -7,6 +7,7 @@ use jiff::tz::TimeZone;
 
 use super::answers::parse_local_minute;
 use super::form::FormKind;
+use super::review::Action;
 
 /// How far ahead of the server's clock an observation may be dated: a phone's clock is
 /// often a few minutes off.
@@ -157,6 +158,48 @@ impl AmendmentKind {
             AmendmentKind::Correction => "correction",
             AmendmentKind::Addition => "addition",
         }
+    }
+}
+
+/// What happened to a report, as its history records it: filed, amended by its observer,
+/// or acted on by a reviewer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    Filed,
+    Amended(AmendmentKind),
+    Reviewed(Action),
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 9] = [
+        EventKind::Filed,
+        EventKind::Amended(AmendmentKind::Correction),
+        EventKind::Amended(AmendmentKind::Addition),
+        EventKind::Reviewed(Action::Verify),
+        EventKind::Reviewed(Action::Dismiss),
+        EventKind::Reviewed(Action::Escalate),
+        EventKind::Reviewed(Action::MarkDuplicate),
+        EventKind::Reviewed(Action::Reopen),
+        EventKind::Reviewed(Action::Comment),
+    ];
+
+    /// The stable name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Filed => "filed",
+            EventKind::Amended(kind) => kind.as_str(),
+            EventKind::Reviewed(action) => action.as_str(),
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+
+    /// Whether the observer who filed the report sees this in its history: their own
+    /// filing and amendments, never the core team's review.
+    pub fn shown_to_observer(self) -> bool {
+        !matches!(self, EventKind::Reviewed(_))
     }
 }
 

@@ -11,6 +11,7 @@ mod readers;
 mod writer;
 
 pub mod audit;
+mod codec;
 pub mod dashboard;
 pub mod demo_marker;
 pub mod exports;

@@ -7,7 +7,8 @@ use sha2::{Digest, Sha256};
 use super::{StoreError, found, now};
 use crate::credentials::random_bytes;
 use crate::domain::form::Severity;
-use crate::domain::report::{AmendmentKind, REFERENCE_LENGTH, ResendWindow, reference};
+use crate::domain::report::{AmendmentKind, EventKind, REFERENCE_LENGTH, ResendWindow, reference};
+use crate::domain::review::Status;
 
 /// A report about to be filed: checked and assessed already.
 #[derive(Debug, Clone)]
@@ -402,7 +403,7 @@ pub struct ReportLine {
     pub region_code: String,
     pub observed_at: i64,
     pub received_at: i64,
-    pub status: String,
+    pub status: Status,
     pub severity: Option<Severity>,
     pub problem_count: i64,
     pub amendments: i64,
@@ -443,7 +444,7 @@ pub fn of_observer(
                 observed_at: row.get(5)?,
                 received_at,
                 status: row.get(7)?,
-                severity: row.get::<_, Option<i64>>(8)?.and_then(Severity::from_rank),
+                severity: row.get(8)?,
                 problem_count: row.get(9)?,
                 amendments: row.get(10)?,
                 cursor: (received_at, row.get(11)?),
@@ -463,7 +464,7 @@ pub struct StoredReport {
     pub region_id: i64,
     pub observed_at: i64,
     pub received_at: i64,
-    pub status: String,
+    pub status: Status,
     pub severity: Option<Severity>,
     pub problem_count: i64,
     pub category: Option<String>,
@@ -509,7 +510,7 @@ pub fn in_mission(
                 observed_at: row.get(5)?,
                 received_at: row.get(6)?,
                 status: row.get(7)?,
-                severity: row.get::<_, Option<i64>>(8)?.and_then(Severity::from_rank),
+                severity: row.get(8)?,
                 problem_count: row.get(9)?,
                 category: row.get(10)?,
                 answers: Value::Null,
@@ -529,11 +530,11 @@ pub fn in_mission(
 pub struct Event {
     pub at: i64,
     pub actor: Option<String>,
-    pub kind: String,
+    pub kind: EventKind,
     pub text: String,
     /// For review actions: the status before and after.
-    pub from_status: Option<String>,
-    pub to_status: Option<String>,
+    pub from_status: Option<Status>,
+    pub to_status: Option<Status>,
 }
 
 /// A report's whole history, oldest first: what reviewers see.
@@ -597,6 +598,6 @@ pub fn amend(
     conn.prepare_cached(
         "INSERT INTO report_events (report_id, at, actor_id, kind, text, submission_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![id, now(), observer_id, kind.as_str(), text, submission_id])?;
+    .execute(params![id, now(), observer_id, EventKind::Amended(kind), text, submission_id])?;
     Ok(())
 }

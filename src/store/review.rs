@@ -1,5 +1,15 @@
 //! The review queue and review actions on reports.
 
+mod bulk;
+mod queue_page;
+mod report_page;
+
+pub use bulk::{Verified, verify_all};
+pub use queue_page::{
+    ChosenObserver, MATCHES_LISTED, QueuePage, QueueRequest, Settled, queue_page, resolve,
+};
+pub use report_page::{ReportPage, ReportRequest, report_page};
+
 use crate::domain::message::Message;
 use rusqlite::types::Value as Sql;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
@@ -9,6 +19,7 @@ use super::regions;
 use super::{StoreError, found, now};
 use crate::domain::form::Severity;
 use crate::domain::queue::{Cursor, Sort};
+use crate::domain::report::EventKind;
 use crate::domain::review::{Action, Status, transition};
 use crate::domain::role::Role;
 
@@ -153,8 +164,7 @@ const LINE_SELECT: &str = "
     JOIN users u ON u.id = r.observer_id";
 
 fn line_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<QueueLine> {
-    let status: String = row.get(7)?;
-    let severity: Option<i64> = row.get(8)?;
+    let severity: Option<Severity> = row.get(8)?;
     Ok(QueueLine {
         id: row.get(0)?,
         reference: row.get(1)?,
@@ -164,18 +174,12 @@ fn line_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<QueueLine> {
         region_name: row.get(4)?,
         region_code: row.get(5)?,
         observer: row.get(6)?,
-        status: Status::parse(&status).ok_or_else(|| {
-            rusqlite::Error::FromSqlConversionFailure(
-                7,
-                rusqlite::types::Type::Text,
-                format!("unexpected status `{status}`").into(),
-            )
-        })?,
-        severity: severity.and_then(Severity::from_rank),
+        status: row.get(7)?,
+        severity,
         problem_count: row.get(9)?,
         category: row.get(10)?,
         cursor: Cursor {
-            severity: severity.unwrap_or(0),
+            severity: severity.map_or(0, Severity::rank),
             seq: row.get(11)?,
         },
     })
@@ -388,7 +392,7 @@ pub fn act(
         review.note.as_str(),
         review.duplicate_of.as_deref(),
     );
-    let (current, reference): (String, String) = found(
+    let (current, reference): (Status, String) = found(
         conn.prepare_cached(
             "SELECT status, reference FROM reports WHERE id = ?1 AND mission_id = ?2",
         )?
@@ -397,11 +401,6 @@ pub fn act(
         }),
         || "no such report".to_owned(),
     )?;
-    let current = Status::parse(&current).ok_or_else(|| {
-        StoreError::Task(format!(
-            "report {reference} has an unknown status `{current}`"
-        ))
-    })?;
     let target = transition(current, action, role).map_err(|e| {
         StoreError::Rejected(
             Message::new("review.refused.transition")
@@ -423,12 +422,12 @@ pub fn act(
             }
             // A duplicate points at the report that carries the event, never at another
             // duplicate: chains and cycles would leave no report carrying it.
-            let (other_status, carrier): (String, Option<String>) = conn
+            let (other_status, carrier): (Status, Option<String>) = conn
                 .prepare_cached(
                     "SELECT r.status, d.reference FROM reports r LEFT JOIN reports d ON d.id = r.duplicate_of WHERE r.id = ?1",
                 )?
                 .query_row([&other_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            if other_status == Status::Duplicate.as_str() {
+            if other_status == Status::Duplicate {
                 let carrier = carrier.unwrap_or_default();
                 return Err(StoreError::Rejected(
                     Message::new("review.refused.itself_duplicate")
@@ -451,7 +450,7 @@ pub fn act(
                  duplicate_of = CASE WHEN ?2 = 'duplicate' THEN ?3 WHEN ?2 = 'received' THEN NULL ELSE duplicate_of END
              WHERE id = ?1",
         )?
-        .execute(params![report_id, target.as_str(), duplicate_id])?;
+        .execute(params![report_id, target, duplicate_id])?;
     }
     let text = match &duplicate_of {
         Some(other) if action == Action::MarkDuplicate => {
@@ -472,10 +471,10 @@ pub fn act(
         report_id,
         now(),
         actor.user_id,
-        action.as_str(),
+        EventKind::Reviewed(action),
         text,
-        current.as_str(),
-        target.as_str()
+        current,
+        target
     ])?;
     Ok(target)
 }

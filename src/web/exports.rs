@@ -18,7 +18,7 @@ use serde_json::{Map, Value, json};
 use tokio::sync::mpsc;
 
 use super::member::{Member, ReviewArea};
-use super::review::{read_query, resolve};
+use super::review::read_query;
 use super::{AppError, AppState};
 use crate::domain::export::{answer_cell, csv_header, neutralise, path_codes};
 use crate::domain::form::Severity;
@@ -26,6 +26,7 @@ use crate::domain::message::Message;
 use crate::i18n::Tr;
 use crate::store::exports::{self, ExportRow};
 use crate::store::regions;
+use crate::store::review::resolve;
 use crate::store::{Requester, StoreError};
 
 pub fn routes() -> Router<AppState> {

@@ -13,11 +13,12 @@ use uuid::Uuid;
 use super::form_view::{AnswerSection, answer_sections};
 use super::member::{Member, ObserverArea};
 use super::strict_form::StrictForm;
-use super::view::{Layout, local_date_time, ok, page, within};
+use super::view::{Layout, action_label, local_date_time, ok, page, within};
 use super::{AppError, AppState};
 use crate::domain::answers::Answers;
 use crate::domain::form::Severity;
-use crate::domain::report::{AmendmentKind, amendment_text};
+use crate::domain::report::{AmendmentKind, EventKind, amendment_text};
+use crate::domain::review::Status;
 use crate::store::reports::{self, Event, StoredReport};
 use crate::store::{forms, regions};
 
@@ -45,7 +46,7 @@ struct ReportLine {
     form_title: String,
     place: String,
     received_at: String,
-    status: String,
+    status: Status,
     severity: Option<Severity>,
     problem_count: i64,
     amendments: i64,
@@ -147,7 +148,7 @@ struct ReportTemplate {
     place_within: String,
     observed_at: String,
     received_at: String,
-    status: String,
+    status: Status,
     severity: Option<Severity>,
     answers: Vec<AnswerSection>,
     history: Vec<HistoryLine>,
@@ -212,16 +213,22 @@ async fn report_template(
         .into_iter()
         .map(|e| HistoryLine {
             at: local_date_time(tr, e.at, zone),
-            what: match e.kind.as_str() {
-                "filed" => tr.t("observer.report.filed").to_owned(),
-                "correction" | "addition" => {
+            what: match e.kind {
+                EventKind::Filed => tr.t("observer.report.filed").to_owned(),
+                EventKind::Amended(kind) => {
                     let who = e
                         .actor
                         .as_deref()
                         .unwrap_or_else(|| tr.t("observer.report.someone"));
-                    tr.fill(&format!("observer.report.{}", e.kind), &[("who", who)])
+                    let key = match kind {
+                        AmendmentKind::Correction => "observer.report.correction",
+                        AmendmentKind::Addition => "observer.report.addition",
+                    };
+                    tr.fill(key, &[("who", who)])
                 }
-                other => other.to_owned(),
+                // The store gives observers their own events only; a review, were one
+                // to come, is named by its action and never shows its note's author.
+                EventKind::Reviewed(action) => action_label(tr, action).to_owned(),
             },
             text: e.text,
         })

@@ -12,6 +12,7 @@ use super::AppError;
 use super::assets;
 use super::session::CurrentUser;
 use crate::domain::geography::{level_label, level_plural};
+use crate::domain::review::Action;
 use crate::domain::role::{Area, Role};
 use crate::i18n::{Lang, Tr};
 use crate::store::regions::Region;
@@ -248,6 +249,18 @@ pub fn within(trail: &[Region], region_id: i64) -> String {
         .map(|r| r.name.as_str())
         .collect::<Vec<_>>()
         .join(" › ")
+}
+
+/// The word on an action's button, and for it in the history.
+pub fn action_label(tr: Tr, action: Action) -> &'static str {
+    match action {
+        Action::Verify => tr.t("review.report.action.verify"),
+        Action::Dismiss => tr.t("review.report.action.dismiss"),
+        Action::Escalate => tr.t("review.report.action.escalate"),
+        Action::MarkDuplicate => tr.t("review.report.action.duplicate"),
+        Action::Reopen => tr.t("review.report.action.reopen"),
+        Action::Comment => tr.t("review.report.action.comment"),
+    }
 }
 
 #[cfg(test)]
