@@ -277,3 +277,38 @@ async fn the_menu_is_named_for_screen_readers_in_the_page_language() {
         }
     }
 }
+
+/// A refused correction is explained in the observer's language, as every other refusal
+/// of their forms is: the domain says what is wrong, the page says it in French.
+#[tokio::test]
+async fn a_refused_amendment_is_explained_in_the_observers_language() {
+    let app = TestApp::new().await;
+    let mut observer = app.signed_in("observer").await;
+    let station = app.region_id(4, "0001001").await;
+    let (_, response) = observer
+        .file("voting", station, &common::voting_fine())
+        .await;
+    assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.body);
+    let report = response.location().trim_end_matches("/receipt").to_owned();
+    observer.headers = vec![("cookie", "fr_lang=fr".to_owned())];
+    let empty = observer
+        .amend(&report, &[("kind", "correction"), ("text", "   ")])
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        empty.contains("Écrivez ce que vous corrigez ou ajoutez."),
+        "{}",
+        empty.body
+    );
+    let long = "x".repeat(fieldreport::domain::report::AMENDMENT_MAX + 1);
+    let too_long = observer
+        .amend(&report, &[("kind", "addition"), ("text", &long)])
+        .await;
+    assert_eq!(too_long.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        !too_long.contains("Shorten this") && too_long.contains("4001"),
+        "{}",
+        too_long.body
+    );
+    assert_eq!(app.count("SELECT count(*) FROM report_events").await, 1);
+}

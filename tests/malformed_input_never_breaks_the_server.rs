@@ -476,7 +476,7 @@ proptest! {
                 );
                 prop_assert_eq!(again, Ok(finding));
             }
-            Err(errors) => prop_assert_ne!(errors, FindingErrors::default()),
+            Err(errors) => prop_assert_ne!(*errors, FindingErrors::default()),
         }
         if let Ok(amendment) = amendment_text(&statement) {
             prop_assert!(!amendment.is_empty() && amendment.chars().count() <= AMENDMENT_MAX);

@@ -6,6 +6,7 @@ use std::fmt;
 
 use super::form::Severity;
 use super::review::Status;
+use crate::i18n::Tr;
 
 /// How the mission judges what a finding describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -129,22 +130,56 @@ pub struct FindingText {
     pub topic: String,
 }
 
-/// Messages beside each wrong field of the finding form.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FindingErrors {
-    pub title: Option<String>,
-    pub statement: Option<String>,
-    pub assessment: Option<String>,
-    pub topic: Option<String>,
+/// Messages beside each wrong field of the finding form: `T` is a [`Message`] as the
+/// domain says it, or its text once written in the page's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FindingErrors<T = Message> {
+    pub title: Option<T>,
+    pub statement: Option<T>,
+    pub assessment: Option<T>,
+    pub topic: Option<T>,
 }
 
-fn bounded(raw: &str, what: &str, max: usize) -> Result<String, String> {
+impl<T> Default for FindingErrors<T> {
+    fn default() -> Self {
+        FindingErrors {
+            title: None,
+            statement: None,
+            assessment: None,
+            topic: None,
+        }
+    }
+}
+
+impl FindingErrors {
+    /// The messages in a language.
+    pub fn in_language(&self, tr: Tr) -> FindingErrors<String> {
+        let write = |m: &Option<Message>| m.as_ref().map(|m| m.in_language(tr));
+        FindingErrors {
+            title: write(&self.title),
+            statement: write(&self.statement),
+            assessment: write(&self.assessment),
+            topic: write(&self.topic),
+        }
+    }
+}
+
+/// Longest title, statement and topic of a finding, in characters.
+pub const TITLE_MAX: usize = 200;
+pub const STATEMENT_MAX: usize = 10_000;
+pub const TOPIC_MAX: usize = 80;
+
+/// A text field of at most `max` characters: `empty` says to write it, `long` to shorten it.
+fn bounded(
+    raw: &str,
+    max: usize,
+    empty: &'static str,
+    long: &'static str,
+) -> Result<String, Message> {
     let text = super::text::unix_newlines(raw.trim());
     match text.chars().count() {
-        0 => Err(format!("Write the {what}.")),
-        n if n > max => Err(format!(
-            "Shorten the {what} to {max} characters (it has {n})."
-        )),
+        0 => Err(Message::new(empty)),
+        n if n > max => Err(Message::new(long).with("max", max).with("count", n)),
         _ => Ok(text),
     }
 }
@@ -155,11 +190,27 @@ impl FindingText {
         statement: &str,
         assessment: &str,
         topic: &str,
-    ) -> Result<Self, FindingErrors> {
-        let title = bounded(title, "title", 200);
-        let statement = bounded(statement, "statement", 10_000);
-        let topic = bounded(topic, "topic", 80);
-        let assessment = Assessment::parse(assessment).ok_or("Choose an assessment.".to_owned());
+    ) -> Result<Self, Box<FindingErrors>> {
+        let title = bounded(
+            title,
+            TITLE_MAX,
+            "findings.edit.write_title",
+            "findings.edit.shorten_title",
+        );
+        let statement = bounded(
+            statement,
+            STATEMENT_MAX,
+            "findings.edit.write_statement",
+            "findings.edit.shorten_statement",
+        );
+        let topic = bounded(
+            topic,
+            TOPIC_MAX,
+            "findings.edit.write_topic",
+            "findings.edit.shorten_topic",
+        );
+        let assessment = Assessment::parse(assessment)
+            .ok_or_else(|| Message::new("findings.edit.choose_assessment"));
         match (title, statement, assessment, topic) {
             (Ok(title), Ok(statement), Ok(assessment), Ok(topic)) => Ok(FindingText {
                 title,
@@ -167,12 +218,12 @@ impl FindingText {
                 assessment,
                 topic,
             }),
-            (title, statement, assessment, topic) => Err(FindingErrors {
+            (title, statement, assessment, topic) => Err(Box::new(FindingErrors {
                 title: title.err(),
                 statement: statement.err(),
                 assessment: assessment.err(),
                 topic: topic.err(),
-            }),
+            })),
         }
     }
 }
@@ -342,6 +393,7 @@ mod tests {
         );
         let errors =
             FindingText::parse("", &"x".repeat(10_001), "awful", "  ").expect_err("invalid");
+        let errors = errors.in_language(Tr::new(crate::i18n::Lang::En));
         assert_eq!(errors.title.as_deref(), Some("Write the title."));
         assert!(errors.statement.is_some_and(|e| e.contains("10000")));
         assert_eq!(errors.assessment.as_deref(), Some("Choose an assessment."));

@@ -207,22 +207,22 @@ impl EventKind {
 pub const AMENDMENT_MAX: usize = 4000;
 
 /// Checks the text of an amendment.
-pub fn amendment_text(raw: &str) -> Result<String, String> {
+pub fn amendment_text(raw: &str) -> Result<String, Message> {
     let text = super::text::unix_newlines(raw.trim());
     if text.is_empty() {
-        return Err("Write what you are correcting or adding.".to_owned());
+        return Err(Message::new("observer.report.write_what"));
     }
     let count = text.chars().count();
     if count > AMENDMENT_MAX {
-        return Err(format!(
-            "Shorten this to {AMENDMENT_MAX} characters (it has {count})."
-        ));
+        return Err(Message::new("answer.too_long")
+            .with("max", AMENDMENT_MAX)
+            .with("count", count));
     }
     if text
         .chars()
         .any(|c| c.is_control() && c != '\n' && c != '\t')
     {
-        return Err("This text holds characters that cannot be stored.".to_owned());
+        return Err(Message::new("answer.bad_chars"));
     }
     Ok(text)
 }

@@ -30,28 +30,17 @@ impl Finding {
     }
 }
 
-/// A stored value outside its set is a corrupt row: an error, never a guess.
-fn corrupt(column: usize, value: &str) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(
-        column,
-        rusqlite::types::Type::Text,
-        format!("unexpected value `{value}`").into(),
-    )
-}
-
 fn text_from(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<FindingText> {
-    let assessment: String = row.get(at + 2)?;
     Ok(FindingText {
         title: row.get(at)?,
         statement: row.get(at + 1)?,
-        assessment: Assessment::parse(&assessment).ok_or_else(|| corrupt(at + 2, &assessment))?,
+        assessment: row.get(at + 2)?,
         topic: row.get(at + 3)?,
     })
 }
 
 fn stage_at(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Stage> {
-    let stage: String = row.get(at)?;
-    Stage::parse(&stage).ok_or_else(|| corrupt(at, &stage))
+    row.get(at)
 }
 
 /// The published text, when the row has one (columns title, statement, assessment, topic).
@@ -110,7 +99,7 @@ pub fn create(
         "INSERT INTO findings (mission_id, title, statement, assessment, topic, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
     )?
-    .execute(params![mission_id, text.title, text.statement, text.assessment.as_str(), text.topic, at])?;
+    .execute(params![mission_id, text.title, text.statement, text.assessment, text.topic, at])?;
     let id = conn.last_insert_rowid();
     set_regions(conn, mission_id, id, region_ids)?;
     snapshot(conn, id, actor, "created", "")?;
@@ -131,7 +120,7 @@ pub fn update(
     conn.prepare_cached(
         "UPDATE findings SET title = ?2, statement = ?3, assessment = ?4, topic = ?5, updated_at = ?6 WHERE id = ?1",
     )?
-    .execute(params![id, text.title, text.statement, text.assessment.as_str(), text.topic, now()])?;
+    .execute(params![id, text.title, text.statement, text.assessment, text.topic, now()])?;
     set_regions(conn, mission_id, id, region_ids)?;
     snapshot(conn, id, actor, "edited", "")
 }
@@ -194,12 +183,11 @@ pub fn list(conn: &Connection, mission_id: i64) -> Result<Vec<FindingLine>, Stor
          ORDER BY CASE f.stage WHEN 'ready' THEN 0 WHEN 'draft' THEN 1 ELSE 2 END, f.topic, f.title",
     )?;
     let rows = stmt.query_map([mission_id], |r| {
-        let assessment: String = r.get(3)?;
         Ok(FindingLine {
             id: r.get(0)?,
             title: r.get(1)?,
             topic: r.get(2)?,
-            assessment: Assessment::parse(&assessment).ok_or_else(|| corrupt(3, &assessment))?,
+            assessment: r.get(3)?,
             stage: stage_at(r, 4)?,
             evidence: r.get(5)?,
             verified: r.get(6)?,
@@ -251,13 +239,11 @@ pub fn evidence(conn: &Connection, finding_id: i64) -> Result<Vec<Evidence>, Sto
          WHERE e.finding_id = ?1 ORDER BY e.added_at, r.seq",
     )?;
     let rows = stmt.query_map([finding_id], |r| {
-        let status: String = r.get(2)?;
-        let severity: Option<i64> = r.get(3)?;
         Ok(Evidence {
             report_id: r.get(0)?,
             reference: r.get(1)?,
-            status: Status::parse(&status).ok_or_else(|| corrupt(2, &status))?,
-            severity: severity.and_then(Severity::from_rank),
+            status: r.get(2)?,
+            severity: r.get(3)?,
             form_title: r.get(4)?,
             region_name: r.get(5)?,
             region_path: r.get(6)?,
@@ -402,7 +388,7 @@ pub fn set_stage(
              published_topic = CASE WHEN ?2 = 'published' THEN topic ELSE published_topic END
          WHERE id = ?1",
     )?
-    .execute(params![id, stage.as_str(), now()])?;
+    .execute(params![id, stage, now()])?;
     snapshot(conn, id, actor, "stage", stage.label())?;
     Ok(stage)
 }

@@ -7,6 +7,7 @@
 //! kept after its session lapsed) share a budget of memory too, so that strangers sending
 //! large bodies slowly over thousands of connections cannot take the server's memory.
 
+use crate::domain::message::Message;
 use std::sync::Arc;
 
 use axum::body::{Body, HttpBody};
@@ -64,7 +65,7 @@ pub async fn read_whole(State(state): State<AppState>, request: Request, next: N
                 .await
         }
         Ok(Err(e)) if is_length_limit(&e) => StatusCode::PAYLOAD_TOO_LARGE.into_response(),
-        Ok(Err(_)) => AppError::BadRequest("error.unreadable_body".into()).into_response(),
+        Ok(Err(_)) => AppError::BadRequest(Message::new("error.unreadable_body")).into_response(),
         Err(_) => AppError::SlowRequest.into_response(),
     }
 }

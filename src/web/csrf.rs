@@ -113,7 +113,7 @@ pub async fn check(State(state): State<AppState>, request: Request, next: Next) 
     let (parts, body) = request.into_parts();
     // `body::read_whole` has read the body already, within its limits of size and time.
     let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
-        return AppError::BadRequest("error.unreadable_body".into()).into_response();
+        return AppError::BadRequest(Message::new("error.unreadable_body")).into_response();
     };
     let provided = header_token
         .or_else(|| form_token(&bytes))

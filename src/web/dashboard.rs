@@ -68,11 +68,13 @@ struct Data {
 }
 
 /// The page's filters, or what is wrong with them in the reader's language.
-fn read_filter(raw: Option<&str>, time_zone: &str, tr: Tr) -> Result<DashboardFilter, AppError> {
+fn read_filter(raw: Option<&str>, time_zone: &str) -> Result<DashboardFilter, AppError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or_default())
-        .map_err(|_| AppError::BadRequest(tr.t("dashboard.filters.malformed").to_owned()))?;
-    DashboardFilter::from_pairs(&pairs, time_zone)
-        .map_err(|e| AppError::BadRequest(e.in_language(tr)))
+        .map_err(|_| AppError::BadRequest(Message::new("dashboard.filters.malformed")))?;
+    DashboardFilter::from_pairs(&pairs, time_zone).map_err(|e| match e {
+        crate::domain::dashboard::BadFilter::Queue(error) => AppError::BadRequest(error.0),
+        crate::domain::dashboard::BadFilter::Dashboard(message) => AppError::BadRequest(message),
+    })
 }
 
 /// The region a filter names, refused with a clear message when it is not the mission's.
@@ -442,7 +444,7 @@ async fn page(
 ) -> Result<Response, AppError> {
     let zone = member.mission.time_zone.clone();
     let tr = member.user.tr();
-    let filter = read_filter(raw.as_deref(), &zone, tr)?;
+    let filter = read_filter(raw.as_deref(), &zone)?;
     let mission_id = member.mission_id();
     let now = crate::store::now();
     let (f, slug) = (filter.clone(), member.mission.slug.clone());
@@ -1008,7 +1010,7 @@ async fn map(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
     let tr = member.user.tr();
-    let filter = read_filter(raw.as_deref(), &member.mission.time_zone, tr)?;
+    let filter = read_filter(raw.as_deref(), &member.mission.time_zone)?;
     let mission_id = member.mission_id();
     let (stations, unlocated, place) = state
         .store

@@ -18,7 +18,7 @@ use crate::store::StoreError;
 pub enum AppError {
     /// The request is malformed; the message says how.
     #[error("{0}")]
-    BadRequest(String),
+    BadRequest(Message),
     /// Signed in, but this role may not open this page.
     #[error("forbidden")]
     Forbidden,

@@ -242,9 +242,9 @@ async fn csv_export(
     let tr = member.user.tr();
     let (filter, _) = read_query(tr, raw.as_deref())?;
     let [form_key] = filter.forms.as_slice() else {
-        return Err(AppError::BadRequest(
-            tr.t("review.exports.one_form").to_owned(),
-        ));
+        return Err(AppError::BadRequest(Message::new(
+            "review.exports.one_form",
+        )));
     };
     let form_key = form_key.clone();
     let mission_id = member.mission_id();

@@ -467,10 +467,9 @@ struct Submission {
 
 fn parse_submission(fields: Vec<(String, String)>) -> Result<Submission, AppError> {
     let incomplete = || {
-        AppError::BadRequest(
-            // A catalogue key: the error page writes it in the request's language.
-            "observer.refused.incomplete".to_owned(),
-        )
+        AppError::BadRequest(crate::domain::message::Message::new(
+            "observer.refused.incomplete",
+        ))
     };
     let mut submission_id = None;
     let (mut form_id, mut region_id, mut observed_at) = (None, None, String::new());
@@ -797,11 +796,10 @@ async fn submit(
     }
     let (answers, observed_at) = match (checked, observed) {
         (Err(Refusal::UnknownQuestion(key)), _) => {
-            let message = member
-                .user
-                .tr()
-                .fill("observer.refused.no_question", &[("key", &key)]);
-            return Err(AppError::BadRequest(message));
+            return Err(AppError::BadRequest(
+                crate::domain::message::Message::new("observer.refused.no_question")
+                    .with("key", key),
+            ));
         }
         (Ok(answers), Ok(observed_at)) => (answers, observed_at),
         (checked, observed) => {

@@ -1,5 +1,6 @@
 //! Findings (leads): drafting, evidence, publication, and the preliminary statement.
 
+use crate::domain::message::Message;
 use std::collections::BTreeMap;
 
 use askama::Template;
@@ -152,7 +153,7 @@ struct EditTemplate {
     assessments: Vec<(&'static str, &'static str, bool)>,
     topics: Vec<String>,
     regions: Vec<(i64, String, bool)>,
-    errors: FindingErrors,
+    errors: FindingErrors<String>,
     cancel_href: String,
 }
 
@@ -178,7 +179,7 @@ impl Draft {
             .iter()
             .map(|v| {
                 v.parse::<i64>()
-                    .map_err(|_| AppError::BadRequest("findings.edit.bad_region".into()))
+                    .map_err(|_| AppError::BadRequest(Message::new("findings.edit.bad_region")))
             })
             .collect::<Result<_, _>>()?;
         Ok(Draft {
@@ -221,7 +222,7 @@ async fn edit_page(
         .await?;
     let slug = &member.mission.slug;
     let tr = member.user.tr();
-    let errors = field_errors(tr, &draft, errors);
+    let errors = errors.in_language(tr);
     let (heading, action, cancel_href) = match existing {
         Some(id) => (
             tr.t("findings.edit.edit").to_owned(),
@@ -258,60 +259,6 @@ async fn edit_page(
         cancel_href,
     };
     Ok(page(status, &template))
-}
-
-/// What is wrong with a title, statement or topic the domain refused.
-enum TextFault {
-    Empty,
-    /// Longer than allowed, with its length.
-    TooLong(usize),
-    /// Some other reason: the domain's own words are shown.
-    Other,
-}
-
-/// Why a text field was refused, counted as `FindingText::parse` counts it.
-fn text_fault(raw: &str, max: usize) -> TextFault {
-    match raw.trim().replace("\r\n", "\n").chars().count() {
-        0 => TextFault::Empty,
-        n if n > max => TextFault::TooLong(n),
-        _ => TextFault::Other,
-    }
-}
-
-/// The messages beside the finding form's fields in the page's language: the domain
-/// says which fields are wrong, the page says why in its own words.
-fn field_errors(tr: Tr, draft: &Draft, errors: FindingErrors) -> FindingErrors {
-    FindingErrors {
-        title: errors.title.map(|e| match text_fault(&draft.title, 200) {
-            TextFault::Empty => tr.t("findings.edit.write_title").to_owned(),
-            TextFault::TooLong(n) => tr.fill(
-                "findings.edit.shorten_title",
-                &[("max", "200"), ("count", &n.to_string())],
-            ),
-            TextFault::Other => e,
-        }),
-        statement: errors
-            .statement
-            .map(|e| match text_fault(&draft.statement, 10_000) {
-                TextFault::Empty => tr.t("findings.edit.write_statement").to_owned(),
-                TextFault::TooLong(n) => tr.fill(
-                    "findings.edit.shorten_statement",
-                    &[("max", "10000"), ("count", &n.to_string())],
-                ),
-                TextFault::Other => e,
-            }),
-        topic: errors.topic.map(|e| match text_fault(&draft.topic, 80) {
-            TextFault::Empty => tr.t("findings.edit.write_topic").to_owned(),
-            TextFault::TooLong(n) => tr.fill(
-                "findings.edit.shorten_topic",
-                &[("max", "80"), ("count", &n.to_string())],
-            ),
-            TextFault::Other => e,
-        }),
-        assessment: errors
-            .assessment
-            .map(|_| tr.t("findings.edit.choose_assessment").to_owned()),
-    }
 }
 
 async fn new_finding(
@@ -358,7 +305,7 @@ async fn save(
                 member,
                 existing,
                 draft,
-                errors,
+                *errors,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await;
@@ -772,7 +719,7 @@ async fn stage(
     form: StrictForm,
 ) -> Result<Response, AppError> {
     let to = Stage::parse(&form.value("to"))
-        .ok_or_else(|| AppError::BadRequest("findings.finding.choose_stage".into()))?;
+        .ok_or_else(|| AppError::BadRequest(Message::new("findings.finding.choose_stage")))?;
     let (mission_id, actor) = (member.mission_id(), actor(&member));
     match state
         .store

@@ -1,6 +1,7 @@
 //! "My reports": an observer's own reports, each with its answers and history, and
 //! amendments.
 
+use crate::domain::message::Message;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -75,7 +76,7 @@ async fn list(
         None => None,
         Some(text) => Some(
             parse_cursor(text)
-                .ok_or_else(|| AppError::BadRequest("observer.refused.bad_link".into()))?,
+                .ok_or_else(|| AppError::BadRequest(Message::new("observer.refused.bad_link")))?,
         ),
     };
     let (mission_id, observer_id) = (member.mission_id(), member.user.user_id);
@@ -294,7 +295,7 @@ async fn amend(
 ) -> Result<Response, AppError> {
     let (kind_text, typed) = (form.value("kind"), form.value("text"));
     let amendment_id = Uuid::parse_str(form.value("amendment_id").trim())
-        .map_err(|_| AppError::BadRequest("observer.refused.incomplete".into()))?
+        .map_err(|_| AppError::BadRequest(Message::new("observer.refused.incomplete")))?
         .hyphenated()
         .to_string();
     let kind = AmendmentKind::parse(&kind_text);
@@ -304,7 +305,7 @@ async fn amend(
         (kind, text) => {
             let error = match (kind, text) {
                 (None, _) => member.user.tr().t("observer.report.say_which").to_owned(),
-                (_, Err(message)) => message,
+                (_, Err(message)) => message.in_language(member.user.tr()),
                 _ => String::new(),
             };
             let draft = AmendDraft {

@@ -2,6 +2,7 @@
 //! percent-decoded. Axum's `Form` replaces bad bytes with U+FFFD, which would store
 //! garbage in a report instead of saying that the body was damaged.
 
+use crate::domain::message::Message;
 use axum::extract::{FromRequest, Request};
 
 use super::AppError;
@@ -39,12 +40,12 @@ impl<S: Send + Sync> FromRequest<S> for StrictForm {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
         if !is_form {
-            return Err(AppError::BadRequest("Send this as a web form.".into()));
+            return Err(AppError::BadRequest(Message::new("error.not_a_form")));
         }
         // The body limit layer has bounded the size already.
         let bytes = axum::body::to_bytes(request.into_body(), usize::MAX)
             .await
-            .map_err(|_| AppError::BadRequest("The form could not be read.".into()))?;
+            .map_err(|_| AppError::BadRequest(Message::new("error.unreadable_body")))?;
         parse(&bytes).map(StrictForm)
     }
 }
@@ -55,9 +56,8 @@ fn decode(part: &[u8]) -> Result<String, AppError> {
         .map(|&b| if b == b'+' { b' ' } else { b })
         .collect();
     let decoded: Vec<u8> = percent_encoding::percent_decode(&spaced).collect();
-    String::from_utf8(decoded).map_err(|_| {
-        AppError::BadRequest("The form arrived damaged (it holds bytes that are not text). Go back and send it again.".into())
-    })
+    String::from_utf8(decoded)
+        .map_err(|_| AppError::BadRequest(Message::new("error.form_not_text")))
 }
 
 /// Parses `application/x-www-form-urlencoded` strictly.

@@ -4,6 +4,7 @@
 mod queue;
 mod report;
 
+use crate::domain::message::Message;
 use axum::Router;
 use axum::routing::{get, post};
 
@@ -33,9 +34,8 @@ pub(super) fn carrying(query_string: &str) -> String {
 /// the outcome of a bulk verification, if the page follows one.
 pub(super) fn read_query(tr: Tr, raw: Option<&str>) -> Result<(Filter, Option<String>), AppError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or_default())
-        .map_err(|_| AppError::BadRequest(tr.t("review.queue.malformed").to_owned()))?;
-    let filter =
-        Filter::from_pairs(&pairs).map_err(|e| AppError::BadRequest(e.0.in_language(tr)))?;
+        .map_err(|_| AppError::BadRequest(Message::new("review.queue.malformed")))?;
+    let filter = Filter::from_pairs(&pairs).map_err(|e| AppError::BadRequest(e.0))?;
     let number = |name: &str| {
         pairs
             .iter()

@@ -393,7 +393,6 @@ pub(super) async fn bulk(
     member: Member<ReviewArea>,
     form: StrictForm,
 ) -> Result<Response, AppError> {
-    let tr = member.user.tr();
     let ids = form.values("report");
     // The view to return to, rebuilt from its filters: nothing else from the form reaches
     // the address.
@@ -437,8 +436,8 @@ pub(super) async fn bulk(
                 .await?;
             Ok(Redirect::to(&format!("/m/{slug}/findings/{finding_id}#evidence")).into_response())
         }
-        _ => Err(AppError::BadRequest(
-            tr.t("review.queue.choose_bulk_action").to_owned(),
-        )),
+        _ => Err(AppError::BadRequest(Message::new(
+            "review.queue.choose_bulk_action",
+        ))),
     }
 }

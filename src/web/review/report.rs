@@ -1,6 +1,7 @@
 //! The reviewers' page of one report: what was filed, its history, and the actions the
 //! reviewer's role allows from its status.
 
+use crate::domain::message::Message;
 use askama::Template;
 
 use axum::extract::{Path, RawQuery, State};
@@ -271,7 +272,7 @@ pub(super) async fn act(
 ) -> Result<Response, AppError> {
     let tr = member.user.tr();
     let action = Action::parse(&form.value("action"))
-        .ok_or_else(|| AppError::BadRequest(tr.t("review.report.choose_action").to_owned()))?;
+        .ok_or_else(|| AppError::BadRequest(Message::new("review.report.choose_action")))?;
     let typed = form.value("note");
     let carried = Filter::carried(&form.value("back"));
     let duplicate_of = Some(form.value("duplicate_of")).filter(|v| !v.trim().is_empty());
