@@ -40,7 +40,25 @@ async fn add_a_user_with_a_generated_password() {
         "a coordinator"
     );
     let listing = admin.get(&admin_home()).await;
-    assert!(listing.contains("Wafula Chebukati") && listing.contains("user added"));
+    assert!(
+        listing.contains("Wafula Chebukati")
+            && listing.contains("admin added wafula as coordinator"),
+        "{}",
+        listing.body
+    );
+    // The log keeps names and values, not English: a French admin reads it in French.
+    assert_eq!(
+        app.texts("SELECT action || ' ' || detail FROM audit_log WHERE actor = 'admin'")
+            .await,
+        [r#"user_added {"event":"user_added","username":"wafula","role":"coordinator"}"#]
+    );
+    admin.headers = vec![("cookie", "fr_lang=fr".to_owned())];
+    let french = admin.get(&admin_home()).await;
+    assert!(
+        french.contains("admin a ajouté wafula comme coordinateur"),
+        "{}",
+        french.body
+    );
 }
 
 #[tokio::test]

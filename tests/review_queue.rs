@@ -429,6 +429,21 @@ async fn review_actions_follow_the_state_machine_and_are_recorded() {
             .await
             .contains(&format!("duplicate of <strong>{original}</strong>"))
     );
+    // The history keeps the reference apart from any note, each page wording it.
+    let marked = lead.get(&page(2)).await;
+    assert!(
+        marked.contains(&format!("received → duplicate, a duplicate of {original}")),
+        "{}",
+        marked.body
+    );
+    lead.headers = vec![("cookie", "fr_lang=fr".to_owned())];
+    let french = lead.get(&page(2)).await;
+    assert!(
+        french.contains(&format!("doublon de {original}")) && !french.contains("Duplicate of"),
+        "{}",
+        french.body
+    );
+    lead.headers.clear();
     assert_eq!(
         app.count("SELECT count(*) FROM report_events WHERE kind NOT IN ('filed')")
             .await,

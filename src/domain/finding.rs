@@ -121,6 +121,43 @@ pub fn move_to(from: Stage, to: Stage, verified_evidence: usize) -> Result<Stage
     }
 }
 
+/// What happened to a finding, as its history records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FindingEvent {
+    Created,
+    Edited,
+    /// Moved to another stage (the history row holds which).
+    Stage,
+    /// Reports added as evidence (the row's detail lists their references).
+    EvidenceAdded,
+    EvidenceRemoved,
+}
+
+impl FindingEvent {
+    pub const ALL: [FindingEvent; 5] = [
+        FindingEvent::Created,
+        FindingEvent::Edited,
+        FindingEvent::Stage,
+        FindingEvent::EvidenceAdded,
+        FindingEvent::EvidenceRemoved,
+    ];
+
+    /// The stable name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingEvent::Created => "created",
+            FindingEvent::Edited => "edited",
+            FindingEvent::Stage => "stage",
+            FindingEvent::EvidenceAdded => "evidence_added",
+            FindingEvent::EvidenceRemoved => "evidence_removed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<FindingEvent> {
+        FindingEvent::ALL.into_iter().find(|e| e.as_str() == text)
+    }
+}
+
 /// A finding's text as written by a lead, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FindingText {

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod answers;
+pub mod audit;
 pub mod dashboard;
 pub mod export;
 pub mod finding;

@@ -3,6 +3,7 @@
 use rusqlite::{Connection, params};
 
 use super::{StoreError, now};
+use crate::domain::audit::AuditEvent;
 
 /// Who does something: a signed-in user, or whoever runs the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,18 +29,19 @@ impl Actor {
     }
 }
 
-/// Appends one entry.
+/// Appends one entry: the event's name, and its values as JSON.
 pub fn record(
     conn: &Connection,
     mission_id: Option<i64>,
     actor: &Actor,
-    action: &str,
-    detail: &str,
+    event: &AuditEvent,
 ) -> Result<(), StoreError> {
+    let detail = serde_json::to_string(event)
+        .map_err(|e| StoreError::Task(format!("an audit entry could not be written: {e}")))?;
     conn.prepare_cached(
         "INSERT INTO audit_log (at, mission_id, actor, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![now(), mission_id, actor.name, action, detail])?;
+    .execute(params![now(), mission_id, actor.name, event.name(), detail])?;
     Ok(())
 }
 
@@ -48,8 +50,7 @@ pub fn record(
 pub struct Entry {
     pub at: i64,
     pub actor: String,
-    pub action: String,
-    pub detail: String,
+    pub event: AuditEvent,
 }
 
 /// The newest entries of a mission, newest first.
@@ -59,11 +60,14 @@ pub fn recent(conn: &Connection, mission_id: i64, limit: u32) -> Result<Vec<Entr
          WHERE mission_id = ?1 ORDER BY id DESC LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![mission_id, limit], |row| {
+        let (action, detail): (String, String) = (row.get(2)?, row.get(3)?);
+        // Migration 0011 wrote every older entry in this shape; one that still does not
+        // read is shown as stored rather than hidden.
+        let event = serde_json::from_str(&detail).unwrap_or(AuditEvent::Noted { action, detail });
         Ok(Entry {
             at: row.get(0)?,
             actor: row.get(1)?,
-            action: row.get(2)?,
-            detail: row.get(3)?,
+            event,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

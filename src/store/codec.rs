@@ -6,7 +6,7 @@
 use rusqlite::ToSql;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSqlOutput, ValueRef};
 
-use crate::domain::finding::{Assessment, Stage};
+use crate::domain::finding::{Assessment, FindingEvent, Stage};
 use crate::domain::form::{FormKind, Severity};
 use crate::domain::report::{AmendmentKind, EventKind};
 use crate::domain::review::{Action, Status};
@@ -57,6 +57,7 @@ stored_by_name! {
     FormKind => "form kind", FormKind::parse;
     Role => "role", |name: &str| name.parse::<Role>().ok();
     Stage => "finding stage", Stage::parse;
+    FindingEvent => "finding event", FindingEvent::parse;
     Assessment => "assessment", Assessment::parse;
     AmendmentKind => "amendment kind", AmendmentKind::parse;
 }

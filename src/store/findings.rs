@@ -7,7 +7,9 @@ use super::audit::Actor;
 use super::regions::{self, Region};
 use super::review;
 use super::{StoreError, found, now};
-use crate::domain::finding::{Assessment, EvidenceItem, FindingText, Stage, move_to, summarize};
+use crate::domain::finding::{
+    Assessment, EvidenceItem, FindingEvent, FindingText, Stage, move_to, summarize,
+};
 use crate::domain::form::Severity;
 use crate::domain::review::Status;
 
@@ -57,7 +59,7 @@ fn snapshot(
     conn: &Connection,
     finding_id: i64,
     actor: &Actor,
-    event: &str,
+    event: FindingEvent,
     detail: &str,
 ) -> Result<(), StoreError> {
     conn.prepare_cached(
@@ -102,7 +104,7 @@ pub fn create(
     .execute(params![mission_id, text.title, text.statement, text.assessment, text.topic, at])?;
     let id = conn.last_insert_rowid();
     set_regions(conn, mission_id, id, region_ids)?;
-    snapshot(conn, id, actor, "created", "")?;
+    snapshot(conn, id, actor, FindingEvent::Created, "")?;
     Ok(id)
 }
 
@@ -122,7 +124,7 @@ pub fn update(
     )?
     .execute(params![id, text.title, text.statement, text.assessment, text.topic, now()])?;
     set_regions(conn, mission_id, id, region_ids)?;
-    snapshot(conn, id, actor, "edited", "")
+    snapshot(conn, id, actor, FindingEvent::Edited, "")
 }
 
 /// A finding of the mission.
@@ -289,7 +291,7 @@ pub fn add_evidence(
             conn,
             finding_id,
             actor,
-            "evidence added",
+            FindingEvent::EvidenceAdded,
             &references.join(", "),
         )?;
     }
@@ -344,7 +346,13 @@ pub fn remove_evidence(
     }
     conn.prepare_cached("DELETE FROM finding_evidence WHERE finding_id = ?1 AND report_id = ?2")?
         .execute(params![finding_id, report_id])?;
-    snapshot(conn, finding_id, actor, "evidence removed", &reference)
+    snapshot(
+        conn,
+        finding_id,
+        actor,
+        FindingEvent::EvidenceRemoved,
+        &reference,
+    )
 }
 
 /// How many of a finding's reports are verified.
@@ -389,7 +397,7 @@ pub fn set_stage(
          WHERE id = ?1",
     )?
     .execute(params![id, stage, now()])?;
-    snapshot(conn, id, actor, "stage", stage.label())?;
+    snapshot(conn, id, actor, FindingEvent::Stage, "")?;
     Ok(stage)
 }
 
@@ -398,7 +406,7 @@ pub fn set_stage(
 pub struct HistoryEntry {
     pub at: i64,
     pub actor: Option<String>,
-    pub event: String,
+    pub event: FindingEvent,
     pub stage: Stage,
     pub text: FindingText,
     pub detail: String,
@@ -416,7 +424,7 @@ pub fn history(conn: &Connection, finding_id: i64) -> Result<Vec<HistoryEntry>, 
             at: r.get(4)?,
             actor: r.get(5)?,
             event: r.get(6)?,
-            stage: stage_at(r, 7)?,
+            stage: r.get(7)?,
             detail: r.get(8)?,
         })
     })?;

@@ -7,6 +7,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::audit::{self, Actor};
 use super::{StoreError, found, now};
+use crate::domain::audit::AuditEvent;
 use crate::domain::form::{FormDefinition, FormKind, categories_of};
 use crate::i18n::Lang;
 
@@ -84,8 +85,11 @@ pub fn import(
         definition.canonical_json(),
         now()
     ])?;
-    let detail = format!("{} version {version}", definition.key);
-    audit::record(conn, Some(mission_id), actor, "form imported", &detail)?;
+    let event = AuditEvent::FormImported {
+        key: definition.key.clone(),
+        version,
+    };
+    audit::record(conn, Some(mission_id), actor, &event)?;
     Ok(outcome)
 }
 

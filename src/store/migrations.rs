@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_narrow_tallies.sql"),
     include_str!("migrations/0008_demo_marker.sql"),
     include_str!("migrations/0009_parked_forms_have_owners.sql"),
+    include_str!("migrations/0011_history_in_keys.sql"),
 ];
 
 /// The version after which every aggregate the dashboard reads exists: reaching it counts
@@ -29,6 +30,12 @@ const TALLIES_VERSION: usize = 7;
 /// Brings the database up to the newest schema. Refuses a database made by a newer
 /// fieldreport rather than guess at its shape.
 pub fn apply(conn: &mut Connection) -> Result<(), StoreError> {
+    apply_to(conn, MIGRATIONS.len())
+}
+
+/// Brings the database up to schema version `target` (tests stop earlier, to write rows
+/// in an older shape).
+fn apply_to(conn: &mut Connection, target: usize) -> Result<(), StoreError> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     let current = usize::try_from(current).unwrap_or(usize::MAX);
     if current > MIGRATIONS.len() {
@@ -40,7 +47,7 @@ pub fn apply(conn: &mut Connection) -> Result<(), StoreError> {
             .into(),
         ));
     }
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+    for (index, sql) in MIGRATIONS.iter().enumerate().take(target).skip(current) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         if index + 1 == TALLIES_VERSION {
@@ -60,4 +67,62 @@ pub fn apply(conn: &mut Connection) -> Result<(), StoreError> {
 /// The schema version this binary writes.
 pub fn latest_version() -> usize {
     MIGRATIONS.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file written before the history was kept in names and values reads the same in
+    /// every language after the migration: nothing is lost, no English stays behind.
+    #[test]
+    fn history_written_in_english_becomes_names_and_values() -> Result<(), StoreError> {
+        let mut conn = Connection::open_in_memory()?;
+        let keys = MIGRATIONS
+            .iter()
+            .position(|m| m.contains("The database holds what happened as names and values"))
+            .ok_or_else(|| StoreError::Task("no such migration".to_owned()))?;
+        apply_to(&mut conn, keys)?;
+        // Old rows only: no mission, report or finding behind them.
+        conn.pragma_update(None, "foreign_keys", false)?;
+        conn.execute_batch(
+            "INSERT INTO audit_log (at, mission_id, actor, action, detail) VALUES
+                 (1, 1, 'admin', 'user added', 'zwekesa as observer'),
+                 (2, 1, 'admin', 'team set', 'zwekesa to no team'),
+                 (3, 1, 'admin', 'assignment removed', 'zwekesa from Kangemi (Upper) (1428)'),
+                 (4, 1, 'command line', 'form imported', 'voting version 2'),
+                 (5, 1, 'admin', 'something else', 'as it was');
+             INSERT INTO finding_history (finding_id, at, event, stage, title, statement, assessment, topic, detail)
+             VALUES (1, 1, 'stage', 'ready', 't', 's', 'mixed', 'o', 'Ready for review'),
+                    (1, 2, 'evidence added', 'ready', 't', 's', 'mixed', 'o', 'KE-1, KE-2');
+             INSERT INTO report_events (report_id, at, kind, text, from_status, to_status) VALUES
+                 ('a', 1, 'duplicate', 'Duplicate of KE-7Q4M9X: same queue', 'received', 'duplicate'),
+                 ('b', 1, 'duplicate', 'Duplicate of KE-7Q4M9X', 'received', 'duplicate');",
+        )?;
+        apply(&mut conn)?;
+        let rows = |sql: &str| -> Result<Vec<String>, StoreError> {
+            let mut stmt = conn.prepare(sql)?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        };
+        assert_eq!(
+            rows("SELECT detail FROM audit_log ORDER BY at")?,
+            [
+                r#"{"event":"user_added","username":"zwekesa","role":"observer"}"#,
+                r#"{"event":"team_set","username":"zwekesa","team":null}"#,
+                r#"{"event":"assignment_removed","username":"zwekesa","region":"Kangemi (Upper)","code":"1428"}"#,
+                r#"{"event":"form_imported","key":"voting","version":2}"#,
+                r#"{"event":"noted","action":"something else","detail":"as it was"}"#,
+            ]
+        );
+        assert_eq!(
+            rows("SELECT event || '|' || detail FROM finding_history ORDER BY at")?,
+            ["stage|", "evidence_added|KE-1, KE-2"]
+        );
+        assert_eq!(
+            rows("SELECT text || '|' || duplicate_of FROM report_events ORDER BY report_id")?,
+            ["same queue|KE-7Q4M9X", "|KE-7Q4M9X"]
+        );
+        Ok(())
+    }
 }

@@ -535,6 +535,8 @@ pub struct Event {
     /// For review actions: the status before and after.
     pub from_status: Option<Status>,
     pub to_status: Option<Status>,
+    /// For a duplicate mark: the reference of the report it repeats.
+    pub duplicate_of: Option<String>,
 }
 
 /// A report's whole history, oldest first: what reviewers see.
@@ -554,7 +556,7 @@ fn events(
     observer_view: bool,
 ) -> Result<Vec<Event>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT e.at, u.display_name, e.kind, e.text, e.from_status, e.to_status
+        "SELECT e.at, u.display_name, e.kind, e.text, e.from_status, e.to_status, e.duplicate_of
          FROM report_events e LEFT JOIN users u ON u.id = e.actor_id
          WHERE e.report_id = ?1 AND (NOT ?2 OR e.kind IN ('filed', 'correction', 'addition'))
          ORDER BY e.id",
@@ -567,6 +569,7 @@ fn events(
             text: r.get(3)?,
             from_status: r.get(4)?,
             to_status: r.get(5)?,
+            duplicate_of: r.get(6)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

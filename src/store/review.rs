@@ -452,29 +452,25 @@ pub fn act(
         )?
         .execute(params![report_id, target, duplicate_id])?;
     }
-    let text = match &duplicate_of {
-        Some(other) if action == Action::MarkDuplicate => {
-            let other = other.trim().to_uppercase();
-            if note.is_empty() {
-                format!("Duplicate of {other}")
-            } else {
-                format!("Duplicate of {other}: {note}")
-            }
-        }
-        _ => note.to_owned(),
+    // The reference is kept apart from the reviewer's note, each page saying
+    // "a duplicate of" in its own language.
+    let duplicate_ref = match (action, duplicate_of) {
+        (Action::MarkDuplicate, Some(other)) => Some(other.trim().to_uppercase()),
+        _ => None,
     };
     conn.prepare_cached(
-        "INSERT INTO report_events (report_id, at, actor_id, kind, text, from_status, to_status)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO report_events (report_id, at, actor_id, kind, text, from_status, to_status, duplicate_of)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
         report_id,
         now(),
         actor.user_id,
         EventKind::Reviewed(action),
-        text,
+        note,
         current,
-        target
+        target,
+        duplicate_ref
     ])?;
     Ok(target)
 }

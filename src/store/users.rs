@@ -1,5 +1,6 @@
 //! Accounts, their membership of missions, and observers' assignments.
 
+use crate::domain::audit::AuditEvent;
 use crate::domain::message::Message;
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -51,15 +52,10 @@ pub fn create(conn: &Connection, member: &NewMember, actor: &Actor) -> Result<i6
     let user_id = conn.last_insert_rowid();
     conn.execute(
         "INSERT INTO memberships (user_id, mission_id, role) VALUES (?1, ?2, ?3)",
-        params![user_id, member.mission_id, member.role.as_str()],
+        params![user_id, member.mission_id, member.role],
     )?;
-    audit::record(
-        conn,
-        Some(member.mission_id),
-        actor,
-        "user added",
-        &format!("{username} as {}", member.role),
-    )?;
+    let event = AuditEvent::user_added(username, member.role);
+    audit::record(conn, Some(member.mission_id), actor, &event)?;
     Ok(user_id)
 }
 
@@ -133,8 +129,11 @@ pub fn set_team(
     let member = member(conn, mission_id, user_id)?;
     conn.prepare_cached("UPDATE memberships SET team = ?3 WHERE user_id = ?1 AND mission_id = ?2")?
         .execute(params![user_id, mission_id, team])?;
-    let detail = format!("{} to {}", member.username, team.unwrap_or("no team"));
-    audit::record(conn, Some(mission_id), actor, "team set", &detail)
+    let event = AuditEvent::TeamSet {
+        username: member.username,
+        team: team.map(str::to_owned),
+    };
+    audit::record(conn, Some(mission_id), actor, &event)
 }
 
 /// Every member of a mission: by role, then username.
@@ -229,13 +228,10 @@ pub fn set_password(
         params![user_id, password_hash, now()],
     )?;
     super::sessions::end_all_for(conn, user_id)?;
-    audit::record(
-        conn,
-        Some(mission_id),
-        actor,
-        "password reset",
-        &member.username,
-    )
+    let event = AuditEvent::PasswordReset {
+        username: member.username,
+    };
+    audit::record(conn, Some(mission_id), actor, &event)
 }
 
 /// Accounts are global but admins are admins of one mission: an admin may change the
@@ -284,12 +280,13 @@ pub fn set_disabled(
     if disabled {
         super::sessions::end_all_for(conn, user_id)?;
     }
-    let action = if disabled {
-        "user disabled"
+    let username = member.username;
+    let event = if disabled {
+        AuditEvent::UserDisabled { username }
     } else {
-        "user enabled"
+        AuditEvent::UserEnabled { username }
     };
-    audit::record(conn, Some(mission_id), actor, action, &member.username)
+    audit::record(conn, Some(mission_id), actor, &event)
 }
 
 /// Disables an account by username, across missions (the command line's `user disable`).
@@ -316,7 +313,10 @@ pub fn disable_by_username(
         .query_map([user_id], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     for mission_id in mission_ids {
-        audit::record(conn, Some(mission_id), actor, "user disabled", username)?;
+        let event = AuditEvent::UserDisabled {
+            username: username.to_owned(),
+        };
+        audit::record(conn, Some(mission_id), actor, &event)?;
     }
     Ok(())
 }
@@ -374,8 +374,12 @@ pub fn assign(
         params![user_id, mission_id, region_id, now()],
     )?;
     if added > 0 {
-        let detail = format!("{} to {} ({})", member.username, region.name, region.code);
-        audit::record(conn, Some(mission_id), actor, "assignment added", &detail)?;
+        let event = AuditEvent::AssignmentAdded {
+            username: member.username,
+            region: region.name,
+            code: region.code,
+        };
+        audit::record(conn, Some(mission_id), actor, &event)?;
     }
     Ok(())
 }
@@ -395,8 +399,12 @@ pub fn unassign(
         params![user_id, mission_id, region_id],
     )?;
     if removed > 0 {
-        let detail = format!("{} from {} ({})", member.username, region.name, region.code);
-        audit::record(conn, Some(mission_id), actor, "assignment removed", &detail)?;
+        let event = AuditEvent::AssignmentRemoved {
+            username: member.username,
+            region: region.name,
+            code: region.code,
+        };
+        audit::record(conn, Some(mission_id), actor, &event)?;
     }
     Ok(())
 }

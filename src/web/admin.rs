@@ -52,22 +52,6 @@ fn role_word(tr: Tr, role: Role) -> &'static str {
     }
 }
 
-/// What the audit log records, by the name it is stored under, in the page's language;
-/// a name the code does not know is shown as stored.
-fn action_word(tr: Tr, action: &str) -> &str {
-    match action {
-        "user added" => tr.t("admin.action.user_added"),
-        "user disabled" => tr.t("admin.action.user_disabled"),
-        "user enabled" => tr.t("admin.action.user_enabled"),
-        "password reset" => tr.t("admin.action.password_reset"),
-        "team set" => tr.t("admin.action.team_set"),
-        "assignment added" => tr.t("admin.action.assignment_added"),
-        "assignment removed" => tr.t("admin.action.assignment_removed"),
-        "form imported" => tr.t("admin.action.form_imported"),
-        other => other,
-    }
-}
-
 /// Hashes a new password with the server's bounded password workers.
 async fn hash_in_background(state: &AppState, password: NewPassword) -> Result<String, AppError> {
     state
@@ -205,14 +189,7 @@ async fn home_template(
         .into_iter()
         .map(|e| AuditRow {
             at: local_date_time(tr, e.at, &zone),
-            line: tr.fill(
-                "admin.home.entry",
-                &[
-                    ("actor", &e.actor),
-                    ("action", action_word(tr, &e.action)),
-                    ("detail", &e.detail),
-                ],
-            ),
+            line: e.event.message(&e.actor).in_language(tr),
         })
         .collect();
     Ok(AdminHomeTemplate {

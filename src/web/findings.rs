@@ -15,7 +15,8 @@ use super::strict_form::StrictForm;
 use super::view::{Layout, around, level_word, local_date_time, ok, page};
 use super::{AppError, AppState};
 use crate::domain::finding::{
-    Assessment, EvidenceSummary, FindingErrors, FindingText, Stage, move_to, summarize,
+    Assessment, EvidenceSummary, FindingErrors, FindingEvent, FindingText, Stage, move_to,
+    summarize,
 };
 use crate::domain::form::Severity;
 use crate::domain::markdown;
@@ -589,18 +590,17 @@ fn severity_word(tr: Tr, severity: Severity) -> &'static str {
 /// One line of a finding's history: who, and what happened in the page's language (an
 /// event the code does not know is shown as stored).
 fn history_line(tr: Tr, entry: &HistoryEntry) -> String {
-    let event = match entry.event.as_str() {
-        "created" => tr.t("findings.event.created"),
-        "edited" => tr.t("findings.event.edited"),
-        "evidence added" => tr.t("findings.event.evidence_added"),
-        "evidence removed" => tr.t("findings.event.evidence_removed"),
-        "stage" => tr.t("findings.event.stage"),
-        other => other,
+    let event = match entry.event {
+        FindingEvent::Created => tr.t("findings.event.created"),
+        FindingEvent::Edited => tr.t("findings.event.edited"),
+        FindingEvent::EvidenceAdded => tr.t("findings.event.evidence_added"),
+        FindingEvent::EvidenceRemoved => tr.t("findings.event.evidence_removed"),
+        FindingEvent::Stage => tr.t("findings.event.stage"),
     };
-    // A stage move records the stage's English label; other details are references.
-    let detail = match Stage::ALL.iter().find(|s| s.label() == entry.detail) {
-        Some(stage) => stage_word(tr, *stage),
-        None => entry.detail.as_str(),
+    // A stage move says where it went; evidence events list the references.
+    let detail = match entry.event {
+        FindingEvent::Stage => stage_word(tr, entry.stage),
+        _ => entry.detail.as_str(),
     };
     let what = if detail.is_empty() {
         event.to_owned()

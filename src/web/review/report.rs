@@ -14,11 +14,12 @@ use crate::domain::finding::Stage;
 use crate::domain::form::Severity;
 use crate::domain::queue::Filter;
 use crate::domain::report::{AmendmentKind, EventKind};
-use crate::domain::review::{Action, Status, note_for, transition};
+use crate::domain::review::{Action, note_for, transition};
 use crate::domain::role::Role;
 use crate::i18n::Tr;
 use crate::store::StoreError;
 use crate::store::audit::Actor;
+use crate::store::reports::Event;
 use crate::store::review::{self, ReportPage, ReportRequest, Review};
 use crate::web::form_view::{AnswerSection, answer_sections};
 use crate::web::member::{Member, ReviewArea};
@@ -100,8 +101,8 @@ struct EventView {
     text: String,
 }
 
-fn describe(tr: Tr, kind: EventKind, from: Option<Status>, to: Option<Status>) -> String {
-    match (kind, from, to) {
+fn describe(tr: Tr, event: &Event) -> String {
+    match (event.kind, event.from_status, event.to_status) {
         (EventKind::Filed, _, _) => tr.t("review.report.event.filed").to_owned(),
         (EventKind::Amended(AmendmentKind::Correction), _, _) => {
             tr.t("review.report.event.correction").to_owned()
@@ -112,14 +113,21 @@ fn describe(tr: Tr, kind: EventKind, from: Option<Status>, to: Option<Status>) -
         (EventKind::Reviewed(Action::Comment), _, _) => {
             tr.t("review.report.event.comment").to_owned()
         }
-        (EventKind::Reviewed(action), Some(from), Some(to)) => tr.fill(
-            "review.report.event.change",
-            &[
+        (EventKind::Reviewed(action), Some(from), Some(to)) => {
+            let (from, to) = (tr.word("status", from), tr.word("status", to));
+            let mut values = vec![
                 ("action", action_label(tr, action)),
-                ("from", &tr.word("status", from)),
-                ("to", &tr.word("status", to)),
-            ],
-        ),
+                ("from", from.as_str()),
+                ("to", to.as_str()),
+            ];
+            match &event.duplicate_of {
+                Some(reference) => {
+                    values.push(("reference", reference));
+                    tr.fill("review.report.event.duplicate_change", &values)
+                }
+                None => tr.fill("review.report.event.change", &values),
+            }
+        }
         (EventKind::Reviewed(action), _, _) => action_label(tr, action).to_owned(),
     }
 }
@@ -220,10 +228,10 @@ async fn report_template(
             .into_iter()
             .map(|e| EventView {
                 at: local_date_time(tr, e.at, zone),
+                what: describe(tr, &e),
                 who: e
                     .actor
                     .unwrap_or_else(|| tr.t("observer.report.someone").to_owned()),
-                what: describe(tr, e.kind, e.from_status, e.to_status),
                 text: e.text,
             })
             .collect(),
