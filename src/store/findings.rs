@@ -1,5 +1,12 @@
 //! Findings, their evidence and their history.
 
+mod pages;
+
+pub use pages::{
+    EditChoices, FindingPage, StatementPage, add_evidence_by_references, edit_choices,
+    finding_page, statement_page,
+};
+
 use crate::domain::message::Message;
 use rusqlite::{Connection, OptionalExtension, params};
 
