@@ -66,6 +66,18 @@ pub enum StoreError {
     Task(String),
 }
 
+/// A long read that writes what it reads into `S` as it goes (an export streaming to its
+/// client): the web layer says what to write, the store functions it calls say how to read.
+pub trait Streamed<S>:
+    FnOnce(&Connection, &mut S) -> Result<(), StoreError> + Send + 'static
+{
+}
+
+impl<S, F> Streamed<S> for F where
+    F: FnOnce(&Connection, &mut S) -> Result<(), StoreError> + Send + 'static
+{
+}
+
 /// Whether `Store::open` may create a new database file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpenMode {

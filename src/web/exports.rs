@@ -27,7 +27,7 @@ use crate::i18n::Tr;
 use crate::store::exports::{self, ExportRow};
 use crate::store::regions;
 use crate::store::review::resolve;
-use crate::store::{Requester, StoreError};
+use crate::store::{Requester, StoreError, Streamed};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -147,7 +147,7 @@ async fn streamed<F>(
     produce: F,
 ) -> Result<Response, AppError>
 where
-    F: FnOnce(&rusqlite::Connection, &mut Sink) -> Result<(), StoreError> + Send + 'static,
+    F: Streamed<Sink>,
 {
     let who = Requester {
         mission_id: member.mission_id(),

@@ -207,11 +207,7 @@ async fn finding_template(
 
 /// What the page warns about a finding's evidence: none yet, some set aside, some not
 /// verified yet (counted from the summary, worded in the page's language).
-fn evidence_warnings(
-    tr: Tr,
-    summary: &EvidenceSummary,
-    no_evidence: bool,
-) -> Vec<String> {
+fn evidence_warnings(tr: Tr, summary: &EvidenceSummary, no_evidence: bool) -> Vec<String> {
     let count = |pred: fn(Status) -> bool| -> usize {
         summary
             .by_status

@@ -56,12 +56,7 @@ fn stage_word(tr: Tr, stage: Stage) -> &'static str {
 
 /// "based on 34 verified reports from 12 counties", in the page's language; the level
 /// (`county`) is the mission's own name for its top level of regions.
-fn basis_line(
-    tr: Tr,
-    verified_reports: usize,
-    regions: usize,
-    top_level: &str,
-) -> String {
+fn basis_line(tr: Tr, verified_reports: usize, regions: usize, top_level: &str) -> String {
     let places = tr
         .n("findings.basis.places", regions)
         .replace("{level}", &level_word(tr, top_level, false))
