@@ -4,8 +4,10 @@
 use rusqlite::{Connection, params_from_iter};
 use serde_json::Value;
 
-use super::StoreError;
-use super::review::{QueueQuery, conditions};
+use super::review::{QueueQuery, conditions, resolve};
+use super::{StoreError, regions};
+use crate::domain::message::Message;
+use crate::domain::queue::Filter;
 
 /// A report as exports write it.
 #[derive(Debug, Clone)]
@@ -167,4 +169,41 @@ pub fn question_keys(
         }
     }
     Ok(keys)
+}
+
+/// What an export of the queue's reports writes: the store's query for the filter, and
+/// the mission's level names (a column per level).
+pub struct Plan {
+    pub query: QueueQuery,
+    pub levels: Vec<String>,
+}
+
+pub fn plan(
+    conn: &Connection,
+    mission_id: i64,
+    time_zone: &str,
+    filter: &Filter,
+) -> Result<Plan, StoreError> {
+    Ok(Plan {
+        query: resolve(conn, mission_id, time_zone, filter)?,
+        levels: regions::levels(conn, mission_id)?,
+    })
+}
+
+/// A CSV export of one form's reports: the plan, and the form's questions (a column
+/// each). A form the mission does not have is refused.
+pub fn form_plan(
+    conn: &Connection,
+    mission_id: i64,
+    time_zone: &str,
+    filter: &Filter,
+    form_key: &str,
+) -> Result<(Plan, Vec<(String, String)>), StoreError> {
+    let questions = question_keys(conn, mission_id, form_key)?;
+    if questions.is_empty() {
+        return Err(StoreError::Rejected(
+            Message::new("review.exports.no_form").with("key", form_key),
+        ));
+    }
+    Ok((plan(conn, mission_id, time_zone, filter)?, questions))
 }

@@ -224,3 +224,17 @@ pub fn incident_categories(
     let worded: Vec<_> = definitions.iter().map(|d| d.in_language(lang)).collect();
     Ok(categories_of(worded.iter().map(|d| &**d)))
 }
+
+/// A version of a form: its id, its number, and how many reports were filed with it.
+pub type VersionLine = (i64, i64, i64);
+
+/// A form version and every version of its form, for its preview page.
+pub fn with_versions(
+    conn: &Connection,
+    mission_id: i64,
+    form_id: i64,
+) -> Result<(StoredForm, Vec<VersionLine>), StoreError> {
+    let form = by_id(conn, mission_id, form_id)?;
+    let versions = versions(conn, mission_id, &form.key)?;
+    Ok((form, versions))
+}

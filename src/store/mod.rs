@@ -10,6 +10,7 @@ mod migrations;
 mod readers;
 mod writer;
 
+pub mod admin_pages;
 pub mod audit;
 mod codec;
 pub mod dashboard;
@@ -18,6 +19,8 @@ pub mod exports;
 pub mod findings;
 pub mod forms;
 pub mod missions;
+pub mod my_reports;
+pub mod offline;
 pub mod parked;
 pub mod regions;
 pub mod reports;

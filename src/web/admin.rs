@@ -15,11 +15,11 @@ use crate::credentials::{generate_password, hash_password};
 use crate::domain::account::{NewPassword, Username, parse_display_name, parse_phone};
 use crate::domain::role::Role;
 use crate::i18n::Tr;
-use crate::store::StoreError;
-use crate::store::audit::{self, Actor};
-use crate::store::missions::{self, Mission};
-use crate::store::regions::{self, Region};
+use crate::store::audit::Actor;
+use crate::store::missions::Mission;
+use crate::store::regions::Region;
 use crate::store::users::{self, NewMember};
+use crate::store::{StoreError, admin_pages};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -156,16 +156,14 @@ async fn home_template(
 ) -> Result<AdminHomeTemplate, AppError> {
     let slug = member.mission.slug.clone();
     let mission_id = member.mission_id();
-    let (mission, counts, members, entries) = state
+    let admin_pages::HomePage {
+        mission,
+        regions_by_level: counts,
+        members,
+        recent: entries,
+    } = state
         .store
-        .read(move |conn| {
-            Ok((
-                missions::by_slug(conn, &slug)?,
-                regions::counts_by_level(conn, mission_id)?,
-                users::members(conn, mission_id)?,
-                audit::recent(conn, mission_id, 20)?,
-            ))
-        })
+        .read(move |conn| admin_pages::home_page(conn, &slug, mission_id))
         .await?;
     let zone = mission.time_zone.clone();
     let tr = member.user.tr();
@@ -372,20 +370,15 @@ async fn user_template(
 ) -> Result<UserTemplate, AppError> {
     let mission_id = member.mission_id();
     let search = query.trim().to_owned();
-    let (target, levels, assigned, found) = state
+    let admin_pages::UserPage {
+        member: target,
+        levels,
+        assigned,
+        found,
+    } = state
         .store
         .read(move |conn| {
-            let target = users::member(conn, mission_id, user_id)?;
-            let levels = regions::levels(conn, mission_id)?;
-            let with_trails =
-                |list: Vec<Region>| -> Result<Vec<(Region, Vec<Region>)>, StoreError> {
-                    list.into_iter()
-                        .map(|r| regions::trail(conn, r.id).map(|t| (r, t)))
-                        .collect()
-                };
-            let assigned = with_trails(users::assignments(conn, mission_id, user_id)?)?;
-            let found = with_trails(regions::search(conn, mission_id, &search, SEARCH_RESULTS)?)?;
-            Ok((target, levels, assigned, found))
+            admin_pages::user_page(conn, mission_id, user_id, &search, SEARCH_RESULTS)
         })
         .await?;
     let assigned_ids: Vec<i64> = assigned.iter().map(|(r, _)| r.id).collect();
@@ -446,10 +439,7 @@ async fn reset_password(
     let (mission_id, who) = (member.mission_id(), actor(&member));
     let target = state
         .store
-        .write(move |conn| {
-            users::set_password(conn, mission_id, user_id, &hash, &who)?;
-            users::member(conn, mission_id, user_id)
-        })
+        .write(move |conn| admin_pages::reset_password(conn, mission_id, user_id, &hash, &who))
         .await?;
     let tr = member.user.tr();
     let template = PasswordShownTemplate {

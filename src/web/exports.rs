@@ -25,9 +25,7 @@ use crate::domain::form::Severity;
 use crate::domain::message::Message;
 use crate::i18n::Tr;
 use crate::store::exports::{self, ExportRow};
-use crate::store::regions;
-use crate::store::review::resolve;
-use crate::store::{Requester, StoreError, Streamed};
+use crate::store::{Requester, Streamed};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -249,23 +247,11 @@ async fn csv_export(
     let form_key = form_key.clone();
     let mission_id = member.mission_id();
     let zone_name = member.mission.time_zone.clone();
-    let (query, questions, levels) = {
+    let (exports::Plan { query, levels }, questions) = {
         let (f, zone, key) = (filter.clone(), zone_name.clone(), form_key.clone());
         state
             .store
-            .read(move |conn| {
-                let questions = exports::question_keys(conn, mission_id, &key)?;
-                if questions.is_empty() {
-                    return Err(StoreError::Rejected(
-                        Message::new("review.exports.no_form").with("key", &key),
-                    ));
-                }
-                Ok((
-                    resolve(conn, mission_id, &zone, &f)?,
-                    questions,
-                    regions::levels(conn, mission_id)?,
-                ))
-            })
+            .read(move |conn| exports::form_plan(conn, mission_id, &zone, &f, &key))
             .await?
     };
     let zone = TimeZone::get(&zone_name).unwrap_or(TimeZone::UTC);
@@ -508,14 +494,9 @@ async fn prepare(
     let mission_id = member.mission_id();
     let zone_name = member.mission.time_zone.clone();
     let zone = zone_name.clone();
-    let (query, levels) = state
+    let exports::Plan { query, levels } = state
         .store
-        .read(move |conn| {
-            Ok((
-                resolve(conn, mission_id, &zone, &filter)?,
-                regions::levels(conn, mission_id)?,
-            ))
-        })
+        .read(move |conn| exports::plan(conn, mission_id, &zone, &filter))
         .await?;
     Ok((
         query,

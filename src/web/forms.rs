@@ -104,11 +104,7 @@ async fn preview(
     let mission_id = member.mission_id();
     let (form, versions) = state
         .store
-        .read(move |conn| {
-            let form = forms::by_id(conn, mission_id, form_id)?;
-            let versions = forms::versions(conn, mission_id, &form.key)?;
-            Ok((form, versions))
-        })
+        .read(move |conn| forms::with_versions(conn, mission_id, form_id))
         .await?;
     let slug = &member.mission.slug;
     let tr = member.user.tr();

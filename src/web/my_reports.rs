@@ -20,8 +20,8 @@ use crate::domain::answers::Answers;
 use crate::domain::form::Severity;
 use crate::domain::report::{AmendmentKind, EventKind, amendment_text};
 use crate::domain::review::Status;
-use crate::store::reports::{self, Event, StoredReport};
-use crate::store::{forms, regions};
+use crate::store::my_reports;
+use crate::store::reports;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -81,20 +81,10 @@ async fn list(
     };
     let (mission_id, observer_id) = (member.mission_id(), member.user.user_id);
     let lang = member.user.lang();
-    let (lines, titles) = state
+    let my_reports::ListPage { lines, titles } = state
         .store
         .read(move |conn| {
-            let lines = reports::of_observer(conn, mission_id, observer_id, before, PAGE + 1)?;
-            // Each form's title in the page's language (definitions are cached).
-            let mut titles = std::collections::HashMap::new();
-            for line in &lines {
-                if let std::collections::hash_map::Entry::Vacant(title) = titles.entry(line.form_id)
-                {
-                    let form = forms::by_id(conn, mission_id, line.form_id)?;
-                    title.insert(form.definition.in_language(lang).title.clone());
-                }
-            }
-            Ok((lines, titles))
+            my_reports::list_page(conn, mission_id, observer_id, before, PAGE + 1, lang)
         })
         .await?;
     let slug = &member.mission.slug;
@@ -194,15 +184,14 @@ async fn report_template(
     draft: AmendDraft,
 ) -> Result<ReportTemplate, AppError> {
     let (mission_id, observer_id) = (member.mission_id(), member.user.user_id);
-    let (report, form, trail, events): (StoredReport, _, _, Vec<Event>) = state
+    let my_reports::ReportPage {
+        report,
+        form,
+        trail,
+        events,
+    } = state
         .store
-        .read(move |conn| {
-            let report = reports::own(conn, mission_id, observer_id, &id)?;
-            let form = forms::by_id(conn, mission_id, report.form_id)?;
-            let trail = regions::trail(conn, report.region_id)?;
-            let events = reports::history_for_observer(conn, &report.id)?;
-            Ok((report, form, trail, events))
-        })
+        .read(move |conn| my_reports::report_page(conn, mission_id, observer_id, &id))
         .await?;
     let zone = &member.mission.time_zone;
     let tr = member.user.tr();

@@ -28,8 +28,8 @@ use super::view::{Layout, area_path};
 use super::{AppError, AppState, assets};
 use crate::domain::offline::{KeptSet, pages_to_keep};
 use crate::domain::role::Area;
+use crate::store::offline::{self, KeptPlan};
 use crate::store::sessions::Membership;
-use crate::store::{forms, regions, users};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -74,44 +74,15 @@ static BUILD: LazyLock<String> = LazyLock::new(|| {
         .collect()
 });
 
-/// The forms (key and newest version's id), assigned regions and kept stations of an
-/// observer: what decides which pages are kept.
-struct Plan {
-    forms: Vec<(String, i64)>,
-    assignments: Vec<i64>,
-    stations: Vec<i64>,
-}
-
-async fn plan(state: &AppState, mission_id: i64, user_id: i64) -> Result<Plan, AppError> {
+async fn plan(state: &AppState, mission_id: i64, user_id: i64) -> Result<KeptPlan, AppError> {
     let plan = state
         .store
-        .read(move |conn| {
-            let forms = forms::current(conn, mission_id, false)?
-                .into_iter()
-                .map(|f| (f.key, f.id))
-                .collect();
-            let (mut assignments, mut stations) = (Vec::new(), Vec::new());
-            for assigned in users::assignments(conn, mission_id, user_id)? {
-                assignments.push(assigned.id);
-                for station in
-                    regions::deepest_under(conn, mission_id, &assigned.path, STATIONS_KEPT)?
-                {
-                    if stations.len() < STATIONS_KEPT as usize && !stations.contains(&station.id) {
-                        stations.push(station.id);
-                    }
-                }
-            }
-            Ok(Plan {
-                forms,
-                assignments,
-                stations,
-            })
-        })
+        .read(move |conn| offline::plan(conn, mission_id, user_id, STATIONS_KEPT))
         .await?;
     Ok(plan)
 }
 
-fn version(user: &CurrentUser, mission: &Membership, plan: &Plan) -> String {
+fn version(user: &CurrentUser, mission: &Membership, plan: &KeptPlan) -> String {
     KeptSet {
         build: &BUILD,
         session: user.token_hash(),
