@@ -1,4 +1,4 @@
-//! The dashboard's arithmetic: its filters, the figures made from tallies, the links from
+//! The dashboard's arithmetic: its filters, the figures made from counts, the links from
 //! each figure to the reports behind it, and the geometry of the chart and the map.
 
 use std::fmt;
@@ -18,7 +18,7 @@ use crate::i18n::{Lang, Tr};
 pub const DEFAULT_SILENT_HOURS: i64 = 3;
 
 /// The dashboard's filters: the queue's (region, forms, categories, severities, statuses,
-/// time window), with the window in whole hours because the tallies count by the hour.
+/// time window), with the window in whole hours because the chart counts by the hour.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DashboardFilter {
     /// Always lists its statuses, so that every link to the queue counts the same reports.
@@ -72,7 +72,7 @@ impl DashboardFilter {
         time_zone: &str,
     ) -> Result<DashboardFilter, BadFilter> {
         let mut queue = Filter::from_pairs(pairs).map_err(BadFilter::Queue)?;
-        // Only the filters the tallies know; the others belong to the queue alone.
+        // Only the filters the dashboard counts by; the others belong to the queue alone.
         queue.problems_only = false;
         queue.problem.clear();
         queue.observer = None;
@@ -179,29 +179,6 @@ impl DashboardFilter {
             && self.hours.is_none()
     }
 
-    /// The statuses polling-station figures count: the chosen ones that stand (neither
-    /// dismissed nor a duplicate: a station is not visited on the strength of a report
-    /// set aside).
-    pub fn station_statuses(&self) -> Vec<Status> {
-        self.queue
-            .statuses
-            .iter()
-            .copied()
-            .filter(|s| !matches!(s, Status::Dismissed | Status::Duplicate))
-            .collect()
-    }
-
-    /// Whether the polling-station figures are the kept ones (standing reports of the
-    /// chosen forms), or must be counted under the other filters.
-    pub fn stations_as_kept(&self) -> bool {
-        let standing = [Status::Received, Status::Escalated, Status::Verified];
-        let statuses = self.station_statuses();
-        self.queue.categories.is_empty()
-            && self.queue.severities.is_empty()
-            && self.hours.is_none()
-            && standing.iter().all(|s| statuses.contains(s))
-    }
-
     /// The queue filter behind a figure: these filters narrowed to a part of the reports.
     /// `None` when the narrowing leaves nothing (the figure is then 0 by construction).
     pub fn link(&self, part: &Part) -> Option<Filter> {
@@ -250,7 +227,7 @@ fn narrow<T: Clone + PartialEq>(chosen: &[T], to: &[T]) -> Option<Vec<T>> {
     (!kept.is_empty()).then_some(kept)
 }
 
-/// A count of reports sharing values, as read from the tallies.
+/// A count of reports sharing values, as the report facts count them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Count {
     pub kind: FormKind,
@@ -838,29 +815,6 @@ mod tests {
         assert_eq!(filter.queue.statuses, default_statuses());
         assert!(!filter.queue.statuses.contains(&Status::Duplicate));
         assert!(filter.is_default());
-        assert!(filter.stations_as_kept());
-        assert_eq!(
-            filter.station_statuses(),
-            [Status::Received, Status::Escalated, Status::Verified]
-        );
-        let verified =
-            DashboardFilter::from_pairs(&pairs(&[("status", "verified")]), "UTC").expect("valid");
-        assert!(!verified.stations_as_kept());
-        let with_dismissed = DashboardFilter::from_pairs(
-            &pairs(&[
-                ("status", "dismissed"),
-                ("status", "received"),
-                ("status", "escalated"),
-                ("status", "verified"),
-                ("form", "voting"),
-            ]),
-            "UTC",
-        )
-        .expect("valid");
-        assert!(
-            with_dismissed.stations_as_kept(),
-            "dismissed reports never count for stations"
-        );
 
         let window = DashboardFilter::from_pairs(
             &pairs(&[("from", "2017-08-08T06:00"), ("to", "2017-08-08T18:00")]),

@@ -5,6 +5,7 @@ pub mod account;
 pub mod answers;
 pub mod dashboard;
 pub mod export;
+pub mod facts;
 pub mod finding;
 pub mod form;
 pub mod geography;

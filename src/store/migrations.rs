@@ -18,13 +18,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_narrow_tallies.sql"),
     include_str!("migrations/0008_demo_marker.sql"),
     include_str!("migrations/0009_parked_forms_have_owners.sql"),
+    include_str!("migrations/0010_report_facts.sql"),
 ];
-
-/// The version after which every aggregate the dashboard reads exists: reaching it counts
-/// the reports already filed (problems are derived from answers, which takes Rust). A
-/// database already past 0005 is recounted whole: simpler than filling one table, and the
-/// same code that `fieldreport verify --repair-tallies` runs.
-const TALLIES_VERSION: usize = 7;
 
 /// Brings the database up to the newest schema. Refuses a database made by a newer
 /// fieldreport rather than guess at its shape.
@@ -43,9 +38,6 @@ pub fn apply(conn: &mut Connection) -> Result<(), StoreError> {
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(current) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
-        if index + 1 == TALLIES_VERSION {
-            super::tallies::rebuild(&tx)?;
-        }
         tx.pragma_update(
             None,
             "user_version",

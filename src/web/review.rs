@@ -413,6 +413,7 @@ async fn queue(
     let zone = member.mission.time_zone.clone();
     let is_lead = member.role() == Role::Lead;
     let f = filter.clone();
+    let facts = state.store.facts();
     let data = state
         .store
         .read(move |conn| {
@@ -423,7 +424,7 @@ async fn queue(
             } else {
                 let query = query_of(conn, mission_id, &zone, chosen)?;
                 (
-                    review::counts_by_status(conn, &query)?,
+                    review::counts_by_status(conn, &facts, &query)?,
                     review::urgent(conn, &query, URGENT)?,
                     review::page(conn, &query, chosen.sort, chosen.after, PAGE + 1)?,
                 )
