@@ -1,33 +1,24 @@
-//! The mission dashboard, home of coordinators and leads: what, where, how serious and how
-//! widespread, for the whole mission or a region, every figure a link to its reports.
+//! The dashboard page: headline figures, incidents by category, the regions below, the
+//! checklist indicators, coverage and silent observers, each figure a link to its reports.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{RawQuery, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::response::Response;
 
-use super::member::{Member, OverviewArea};
-use super::view::{Layout, level_name_in, level_word, local_date_time, ok};
-use super::{AppError, AppState};
+use super::chart::{self, ChartChoice, HourChart};
+use super::{read_filter, region_href, selection};
 use crate::domain::dashboard::{
-    self, CategoryLine, DashboardFilter, HourChart, Indicator, MapDrawing, MapPoint, Part,
-    SEVERITY_COLUMNS, Share,
+    self, CategoryLine, DashboardFilter, Indicator, Part, SEVERITY_COLUMNS, Share,
 };
-use crate::domain::facts::Selection;
 use crate::domain::form::{FormDefinition, FormKind, Severity, categories_of};
 use crate::domain::queue::Filter;
 use crate::domain::review::Status;
 use crate::domain::role::Area;
 use crate::i18n::{Lang, Tr};
 use crate::store::dashboard::{self as store_dashboard, DashboardPage, PageRequest};
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/overview", get(page))
-        .route("/overview/map.svg", get(map))
-}
+use crate::web::member::{Member, OverviewArea};
+use crate::web::view::{Layout, level_name_in, level_word, local_date_time, ok};
+use crate::web::{AppError, AppState};
 
 /// Silent observers listed by name; the rest are counted.
 const SILENT_LISTED: usize = 20;
@@ -80,29 +71,6 @@ impl Data {
             forms,
             categories,
         }
-    }
-}
-
-/// The page's filters, or what is wrong with them in the reader's language.
-fn read_filter(raw: Option<&str>, time_zone: &str, tr: Tr) -> Result<DashboardFilter, AppError> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or_default())
-        .map_err(|_| AppError::BadRequest(tr.t("dashboard.filters.malformed").to_owned()))?;
-    DashboardFilter::from_pairs(&pairs, time_zone)
-        .map_err(|e| AppError::BadRequest(e.in_language(tr)))
-}
-
-/// The reports the filters count, as the report facts select them.
-fn selection(filter: &DashboardFilter) -> Selection {
-    Selection {
-        region_id: filter.queue.region,
-        form_keys: filter.queue.forms.clone(),
-        categories: filter.queue.categories.clone(),
-        severities: filter.queue.severities.iter().map(|s| s.rank()).collect(),
-        statuses: filter.queue.statuses.clone(),
-        received: filter
-            .hours
-            .map(|(from, to)| (from.saturating_mul(3600), to.saturating_mul(3600))),
-        problems_only: false,
     }
 }
 
@@ -255,13 +223,6 @@ struct SilentView {
     reports: String,
 }
 
-/// A window the chart can show, as a link that keeps the filters.
-struct ChartChoice {
-    label: String,
-    href: String,
-    current: bool,
-}
-
 struct Choice {
     value: String,
     label: String,
@@ -315,7 +276,7 @@ struct DashboardTemplate {
     observers_assigned: String,
 }
 
-async fn page(
+pub(super) async fn page(
     State(state): State<AppState>,
     member: Member<OverviewArea>,
     RawQuery(raw): RawQuery,
@@ -355,32 +316,6 @@ fn keys_of(forms: &[FormInfo], kind: FormKind) -> Vec<String> {
         .filter(|f| f.kind == kind)
         .map(|f| f.key.clone())
         .collect()
-}
-
-/// The dashboard of a region (the whole mission for `None`) with the same filters.
-fn region_href(base: &str, region: Option<i64>, query: &str) -> String {
-    let mut parts: Vec<String> = region
-        .map(|id| format!("region={id}"))
-        .into_iter()
-        .collect();
-    if !query.is_empty() {
-        parts.push(query.to_owned());
-    }
-    if parts.is_empty() {
-        base.to_owned()
-    } else {
-        format!("{base}?{}", parts.join("&"))
-    }
-}
-
-/// The name of a chart window in the catalogue; `None` is the filters' time window.
-fn window_key(window: Option<dashboard::ChartWindow>) -> &'static str {
-    match window {
-        None => "dashboard.chart.window.filters",
-        Some(dashboard::ChartWindow::ElectionPeriod) => "dashboard.chart.window.election",
-        Some(dashboard::ChartWindow::LastWeek) => "dashboard.chart.window.week",
-        Some(dashboard::ChartWindow::WholeMission) => "dashboard.chart.window.all",
-    }
 }
 
 fn share_text(share: Option<Share>, tr: Tr) -> String {
@@ -665,54 +600,20 @@ fn render(
         })
         .collect();
 
-    let span = dashboard::chart_span(
+    let chart = chart::view(
         &data.tallied.hourly,
-        filter.hours,
-        filter.chart,
-        dashboard::election_period(&data.mission.election_date, zone),
-        now.div_euclid(3600),
+        filter,
+        &data.mission.election_date,
+        zone,
+        now,
+        tr,
+        |chosen: &DashboardFilter| {
+            format!(
+                "{}#chart",
+                region_href(&base_href, region_id, &chosen.query_string())
+            )
+        },
     );
-    let chart = span.map(|s| dashboard::hour_chart(&data.tallied.hourly, s.hours, zone, tr));
-    let chart_shows = match (span, &chart) {
-        (Some(span), Some(c)) => tr.fill(
-            "dashboard.chart.shows",
-            &[
-                ("window", tr.t(window_key(span.window))),
-                ("from", &c.first_day),
-                ("to", &c.last_day),
-            ],
-        ),
-        _ => String::new(),
-    };
-    let chart_counts = chart.as_ref().map_or_else(String::new, |c| {
-        let mut text = vec![tr.n("dashboard.chart.shown", c.shown)];
-        if c.earlier != 0 {
-            text.push(tr.n("dashboard.chart.earlier", c.earlier));
-        }
-        if c.later != 0 {
-            text.push(tr.n("dashboard.chart.later", c.later));
-        }
-        text.join(" ")
-    });
-    let current_window = span.and_then(|s| s.window);
-    let chart_choices = match (&chart, filter.hours) {
-        (Some(_), None) => dashboard::ChartWindow::ALL
-            .into_iter()
-            .map(|window| {
-                let mut chosen = filter.clone();
-                chosen.chart = Some(window);
-                ChartChoice {
-                    label: tr.t(window_key(Some(window))).to_owned(),
-                    href: format!(
-                        "{}#chart",
-                        region_href(&base_href, region_id, &chosen.query_string())
-                    ),
-                    current: current_window == Some(window),
-                }
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
     let here_name = data.region.as_ref().map_or_else(
         || tr.t("dashboard.the_whole_mission").to_owned(),
         |r| r.name.clone(),
@@ -754,7 +655,7 @@ fn render(
     );
     DashboardTemplate {
         layout: member.layout(tr.t("dashboard.title")),
-        dashboard_css: super::assets::dashboard_stylesheet_url(),
+        dashboard_css: crate::web::assets::dashboard_stylesheet_url(),
         mission_name: mission.name.clone(),
         subtitle: tr.fill(
             "dashboard.subtitle",
@@ -799,7 +700,7 @@ fn render(
         silent_hours: filter.silent_hours,
         headline,
         exports: match (&linker.queue_base, filter.link(&here(Part::default()))) {
-            (Some(base), Some(selected)) => super::exports::links_in(
+            (Some(base), Some(selected)) => crate::web::exports::links_in(
                 tr,
                 base,
                 &selected,
@@ -811,13 +712,11 @@ fn render(
             ),
             _ => Vec::new(),
         },
-        chart_max: chart
-            .as_ref()
-            .map_or_else(String::new, |c| tr.number(c.max)),
-        chart,
-        chart_shows,
-        chart_counts,
-        chart_choices,
+        chart_max: chart.max,
+        chart: chart.chart,
+        chart_shows: chart.shows,
+        chart_counts: chart.counts,
+        chart_choices: chart.choices,
         category_lines,
         children_level: data
             .children
@@ -858,62 +757,4 @@ fn render(
         ),
         base_href,
     }
-}
-
-/// The map; its texts come written in the page's language.
-#[derive(Template)]
-#[template(path = "overview/map.svg", escape = "html")]
-struct MapTemplate {
-    drawing: Option<MapDrawing>,
-    title: String,
-    /// Under the map: how many stations it leaves out.
-    note: String,
-}
-
-/// The map of polling stations with coordinates, coloured by the worst severity of their
-/// standing reports. An image of its own: cached by the browser, and the page stays light.
-async fn map(
-    State(state): State<AppState>,
-    member: Member<OverviewArea>,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, AppError> {
-    let tr = member.user.tr();
-    let filter = read_filter(raw.as_deref(), &member.mission.time_zone, tr)?;
-    let map = store_dashboard::map(&state.store, member.mission_id(), selection(&filter)).await?;
-    let (stations, unlocated) = (map.stations, map.unlocated);
-    let place = map.region.map_or_else(
-        || tr.t("dashboard.the_whole_mission").to_owned(),
-        |r| r.name,
-    );
-    let points: Vec<MapPoint> = stations
-        .iter()
-        .map(|s| MapPoint {
-            latitude: s.latitude,
-            longitude: s.longitude,
-            reports: s.reports,
-            worst: s.worst,
-        })
-        .collect();
-    let drawing = dashboard::draw_map(&points);
-    let note = match (&drawing, unlocated) {
-        (Some(_), 0) => tr.t("dashboard.map.all_located").to_owned(),
-        (Some(_), n) => tr.n("dashboard.map.unlocated", n),
-        (None, n) => tr.fill("dashboard.map.none_located", &[("n", &tr.number(n))]),
-    };
-    let template = MapTemplate {
-        drawing,
-        title: tr.fill("dashboard.map.svg_title", &[("place", &place)]),
-        note,
-    };
-    let svg = template
-        .render()
-        .map_err(|e| AppError::Internal(format!("map failed: {e}")))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"),
-            (header::CACHE_CONTROL, "private, max-age=60"),
-        ],
-        svg,
-    )
-        .into_response())
 }
