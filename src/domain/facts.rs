@@ -228,8 +228,11 @@ pub struct MissionFacts {
     form_keys: Vec<String>,
     /// Category names; index 0 stands for none.
     categories: Vec<String>,
-    /// (form key index, question key) of each problem question seen.
+    /// (form key index, question key) of each problem question seen, and their indexes.
     questions: Vec<(u16, String)>,
+    question_index: HashMap<(u16, String), u16>,
+    /// The earliest hour a report arrived in: the chart's counts start there.
+    first_hour: u32,
     observers: HashMap<i64, Activity>,
     tree: RegionTree,
 }
@@ -344,18 +347,16 @@ impl MissionFacts {
         fact.problems_at = small(self.problem_pool.len(), "problem answers")?;
         fact.problems = small(row.problems.len(), "problems in one report")?;
         for question in &row.problems {
-            let at = match self
-                .questions
-                .iter()
-                .position(|(k, q)| *k == key && q == question)
-            {
-                Some(at) => at,
+            let at = match self.question_index.get(&(key, question.clone())) {
+                Some(at) => *at,
                 None => {
+                    let at = small(self.questions.len(), "problem questions")?;
                     self.questions.push((key, question.clone()));
-                    self.questions.len() - 1
+                    self.question_index.insert((key, question.clone()), at);
+                    at
                 }
             };
-            self.problem_pool.push(small(at, "problem questions")?);
+            self.problem_pool.push(at);
         }
         Ok(())
     }
@@ -383,6 +384,12 @@ impl MissionFacts {
             return Ok(());
         }
         self.pack_problems(&mut fact, row)?;
+        let hour = fact.received / 3600;
+        self.first_hour = if self.facts.is_empty() {
+            hour
+        } else {
+            self.first_hour.min(hour)
+        };
         // Reports arrive in order of seq; one committed out of order by another process
         // is placed where it belongs.
         self.seqs.insert(at, row.seq);
@@ -493,7 +500,7 @@ impl MissionFacts {
         let mut counts = vec![[0i64; 2]; 2 * n_categories * 5 * Status::ALL.len()];
         let mut by_child = vec![RegionFigures::default(); children.len()];
         let mut hours: HashMap<u32, i64> = HashMap::new();
-        let mut hourly = Hourly::default();
+        let mut hourly = Hourly::from(self.first_hour);
         let keys = self.form_keys.len();
         let mut visited = Stations::new(tree.len(), keys + 1);
         let mut problems = Stations::new(tree.len(), self.questions.len());
@@ -709,11 +716,10 @@ impl Mask {
     }
 }
 
-/// Reports by hour: a dense run of hours while they stay close together (polling day
-/// and the days around it), a map beyond.
-#[derive(Default)]
+/// Reports by hour: a dense run of hours from the mission's first while they stay close
+/// together (polling day and the days around it), a map beyond.
 struct Hourly {
-    first: Option<u32>,
+    first: u32,
     counts: Vec<i64>,
 }
 
@@ -721,10 +727,16 @@ struct Hourly {
 const DENSE_HOURS: i64 = 35_064;
 
 impl Hourly {
+    fn from(first: u32) -> Hourly {
+        Hourly {
+            first,
+            counts: Vec::new(),
+        }
+    }
+
     #[inline]
     fn add(&mut self, hour: u32, beyond: &mut HashMap<u32, i64>) {
-        let first = *self.first.get_or_insert(hour);
-        let offset = i64::from(hour) - i64::from(first);
+        let offset = i64::from(hour) - i64::from(self.first);
         if (0..DENSE_HOURS).contains(&offset) {
             let at = offset as usize;
             if at >= self.counts.len() {
@@ -737,12 +749,10 @@ impl Hourly {
     }
 
     fn finish(self, mut beyond: HashMap<u32, i64>) -> Vec<(i64, i64)> {
-        if let Some(first) = self.first {
-            for (offset, n) in self.counts.into_iter().enumerate() {
-                if n != 0 {
-                    let offset = u32::try_from(offset).unwrap_or(0);
-                    *beyond.entry(first + offset).or_default() += n;
-                }
+        for (offset, n) in self.counts.into_iter().enumerate() {
+            if n != 0 {
+                let offset = u32::try_from(offset).unwrap_or(0);
+                *beyond.entry(self.first + offset).or_default() += n;
             }
         }
         let mut hours: Vec<(i64, i64)> =
