@@ -20,7 +20,7 @@ use crate::domain::sign_in::{SessionPolicy, ThrottleLimits};
 use crate::store::audit::Actor;
 use crate::store::forms::{self, Imported};
 use crate::store::users::NewMember;
-use crate::store::{OpenMode, Store, missions, regions, reports, tallies, users};
+use crate::store::{OpenMode, Store, missions, recount, regions, reports, users};
 use crate::web::{AppState, Config};
 use crate::{demo, server};
 
@@ -52,13 +52,11 @@ enum Command {
     #[command(subcommand)]
     Import(ImportCommand),
     /// Check that no report was changed or removed (each mission's hash chain) and that
-    /// the dashboard's tallies equal a recount of the reports.
+    /// the dashboard's figures, counted from the reports as the server holds them, equal
+    /// a count of the reports in SQL.
     Verify {
         #[command(flatten)]
         database: Database,
-        /// Replace tallies that disagree with the recount (reports are never changed).
-        #[arg(long)]
-        repair_tallies: bool,
     },
 }
 
@@ -342,14 +340,11 @@ fn execute(command: Command) -> Result<(), CliError> {
             mission,
             file,
         }) => import_form(&database.db, &mission, &file),
-        Command::Verify {
-            database,
-            repair_tallies,
-        } => verify(&database.db, repair_tallies),
+        Command::Verify { database } => verify(&database.db),
     }
 }
 
-fn verify(db: &Path, repair_tallies: bool) -> Result<(), CliError> {
+fn verify(db: &Path) -> Result<(), CliError> {
     let store = open(db, OpenMode::MustExist)?;
     let mut sound = true;
     for mission in store.read_blocking(missions::all).map_err(fail)? {
@@ -372,23 +367,20 @@ fn verify(db: &Path, repair_tallies: bool) -> Result<(), CliError> {
             }
         }
     }
-    let mismatches = store.read_blocking(tallies::check).map_err(fail)?;
-    if mismatches.is_empty() {
-        println!("dashboard tallies equal a recount of the reports");
-    } else {
-        for m in &mismatches {
-            println!(
-                "tallies differ from a recount in {}: {} rows kept that the recount does not give, {} missing",
-                m.table, m.kept_only, m.counted_only
-            );
-        }
-        if repair_tallies {
-            store.write_blocking(tallies::rebuild).map_err(fail)?;
-            println!("tallies rebuilt from the reports");
-        } else {
-            sound = false;
-            println!("run `fieldreport verify --repair-tallies` to rebuild them from the reports");
-        }
+    // The facts are loaded as the server loads them, then compared with plain SQL.
+    let facts = store.facts();
+    let differences = store
+        .read_blocking(move |conn| recount::compare(conn, &facts))
+        .map_err(fail)?;
+    if differences.is_empty() {
+        println!("the dashboard's figures equal a count of the reports");
+    }
+    for d in &differences {
+        sound = false;
+        println!(
+            "{}: {} differ: counted over the reports\n{}\nbut held in memory\n{}",
+            d.mission, d.figure, d.counted, d.held
+        );
     }
     if sound {
         Ok(())
@@ -437,6 +429,14 @@ fn serve_store(
     before_serving: impl FnOnce(SocketAddr),
 ) -> Result<(), CliError> {
     let state = AppState::new(store.clone(), options.config()).map_err(fail)?;
+    // The dashboard's figures come from the report facts: loaded while the server starts
+    // listening, and the first dashboard waits for them rather than the server's start.
+    let facts = store.facts();
+    std::thread::spawn(move || {
+        if let Err(e) = facts.preload() {
+            tracing::error!(error = %e, "the report facts cannot be loaded");
+        }
+    });
     let runtime = tokio::runtime::Runtime::new().map_err(fail)?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(options.listen)

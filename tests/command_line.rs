@@ -368,7 +368,7 @@ fn import_regions_from_the_command_line() {
 }
 
 #[test]
-fn verify_finds_a_changed_report_and_repairs_tallies() {
+fn verify_finds_a_changed_report_and_figures_that_differ_from_the_reports() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("demo.db");
     let path = db.to_str().expect("utf-8 path");
@@ -395,29 +395,40 @@ fn verify_finds_a_changed_report_and_repairs_tallies() {
     let verified = fieldreport(&["verify", "--db", path], None);
     assert!(verified.status.success(), "{}", stdout(&verified));
     assert!(stdout(&verified).contains("kenya-2017: 300 reports, hash chain intact"));
-    assert!(stdout(&verified).contains("dashboard tallies equal a recount of the reports"));
+    assert!(stdout(&verified).contains("the dashboard's figures equal a count of the reports"));
 
-    // A tally changed by hand: found, and repaired on request.
+    // A problem recorded at filing removed by hand: the figures held in memory (which
+    // count recorded problems) no longer equal a count of the reports' problem answers.
     let conn = rusqlite::Connection::open(&db).expect("open");
-    conn.execute(
-        "UPDATE tally_totals SET reports = reports + 1 WHERE rowid IN (SELECT rowid FROM tally_totals LIMIT 1)",
-        [],
-    )
-    .ok();
-    conn.execute(
-        "UPDATE region_coverage SET stations = stations + 1 WHERE region_id = 0 AND form_key = ''",
-        [],
-    )
-    .expect("tamper");
+    let seq: i64 = conn
+        .query_row("SELECT min(report_seq) FROM report_problems", [], |r| {
+            r.get(0)
+        })
+        .expect("a report with a problem");
+    let questions: Vec<String> = conn
+        .prepare("SELECT question FROM report_problems WHERE report_seq = ?1")
+        .expect("prepare")
+        .query_map([seq], |r| r.get(0))
+        .expect("problems")
+        .collect::<Result<_, _>>()
+        .expect("problems");
+    conn.execute("DELETE FROM report_problems WHERE report_seq = ?1", [seq])
+        .expect("tamper");
     let found = fieldreport(&["verify", "--db", path], None);
-    assert!(!found.status.success());
+    assert_fails_with(&found, "verification failed");
     assert!(
-        stdout(&found).contains("tallies differ from a recount in region_coverage"),
+        stdout(&found).contains("kenya-2017: reports by status differ: counted over the reports"),
         "{}",
         stdout(&found)
     );
-    let repaired = fieldreport(&["verify", "--db", path, "--repair-tallies"], None);
-    assert!(repaired.status.success(), "{}", stdout(&repaired));
+    // Put back, the figures agree again: nothing else was kept to drift.
+    for question in &questions {
+        conn.execute(
+            "INSERT INTO report_problems (report_seq, question) VALUES (?1, ?2)",
+            rusqlite::params![seq, question],
+        )
+        .expect("restore");
+    }
     assert!(
         fieldreport(&["verify", "--db", path], None)
             .status

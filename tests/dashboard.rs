@@ -597,7 +597,7 @@ async fn silent_observers_are_listed_with_their_phone() {
         .await;
     // Both observers filed within the hour; "silent for an hour" names nobody until their
     // last report is made older.
-    app.execute("UPDATE observer_activity SET last_at = last_at - 7200 WHERE observer_id = (SELECT id FROM users WHERE username = 'observer2')")
+    app.execute("UPDATE reports SET received_at = received_at - 7200 WHERE observer_id = (SELECT id FROM users WHERE username = 'observer2')")
         .await;
     let t = text(&lead.get(&format!("{DASHBOARD}?silent=1")).await);
     assert!(t.contains("Observers with no report for 1 hour: 1"), "{t}");
@@ -725,7 +725,7 @@ async fn station_figures_and_the_map_follow_every_filter() {
 async fn the_dashboard_is_written_in_the_browsers_language() {
     let (app, mut lead) = hand_counted().await;
     // observer2 last filed on 8 August 2017 at 17:00 in Nairobi: silent since.
-    app.execute("UPDATE observer_activity SET last_at = 1502200800 WHERE observer_id = (SELECT id FROM users WHERE username = 'observer2')")
+    app.execute("UPDATE reports SET received_at = 1502200800 WHERE observer_id = (SELECT id FROM users WHERE username = 'observer2')")
         .await;
     lead.headers = vec![("accept-language", "fr".to_owned())];
     let page = lead.get(DASHBOARD).await;
@@ -886,4 +886,80 @@ async fn the_headline_and_the_region_rows_agree_while_reports_arrive() {
         "reports arrived while the dashboard was read: {filed} filed, {} totals seen",
         seen.len()
     );
+}
+
+/// Two more polling stations under Port Reitz, as `fieldreport import regions` reads them.
+fn two_more_stations() -> fieldreport::domain::geography::RegionPlan {
+    use fieldreport::domain::geography::{ImportScheme, StationColumns, plan_import};
+    let scheme = ImportScheme::parse(
+        "county:county_code:county,constituency:constituency_code:constituency,ward:ward_code:ward,polling_station:ps_code:ps_name",
+        StationColumns::default(),
+    )
+    .expect("scheme");
+    let csv = "county_code,county,constituency_code,constituency,ward_code,ward,ps_code,ps_name
+001,Mombasa,001,Changamwe,0001,Port Reitz,0001003,Port Reitz Hall
+001,Mombasa,001,Changamwe,0001,Port Reitz,0001004,Port Reitz Market
+";
+    plan_import(&scheme, csv.as_bytes()).expect("plan")
+}
+
+#[tokio::test]
+async fn imported_polling_stations_count_on_the_dashboard_at_once() {
+    let (app, mut lead) = hand_counted().await;
+    let t = text(&lead.get(DASHBOARD).await);
+    assert!(t.contains("4 of 5 polling stations visited (80%)"), "{t}");
+    // The import an admin runs goes through the server's writer, as every write does.
+    let (mission, plan) = (app.mission_id, two_more_stations());
+    app.store
+        .write(move |conn| fieldreport::store::regions::import(conn, mission, &plan))
+        .await
+        .expect("import");
+    let t = text(&lead.get(DASHBOARD).await);
+    assert!(t.contains("4 of 7 polling stations visited (57%)"), "{t}");
+    let map = lead.get(&format!("{DASHBOARD}/map.svg")).await;
+    assert!(map.contains("(7 without)"), "{}", map.body);
+}
+
+#[tokio::test]
+async fn writes_by_another_process_reach_the_dashboard() {
+    use fieldreport::store::{OpenMode, Store};
+    let (app, mut lead) = hand_counted().await;
+    let every_status = format!(
+        "{DASHBOARD}?status=received&status=escalated&status=verified&status=dismissed&status=duplicate"
+    );
+    let t = text(&lead.get(&every_status).await);
+    assert!(t.contains("7 reports received"), "{t}");
+    // Another writer on the same file, as `fieldreport import regions` or a generator
+    // running beside the server: its commits are not the server's writer's.
+    let other = Store::open(&app.db_path(), OpenMode::MustExist).expect("open");
+    let (mission, plan) = (app.mission_id, two_more_stations());
+    other
+        .write(move |conn| fieldreport::store::regions::import(conn, mission, &plan))
+        .await
+        .expect("import");
+    let generating = other.clone();
+    tokio::task::spawn_blocking(move || {
+        fieldreport::demo::generate::generate_reports(
+            &generating,
+            MISSION,
+            fieldreport::demo::generate::Scale {
+                reports: 5,
+                seed: 7,
+            },
+            &|_| {},
+        )
+    })
+    .await
+    .expect("join")
+    .expect("generated");
+    // The server's writer looks for them within a second of being idle.
+    let mut seen = String::new();
+    for _ in 0..50 {
+        seen = text(&lead.get(&every_status).await);
+        if seen.contains("12 reports received") && seen.contains("of 7 polling stations") {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the other writer's reports and stations never showed: {seen}");
 }

@@ -1,13 +1,16 @@
-//! The dashboard's aggregates, kept at write time, always equal a direct count over the
-//! reports: after a random mix of filings, amendments, reviews and duplicates, a recount
-//! from scratch gives the same tables.
+//! The dashboard's figures, counted from the report facts the server keeps in memory,
+//! always equal an independent count in SQL over the reports: after a generated mission
+//! with reviews, then a random mix of filings, amendments, reviews and duplicates through
+//! the web, and for facts loaded afresh from the file.
 
 mod common;
 
 use common::{MISSION, TestApp, an_hour_ago};
 use fieldreport::demo::generate::{Dice, random_answers};
+use fieldreport::domain::facts::{Coverage, Selection, StationFigures};
 use fieldreport::domain::form::FormDefinition;
-use fieldreport::store::tallies;
+use fieldreport::domain::review::Status;
+use fieldreport::store::{OpenMode, Store, recount};
 
 /// One of `items`, chosen by the dice.
 fn pick<'a, T>(dice: &mut Dice, items: &'a [T]) -> &'a T {
@@ -15,7 +18,7 @@ fn pick<'a, T>(dice: &mut Dice, items: &'a [T]) -> &'a T {
 }
 
 #[tokio::test]
-async fn aggregates_equal_a_recount_after_a_random_mix_of_writes() {
+async fn figures_equal_a_count_in_sql_after_a_generated_mission_and_a_random_mix_of_writes() {
     let seed = std::env::var("TALLY_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -24,6 +27,10 @@ async fn aggregates_equal_a_recount_after_a_random_mix_of_writes() {
     let mut dice = Dice::new(seed);
     let app = TestApp::new().await;
     let mission = app.mission_id;
+    // Facts loaded before any report, then kept by the writer alone.
+    app.store.facts().preload().expect("facts load");
+    app.generate_reports(300, seed).await;
+    assert_same_as_sql(&app.store, "after a generated mission with reviews").await;
     let places: Vec<i64> = app
         .store
         .read(move |conn| {
@@ -139,33 +146,36 @@ async fn aggregates_equal_a_recount_after_a_random_mix_of_writes() {
         "the mix reached dismissals and duplicates: {statuses}"
     );
     assert!(app.count("SELECT count(*) FROM report_problems").await > 0);
-    assert!(app.count("SELECT count(*) FROM region_coverage").await > 0);
+    assert_same_as_sql(&app.store, "after the mix of writes").await;
+    // Facts loaded afresh from the file, as a restarted server holds them.
+    let restarted = Store::open(&app.db_path(), OpenMode::MustExist).expect("open again");
+    assert_same_as_sql(&restarted, "loaded afresh").await;
 
-    let mismatches = app.store.read(tallies::check).await.expect("check");
-    assert_eq!(mismatches, vec![], "kept aggregates differ from a recount");
-
-    // The map under filters the station tallies do not keep, against a direct count over
-    // the reports: per station, the matching reports and the worst severity among them.
+    // The map under filters, against a direct count over the reports: per station, the
+    // matching reports and the worst severity among them.
     app.execute("UPDATE regions SET latitude = id / 10.0, longitude = id / 10.0 WHERE depth = 4")
         .await;
+    // Coordinates changed behind the server's back, as another process would.
+    let restarted = Store::open(&app.db_path(), OpenMode::MustExist).expect("open again");
+    let facts = restarted.facts();
     for (severities, statuses) in [
-        (vec![], vec!["verified"]),
-        (vec![3_i64, 4], vec!["received", "escalated", "verified"]),
-        (vec![2], vec!["received"]),
+        (vec![], vec![Status::Verified]),
+        (
+            vec![3_i64, 4],
+            vec![Status::Received, Status::Escalated, Status::Verified],
+        ),
+        (vec![2], vec![Status::Received]),
     ] {
         let mission = app.mission_id;
-        let (drawn, direct) = app
-            .store
+        let facts = std::sync::Arc::clone(&facts);
+        let (drawn, direct) = restarted
             .read(move |conn| {
-                let query = fieldreport::store::dashboard::TallyQuery {
-                    mission_id: mission,
-                    region_id: 0,
+                let selection = Selection {
                     severities: severities.clone(),
-                    statuses: statuses.iter().map(|s| (*s).to_owned()).collect(),
-                    ..Default::default()
+                    statuses: statuses.clone(),
+                    ..Selection::default()
                 };
-                let (stations, _) =
-                    fieldreport::store::dashboard::map_stations_filtered(conn, &query, None)?;
+                let (stations, _) = facts.with_mission(mission, |m| m.map(&selection))?;
                 let mut drawn: Vec<(i64, i64, i64)> = stations
                     .iter()
                     .map(|s| ((s.latitude * 10.0).round() as i64, s.reports, s.worst))
@@ -185,7 +195,7 @@ async fn aggregates_equal_a_recount_after_a_random_mix_of_writes() {
                 };
                 let status_list = statuses
                     .iter()
-                    .map(|s| format!("'{s}'"))
+                    .map(|s| format!("'{}'", s.as_str()))
                     .collect::<Vec<_>>()
                     .join(",");
                 let mut direct: Vec<(i64, i64, i64)> = conn
@@ -206,46 +216,21 @@ async fn aggregates_equal_a_recount_after_a_random_mix_of_writes() {
     }
 
     station_figures_equal_a_direct_count(&app, &mut dice).await;
-
-    // A rebuild from scratch gives the same tables, zero rows aside.
-    let before = aggregate_dump(&app).await;
-    app.store.write(tallies::rebuild).await.expect("rebuild");
-    assert_eq!(aggregate_dump(&app).await, before);
 }
 
-/// Every aggregate row with a count other than zero, as text.
-async fn aggregate_dump(app: &TestApp) -> String {
-    app.text(
-        "SELECT group_concat(line, char(10)) FROM (
-           SELECT 'T ' || mission_id || ' ' || region_id || ' ' || form_id || ' ' || category || ' ' || severity || ' ' || status || ' ' || reports || ' ' || problem_reports AS line
-             FROM tally_totals WHERE reports <> 0
-           UNION ALL SELECT 'H ' || region_id || ' ' || hour || ' ' || form_id || ' ' || category || ' ' || severity || ' ' || status || ' ' || reports || ' ' || problem_reports
-             FROM tally_hours WHERE reports <> 0
-           UNION ALL SELECT 'S ' || station_id || ' ' || form_key || ' ' || reports || ' ' || problem_reports || ' ' || low || medium || high || critical
-             FROM station_tallies WHERE reports <> 0
-           UNION ALL SELECT 'C ' || region_id || ' ' || form_key || ' ' || stations FROM region_coverage WHERE stations <> 0
-           UNION ALL SELECT 'P ' || station_id || ' ' || form_key || ' ' || question || ' ' || reports FROM station_problems WHERE reports <> 0
-           UNION ALL SELECT 'Q ' || region_id || ' ' || form_key || ' ' || question || ' ' || stations FROM region_problems WHERE stations <> 0
-           UNION ALL SELECT 'V ' || region_id || ' ' || form_id || ' ' || severity || ' ' || status || ' ' || reports || ' ' || problem_reports
-             FROM tally_severities WHERE reports <> 0
-           UNION ALL SELECT 'W ' || region_id || ' ' || hour || ' ' || status || ' ' || reports
-             FROM tally_hour_statuses WHERE reports <> 0
-           UNION ALL SELECT 'X ' || station_id || ' ' || form_id || ' ' || question || ' ' || hour || ' ' || category || ' ' || severity || ' ' || status || ' ' || reports
-             FROM station_problem_hours WHERE reports <> 0
-           UNION ALL SELECT 'O ' || observer_id || ' ' || reports || ' ' || last_at FROM observer_activity
-           UNION ALL SELECT 'N ' || region_id || ' ' || stations FROM region_stations
-           ORDER BY 1)",
-    )
-    .await
+/// The facts a store holds equal the count over the reports in SQL, figure by figure.
+async fn assert_same_as_sql(store: &Store, when: &str) {
+    let facts = store.facts();
+    let differences = store
+        .read(move |conn| recount::compare(conn, &facts))
+        .await
+        .expect("compare");
+    assert_eq!(differences, vec![], "{when}");
 }
 
 /// Polling-station figures counted under random filters (for the mission, a county, a ward
-/// and a station) equal a count of distinct stations over the reports themselves; under
-/// the standing statuses alone they equal the figures kept at write time.
+/// and a station) equal a count of distinct stations over the reports themselves.
 async fn station_figures_equal_a_direct_count(app: &TestApp, dice: &mut Dice) {
-    use fieldreport::store::dashboard::{self as tallies, StationsCounted, TallyQuery};
-    use fieldreport::store::regions;
-
     let mission = app.mission_id;
     let places = [
         None,
@@ -258,8 +243,8 @@ async fn station_figures_equal_a_direct_count(app: &TestApp, dice: &mut Dice) {
         .await;
     let form_keys = ["opening", "voting", "closing", "incident"];
     let categories = ["violence", "vote_buying", "intimidation", ""];
-    let statuses = ["received", "escalated", "verified"];
-    for round in 0..24 {
+    let statuses = [Status::Received, Status::Escalated, Status::Verified];
+    for _ in 0..24 {
         let some = |dice: &mut Dice, items: &[&str]| -> Vec<String> {
             items
                 .iter()
@@ -267,8 +252,8 @@ async fn station_figures_equal_a_direct_count(app: &TestApp, dice: &mut Dice) {
                 .map(|s| (*s).to_owned())
                 .collect()
         };
-        let mut query = TallyQuery {
-            mission_id: mission,
+        let mut selection = Selection {
+            region_id: places[dice.index(places.len())],
             form_keys: some(dice, &form_keys),
             categories: if dice.below(3) == 0 {
                 some(dice, &categories)
@@ -276,65 +261,49 @@ async fn station_figures_equal_a_direct_count(app: &TestApp, dice: &mut Dice) {
                 Vec::new()
             },
             severities: (0..=4).filter(|_| dice.below(3) == 0).collect(),
-            statuses: some(dice, &statuses),
-            hours: (dice.below(3) == 0).then(|| {
+            statuses: statuses
+                .iter()
+                .copied()
+                .filter(|_| dice.below(2) == 0)
+                .collect(),
+            received: (dice.below(3) == 0).then(|| {
                 (
-                    hour - i64::try_from(dice.below(2)).expect("small"),
-                    hour + 1,
+                    (hour - i64::try_from(dice.below(2)).expect("small")) * 3600,
+                    (hour + 1) * 3600,
                 )
             }),
-            ..Default::default()
+            problems_only: false,
         };
-        if round == 0 {
-            // The kept figures' own definition: every standing report, nothing else chosen.
-            query = TallyQuery {
-                mission_id: mission,
-                statuses: statuses.iter().map(|s| (*s).to_owned()).collect(),
-                ..Default::default()
-            };
+        if selection.statuses.is_empty() {
+            selection.statuses.push(Status::Received);
         }
-        if query.statuses.is_empty() {
-            query.statuses.push("received".to_owned());
-        }
-        let place = places[dice.index(places.len())];
-        let described = format!("{query:?} at {place:?}");
-        let (counted, direct, kept) = app
+        let described = format!("{selection:?}");
+        let facts = app.store.facts();
+        let (counted, direct) = app
             .store
             .read(move |conn| {
-                let region = place
-                    .map(|id| regions::by_id(conn, mission, id))
+                let region = selection
+                    .region_id
+                    .map(|id| fieldreport::store::regions::by_id(conn, mission, id))
                     .transpose()?;
-                let counted = tallies::stations_counted(conn, &query, region.as_ref())?;
-                let direct = direct_station_count(conn, &query, region.as_ref())?;
-                let kept = StationsCounted {
-                    here: tallies::coverage_here(conn, mission, place.unwrap_or(0))?,
-                    children: tallies::coverage_by_child(conn, mission, place.unwrap_or(0))?,
-                    problems: match &region {
-                        Some(r) if r.depth == 4 => tallies::problems_at_station(conn, r.id)?,
-                        _ => tallies::problems_here(conn, mission, place.unwrap_or(0))?,
-                    },
-                };
-                Ok((counted, direct, kept))
+                let counted = facts.with_mission(mission, |m| m.tally(&selection).stations)?;
+                let direct = direct_station_count(conn, mission, &selection, region.as_ref())?;
+                Ok((counted, direct))
             })
             .await
             .expect("station figures");
-        let counted = normalized(counted);
-        assert_eq!(counted, normalized(direct), "{described}");
-        if round == 0 {
-            assert_eq!(
-                counted,
-                normalized(kept),
-                "counted and kept differ: {described}"
-            );
-        }
+        let counted = StationFigures {
+            mission: Coverage::default(),
+            mission_problems: Vec::new(),
+            ..counted
+        };
+        assert_eq!(normalized(counted), normalized(direct), "{described}");
     }
 }
 
 /// Figures in a canonical order, zero counts left out, for comparison.
-fn normalized(
-    mut figures: fieldreport::store::dashboard::StationsCounted,
-) -> fieldreport::store::dashboard::StationsCounted {
-    let tidy = |c: &mut fieldreport::store::dashboard::Coverage| {
+fn normalized(mut figures: StationFigures) -> StationFigures {
+    let tidy = |c: &mut Coverage| {
         c.reported.retain(|(_, n)| *n != 0);
         c.reported.sort();
     };
@@ -350,10 +319,10 @@ fn normalized(
 /// region with a report matching every filter, per form key ('' any) and per problem.
 fn direct_station_count(
     conn: &rusqlite::Connection,
-    query: &fieldreport::store::dashboard::TallyQuery,
+    mission: i64,
+    query: &Selection,
     region: Option<&fieldreport::store::regions::Region>,
-) -> Result<fieldreport::store::dashboard::StationsCounted, fieldreport::store::StoreError> {
-    use fieldreport::store::dashboard::{Coverage, StationsCounted};
+) -> Result<StationFigures, fieldreport::store::StoreError> {
     let quoted = |items: &[String]| {
         items
             .iter()
@@ -362,7 +331,7 @@ fn direct_station_count(
             .join(",")
     };
     let mut clauses = vec![
-        format!("r.mission_id = {}", query.mission_id),
+        format!("r.mission_id = {mission}"),
         "g.depth = 4".to_owned(),
     ];
     if let Some(r) = region {
@@ -381,11 +350,14 @@ fn direct_station_count(
         let ranks: Vec<String> = query.severities.iter().map(i64::to_string).collect();
         clauses.push(format!("coalesce(r.severity, 0) IN ({})", ranks.join(",")));
     }
-    clauses.push(format!("r.status IN ({})", quoted(&query.statuses)));
-    if let Some((from, to)) = query.hours {
-        clauses.push(format!(
-            "r.received_at / 3600 >= {from} AND r.received_at / 3600 < {to}"
-        ));
+    let statuses: Vec<String> = query
+        .statuses
+        .iter()
+        .map(|s| s.as_str().to_owned())
+        .collect();
+    clauses.push(format!("r.status IN ({})", quoted(&statuses)));
+    if let Some((from, to)) = query.received {
+        clauses.push(format!("r.received_at >= {from} AND r.received_at < {to}"));
     }
     let matching = format!(
         "SELECT r.seq, r.region_id AS station, g.path, f.key FROM reports r
@@ -410,8 +382,7 @@ fn direct_station_count(
     let stations = |path: &str| -> Result<i64, fieldreport::store::StoreError> {
         Ok(conn.query_row(
             &format!(
-                "SELECT count(*) FROM regions WHERE mission_id = {} AND depth = 4 AND path LIKE '{path}%'",
-                query.mission_id
+                "SELECT count(*) FROM regions WHERE mission_id = {mission} AND depth = 4 AND path LIKE '{path}%'"
             ),
             [],
             |r| r.get(0),
@@ -424,8 +395,7 @@ fn direct_station_count(
         });
         let rows: Vec<(i64, String)> = conn
             .prepare(&format!(
-                "SELECT id, path FROM regions WHERE mission_id = {} AND {parent}",
-                query.mission_id
+                "SELECT id, path FROM regions WHERE mission_id = {mission} AND {parent}"
             ))?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
@@ -445,7 +415,7 @@ fn direct_station_count(
         ))?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<Result<_, _>>()?;
-    Ok(StationsCounted {
+    Ok(StationFigures {
         here: Coverage {
             region_id,
             stations: stations(&here_path)?,
@@ -453,5 +423,6 @@ fn direct_station_count(
         },
         children,
         problems,
+        ..StationFigures::default()
     })
 }

@@ -3,7 +3,7 @@
 //! observer's report (only the clock is set to polling day).
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
@@ -17,6 +17,7 @@ use crate::store::audit::Actor;
 use crate::store::reports::{self, NewReport};
 use crate::store::review::{self, Review};
 use crate::store::{Store, StoreError, forms, missions, regions};
+use rusqlite::Connection;
 
 /// A small, seedable random source (SplitMix64): the same seed makes the same mission.
 pub struct Dice(u64);
@@ -216,7 +217,7 @@ struct Form {
 /// A polling station: (region id, path, code).
 type Station = (i64, String, String);
 
-/// Reports filed per write transaction while generating.
+/// Reports generated before they are sent to the writer, and waited for.
 const CHUNK: usize = 5_000;
 
 /// Files `scale.reports` reports for the mission, spread over its polling stations,
@@ -287,9 +288,11 @@ pub fn generate_reports(
     let mut dice = Dice::new(scale.seed);
     // Each observer covers a run of neighbouring stations.
     let per_observer = stations.len().div_ceil(observers.len()).max(1);
-    let mut last_at_station: HashMap<i64, String> = HashMap::new();
+    // The last report filed at each station, which a duplicate repeats.
+    let last_at_station: Arc<Mutex<HashMap<i64, String>>> = Arc::default();
     let total_weight: u64 = forms.iter().map(|f| f.weight).sum();
     let mut filed = 0;
+    let mut filing: Vec<Reply> = Vec::new();
     while filed < scale.reports {
         let batch = CHUNK.min(scale.reports - filed);
         let mut jobs = Vec::with_capacity(batch);
@@ -368,64 +371,103 @@ pub fn generate_reports(
                 dice.below(1000),
             ));
         }
-        let actor = actor.clone();
-        let mut previous = std::mem::take(&mut last_at_station);
-        last_at_station = store.write_blocking(move |conn| {
-            for (report, received_at, review_roll) in &jobs {
-                let receipt = reports::file_received(conn, report, *received_at)?;
-                let action = match review_roll {
-                    0..300 => Some(Action::Verify),
-                    300..330 => Some(Action::Escalate),
-                    330..370 => Some(Action::Dismiss),
-                    370..390 => Some(Action::MarkDuplicate),
-                    _ => None,
-                };
-                let duplicate_of = previous.get(&report.region_id).cloned();
-                let review = match (action, duplicate_of) {
-                    (Some(Action::MarkDuplicate), Some(other)) => Some(Review {
-                        action: Action::MarkDuplicate,
-                        note: String::new(),
-                        duplicate_of: Some(other),
-                    }),
-                    (Some(Action::MarkDuplicate), None) | (None, _) => None,
-                    (Some(action), _) => Some(Review {
-                        action,
-                        note: if action == Action::Dismiss {
-                            "Could not be confirmed by phone.".to_owned()
-                        } else {
-                            String::new()
-                        },
-                        duplicate_of: None,
-                    }),
-                };
-                let duplicate = review
-                    .as_ref()
-                    .is_some_and(|r| r.action == Action::MarkDuplicate);
-                let reviewed = match review {
-                    Some(review) => {
-                        match review::act(
-                            conn,
-                            report.mission_id,
-                            &report.id,
-                            &actor,
-                            Role::Coordinator,
-                            &review,
-                        ) {
-                            // A review the state machine refuses is simply not taken.
-                            Err(StoreError::Rejected(_)) => false,
-                            other => other.map(|_| true)?,
-                        }
-                    }
-                    None => false,
-                };
-                if !(duplicate && reviewed) {
-                    previous.insert(report.region_id, receipt.reference);
-                }
-            }
-            Ok(previous)
-        })?;
+        // One write job per report, all queued at once: the writer commits them in a few
+        // transactions, each report in a savepoint of its own. One job for many reports
+        // made each statement's savepoint cost grow with everything the job had written
+        // (SQLite closes a statement's journal by walking the job's), so generation slowed
+        // down as it went.
+        // The next chunk is made while the writer files this one.
+        let mut replies = Vec::with_capacity(jobs.len());
+        for (report, received_at, review_roll) in jobs {
+            let (actor, previous) = (actor.clone(), Arc::clone(&last_at_station));
+            replies.push(store.submit(move |conn| {
+                file_and_review(conn, &report, received_at, review_roll, &actor, &previous)
+            })?);
+        }
+        wait_for(std::mem::replace(&mut filing, replies))?;
+        if filed > 0 {
+            progress(filed);
+        }
         filed += batch;
-        progress(filed);
+    }
+    wait_for(filing)?;
+    progress(filed);
+    Ok(())
+}
+
+/// Waits until every write has committed; the first that failed says why.
+fn wait_for(replies: Vec<Reply>) -> Result<(), StoreError> {
+    for reply in replies {
+        reply
+            .blocking_recv()
+            .map_err(|_| StoreError::WriterGone)??;
+    }
+    Ok(())
+}
+
+type Reply = tokio::sync::oneshot::Receiver<Result<(), StoreError>>;
+
+/// Files a generated report and reviews it as the roll says: verified, escalated,
+/// dismissed, or marked a duplicate of the last report at its station.
+fn file_and_review(
+    conn: &Connection,
+    report: &NewReport,
+    received_at: i64,
+    review_roll: u64,
+    actor: &Actor,
+    last_at_station: &Mutex<HashMap<i64, String>>,
+) -> Result<(), StoreError> {
+    let receipt = reports::file_received(conn, report, received_at)?;
+    let action = match review_roll {
+        0..300 => Some(Action::Verify),
+        300..330 => Some(Action::Escalate),
+        330..370 => Some(Action::Dismiss),
+        370..390 => Some(Action::MarkDuplicate),
+        _ => None,
+    };
+    let mut previous = last_at_station
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    let duplicate_of = previous.get(&report.region_id).cloned();
+    let review = match (action, duplicate_of) {
+        (Some(Action::MarkDuplicate), Some(other)) => Some(Review {
+            action: Action::MarkDuplicate,
+            note: String::new(),
+            duplicate_of: Some(other),
+        }),
+        (Some(Action::MarkDuplicate), None) | (None, _) => None,
+        (Some(action), _) => Some(Review {
+            action,
+            note: if action == Action::Dismiss {
+                "Could not be confirmed by phone.".to_owned()
+            } else {
+                String::new()
+            },
+            duplicate_of: None,
+        }),
+    };
+    let duplicate = review
+        .as_ref()
+        .is_some_and(|r| r.action == Action::MarkDuplicate);
+    let reviewed = match review {
+        Some(review) => {
+            match review::act(
+                conn,
+                report.mission_id,
+                &report.id,
+                actor,
+                Role::Coordinator,
+                &review,
+            ) {
+                // A review the state machine refuses is simply not taken.
+                Err(StoreError::Rejected(_)) => false,
+                other => other.map(|_| true)?,
+            }
+        }
+        None => false,
+    };
+    if !(duplicate && reviewed) {
+        previous.insert(report.region_id, receipt.reference);
     }
     Ok(())
 }

@@ -1,9 +1,8 @@
-//! The dashboard's arithmetic: its filters, the figures made from tallies, the links from
-//! each figure to the reports behind it, and the geometry of the chart and the map.
+//! The dashboard's arithmetic: its filters, the figures made from counts, the links from
+//! each figure to the reports behind it, and which hours the chart shows.
 
 use std::fmt;
 
-use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use super::form::{FormKind, Severity};
@@ -18,7 +17,7 @@ use crate::i18n::{Lang, Tr};
 pub const DEFAULT_SILENT_HOURS: i64 = 3;
 
 /// The dashboard's filters: the queue's (region, forms, categories, severities, statuses,
-/// time window), with the window in whole hours because the tallies count by the hour.
+/// time window), with the window in whole hours because the chart counts by the hour.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DashboardFilter {
     /// Always lists its statuses, so that every link to the queue counts the same reports.
@@ -72,7 +71,7 @@ impl DashboardFilter {
         time_zone: &str,
     ) -> Result<DashboardFilter, BadFilter> {
         let mut queue = Filter::from_pairs(pairs).map_err(BadFilter::Queue)?;
-        // Only the filters the tallies know; the others belong to the queue alone.
+        // Only the filters the dashboard counts by; the others belong to the queue alone.
         queue.problems_only = false;
         queue.problem.clear();
         queue.observer = None;
@@ -179,29 +178,6 @@ impl DashboardFilter {
             && self.hours.is_none()
     }
 
-    /// The statuses polling-station figures count: the chosen ones that stand (neither
-    /// dismissed nor a duplicate: a station is not visited on the strength of a report
-    /// set aside).
-    pub fn station_statuses(&self) -> Vec<Status> {
-        self.queue
-            .statuses
-            .iter()
-            .copied()
-            .filter(|s| !matches!(s, Status::Dismissed | Status::Duplicate))
-            .collect()
-    }
-
-    /// Whether the polling-station figures are the kept ones (standing reports of the
-    /// chosen forms), or must be counted under the other filters.
-    pub fn stations_as_kept(&self) -> bool {
-        let standing = [Status::Received, Status::Escalated, Status::Verified];
-        let statuses = self.station_statuses();
-        self.queue.categories.is_empty()
-            && self.queue.severities.is_empty()
-            && self.hours.is_none()
-            && standing.iter().all(|s| statuses.contains(s))
-    }
-
     /// The queue filter behind a figure: these filters narrowed to a part of the reports.
     /// `None` when the narrowing leaves nothing (the figure is then 0 by construction).
     pub fn link(&self, part: &Part) -> Option<Filter> {
@@ -250,7 +226,7 @@ fn narrow<T: Clone + PartialEq>(chosen: &[T], to: &[T]) -> Option<Vec<T>> {
     (!kept.is_empty()).then_some(kept)
 }
 
-/// A count of reports sharing values, as read from the tallies.
+/// A count of reports sharing values, as the report facts count them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Count {
     pub kind: FormKind,
@@ -434,71 +410,6 @@ pub fn sort_indicators(indicators: &mut [Indicator]) {
     });
 }
 
-/// A bar chart of reports per hour (or per day, over more than a few days), drawn in SVG
-/// units.
-#[derive(Debug, Clone, PartialEq)]
-pub struct HourChart {
-    pub width: i64,
-    pub height: i64,
-    pub bars: Vec<Bar>,
-    /// Labels under the axis: (x, text).
-    pub ticks: Vec<(i64, String)>,
-    pub max: i64,
-    /// Each bar is a day rather than an hour.
-    pub by_day: bool,
-    /// Reports before the hours drawn, and at or after their end.
-    pub earlier: i64,
-    pub later: i64,
-    /// Reports in the hours drawn.
-    pub shown: i64,
-    /// The first and the last day drawn, as the labels write them.
-    pub first_day: String,
-    pub last_day: String,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Bar {
-    pub x: i64,
-    pub y: i64,
-    pub width: i64,
-    pub height: i64,
-    /// What a pointer or a screen reader says: "8 Aug 14:00: 120 reports".
-    pub title: String,
-}
-
-/// The catalogue keys of the short month names, January first.
-const SHORT_MONTHS: [&str; 12] = [
-    "dashboard.month.1",
-    "dashboard.month.2",
-    "dashboard.month.3",
-    "dashboard.month.4",
-    "dashboard.month.5",
-    "dashboard.month.6",
-    "dashboard.month.7",
-    "dashboard.month.8",
-    "dashboard.month.9",
-    "dashboard.month.10",
-    "dashboard.month.11",
-    "dashboard.month.12",
-];
-
-/// A day as the chart's labels write it: "8 Aug", "8 août"; with its year ("8 Aug 2017")
-/// on a chart whose days are not all in one year.
-fn short_day(tr: Tr, date: jiff::civil::Date, with_year: bool) -> String {
-    let month = usize::try_from(date.month() - 1).map_or("", |i| SHORT_MONTHS[i % 12]);
-    let (day, year) = (date.day().to_string(), date.year().to_string());
-    let args = [
-        ("day", day.as_str()),
-        ("month", tr.t(month)),
-        ("year", year.as_str()),
-    ];
-    if with_year {
-        tr.fill("dashboard.chart.day_year", &args)
-    } else {
-        tr.fill("dashboard.chart.day", &args[..2])
-    }
-}
-
 /// Which hours the chart draws when the filters choose no time window of their own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChartWindow {
@@ -605,205 +516,6 @@ pub fn chart_span(
     })
 }
 
-/// Hours drawn one bar each at most; a longer span is drawn a bar a day. A little more
-/// than a week, so that the election period is drawn by the hour even in a week with a
-/// change of clocks.
-const HOURLY_UP_TO: i64 = 8 * 24;
-const PLOT_HEIGHT: i64 = 120;
-
-/// Lays out reports per hour `(unix hour, reports)` over the hours `[start, end)` as bars,
-/// one an hour, or one a day of local time over a longer span; and counts the reports on
-/// either side. Its labels are in the language of `tr`.
-pub fn hour_chart(
-    points: &[(i64, i64)],
-    (start, end): (i64, i64),
-    time_zone: &str,
-    tr: Tr,
-) -> HourChart {
-    let end = end.max(start + 1);
-    let zone = TimeZone::get(time_zone).unwrap_or(TimeZone::UTC);
-    let local = |hour: i64| {
-        Timestamp::from_second(hour.saturating_mul(3600))
-            .map(|t| t.to_zoned_datetime(zone.clone()))
-            .ok()
-    };
-    let inside = |h: &i64| (start..end).contains(h);
-    let earlier = points
-        .iter()
-        .filter(|(h, _)| *h < start)
-        .map(|(_, n)| n)
-        .sum();
-    let later = points
-        .iter()
-        .filter(|(h, _)| *h >= end)
-        .map(|(_, n)| n)
-        .sum();
-    let with_year = match (local(start), local(end - 1)) {
-        (Some(first), Some(last)) => first.year() != last.year(),
-        _ => false,
-    };
-    let day_label =
-        |hour: i64| local(hour).map_or_else(String::new, |z| short_day(tr, z.date(), with_year));
-    let by_day = end - start > HOURLY_UP_TO;
-    // Each bar: its place from the left, the reports in it, and what its title says.
-    let mut slots: Vec<(i64, i64, String)> = Vec::new();
-    let mut ticks = Vec::new();
-    let span;
-    if by_day {
-        let first_date = local(start).map(|z| z.date());
-        let day_of = |hour: i64| -> i64 {
-            match (first_date, local(hour)) {
-                (Some(first), Some(z)) => (z.date() - first).get_days().into(),
-                _ => 0,
-            }
-        };
-        span = day_of(end - 1) + 1;
-        for &(hour, n) in points.iter().filter(|(h, _)| inside(h)) {
-            let day = day_of(hour);
-            match slots.last_mut() {
-                Some(slot) if slot.0 == day => slot.1 += n,
-                _ => slots.push((day, n, day_label(hour))),
-            }
-        }
-        // A label every day up to a fortnight, then as many as fit.
-        let every = ((span + 13) / 14).max(1);
-        if let Some(first) = first_date {
-            for day in (0..span).step_by(usize::try_from(every).unwrap_or(1)) {
-                if let Ok(date) = first.checked_add(jiff::Span::new().days(day)) {
-                    ticks.push((day, short_day(tr, date, with_year)));
-                }
-            }
-        }
-    } else {
-        span = end - start;
-        for &(hour, n) in points.iter().filter(|(h, _)| inside(h)) {
-            let when = local(hour).map_or_else(String::new, |z| {
-                format!(
-                    "{} {}",
-                    short_day(tr, z.date(), with_year),
-                    z.strftime("%H:%M")
-                )
-            });
-            slots.push((hour - start, n, when));
-        }
-        // A label every 6 hours of local time (every day on a chart of several days).
-        let every = if span > 72 { 24 } else { 6 };
-        for hour in start..end {
-            let Some(z) = local(hour) else { continue };
-            if i64::from(z.hour()) % every == 0 {
-                let text = if z.hour() == 0 {
-                    short_day(tr, z.date(), with_year)
-                } else {
-                    z.strftime("%H:%M").to_string()
-                };
-                ticks.push((hour - start, text));
-            }
-        }
-    }
-    let bar = (720 / span.max(1)).clamp(2, 30);
-    let max = slots.iter().map(|s| s.1).max().unwrap_or(0);
-    let shown = slots.iter().map(|s| s.1).sum();
-    let bars = slots
-        .into_iter()
-        .map(|(slot, n, when)| {
-            let height = (n * PLOT_HEIGHT / max.max(1)).max(1);
-            Bar {
-                x: slot * bar,
-                y: PLOT_HEIGHT - height,
-                width: (bar - 1).max(1),
-                height,
-                title: tr.n("dashboard.chart.bar", n).replace("{when}", &when),
-            }
-        })
-        .collect();
-    HourChart {
-        width: bar * span.max(1),
-        height: PLOT_HEIGHT,
-        bars,
-        ticks: ticks
-            .into_iter()
-            .map(|(slot, text)| (slot * bar, text))
-            .collect(),
-        max,
-        by_day,
-        earlier,
-        later,
-        shown,
-        first_day: day_label(start),
-        last_day: day_label(end - 1),
-    }
-}
-
-/// A station on the map: where, and the worst severity of its standing reports (0 none).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct MapPoint {
-    pub latitude: f64,
-    pub longitude: f64,
-    pub reports: i64,
-    pub worst: i64,
-}
-
-/// The map, drawn as one SVG path of dots per colour: small enough for 40,000 stations.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MapDrawing {
-    pub width: i64,
-    pub height: i64,
-    /// (class, path data, stations drawn): stations without reports first, so that the
-    /// reported ones are drawn on top, the most severe last.
-    pub layers: Vec<(&'static str, String, usize)>,
-}
-
-const MAP_WIDTH: f64 = 600.0;
-const MAP_MARGIN: f64 = 8.0;
-
-/// Projects the stations (equirectangular, scaled at their mean latitude: fine at the
-/// scale of a country) and groups their dots by colour.
-pub fn draw_map(points: &[MapPoint]) -> Option<MapDrawing> {
-    let first = points.first()?;
-    let (mut south, mut north, mut west, mut east) = (
-        first.latitude,
-        first.latitude,
-        first.longitude,
-        first.longitude,
-    );
-    for p in points {
-        south = south.min(p.latitude);
-        north = north.max(p.latitude);
-        west = west.min(p.longitude);
-        east = east.max(p.longitude);
-    }
-    let scale_x = ((south + north) / 2.0).to_radians().cos().max(0.1);
-    let (span_x, span_y) = (
-        ((east - west) * scale_x).max(0.01),
-        (north - south).max(0.01),
-    );
-    let scale = (MAP_WIDTH - 2.0 * MAP_MARGIN) / span_x.max(span_y);
-    let width = span_x * scale + 2.0 * MAP_MARGIN;
-    let height = span_y * scale + 2.0 * MAP_MARGIN;
-    const CLASSES: [&str; 6] = ["none", "reported", "low", "medium", "high", "critical"];
-    let mut layers: Vec<(&'static str, String, usize)> =
-        CLASSES.iter().map(|c| (*c, String::new(), 0)).collect();
-    for p in points {
-        let class = if p.reports == 0 {
-            0
-        } else {
-            1 + usize::try_from(p.worst.clamp(0, 4)).unwrap_or(0)
-        };
-        let x = (p.longitude - west) * scale_x * scale + MAP_MARGIN;
-        let y = (north - p.latitude) * scale + MAP_MARGIN;
-        // A zero-length line with round caps is a dot.
-        let layer = &mut layers[class];
-        layer.1.push_str(&format!("M{x:.1} {y:.1}h0"));
-        layer.2 += 1;
-    }
-    layers.retain(|(_, _, drawn)| *drawn > 0);
-    Some(MapDrawing {
-        width: width.round() as i64,
-        height: height.round() as i64,
-        layers,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -838,29 +550,6 @@ mod tests {
         assert_eq!(filter.queue.statuses, default_statuses());
         assert!(!filter.queue.statuses.contains(&Status::Duplicate));
         assert!(filter.is_default());
-        assert!(filter.stations_as_kept());
-        assert_eq!(
-            filter.station_statuses(),
-            [Status::Received, Status::Escalated, Status::Verified]
-        );
-        let verified =
-            DashboardFilter::from_pairs(&pairs(&[("status", "verified")]), "UTC").expect("valid");
-        assert!(!verified.stations_as_kept());
-        let with_dismissed = DashboardFilter::from_pairs(
-            &pairs(&[
-                ("status", "dismissed"),
-                ("status", "received"),
-                ("status", "escalated"),
-                ("status", "verified"),
-                ("form", "voting"),
-            ]),
-            "UTC",
-        )
-        .expect("valid");
-        assert!(
-            with_dismissed.stations_as_kept(),
-            "dismissed reports never count for stations"
-        );
 
         let window = DashboardFilter::from_pairs(
             &pairs(&[("from", "2017-08-08T06:00"), ("to", "2017-08-08T18:00")]),
@@ -1024,74 +713,6 @@ mod tests {
     const SIX: i64 = 1_502_161_200 / 3600;
 
     #[test]
-    fn the_chart_draws_its_hours_and_labels_local_time() {
-        let six = SIX;
-        let en = Tr::new(Lang::En);
-        let points = [(six, 10), (six + 3, 40)];
-        let span = chart_span(
-            &points,
-            None,
-            Some(ChartWindow::WholeMission),
-            None,
-            six + 10,
-        )
-        .expect("a span");
-        // At least a day is drawn, ending after the last report.
-        assert_eq!(span.hours, (six + 4 - 24, six + 4));
-        let chart = hour_chart(&points, span.hours, "Africa/Nairobi", en);
-        assert_eq!(chart.max, 40);
-        assert!(!chart.by_day);
-        assert_eq!(chart.bars.len(), 2);
-        assert_eq!(chart.bars[1].height, PLOT_HEIGHT);
-        assert_eq!(chart.bars[0].height, PLOT_HEIGHT / 4);
-        assert!(
-            chart.bars[1].title.starts_with("8 Aug 09:00: 40 reports"),
-            "{}",
-            chart.bars[1].title
-        );
-        assert_eq!(chart.width / 30, 24);
-        assert!(chart.ticks.iter().any(|(_, t)| t == "06:00"));
-        assert!(chart.ticks.iter().any(|(_, t)| t == "8 Aug"));
-        assert_eq!((chart.shown, chart.earlier, chart.later), (50, 0, 0));
-        assert_eq!(
-            (chart.first_day.as_str(), chart.last_day.as_str()),
-            ("7 Aug", "8 Aug")
-        );
-        assert_eq!(chart_span(&[], None, None, None, six), None);
-
-        // In French: its month names, its plurals, its numbers.
-        let fr = Tr::new(Lang::Fr);
-        let chart = hour_chart(
-            &[(six, 1), (six + 18, 1_200)],
-            (six, six + 24),
-            "Africa/Nairobi",
-            fr,
-        );
-        assert_eq!(chart.bars[0].title, "8 août 06:00 : 1 rapport");
-        assert_eq!(chart.bars[1].title, "9 août 00:00 : 1\u{202f}200 rapports");
-        assert!(
-            chart.ticks.iter().any(|(_, t)| t == "9 août"),
-            "{:?}",
-            chart.ticks
-        );
-        let december = 1_514_678_400 / 3600; // 31 Dec 2017 00:00 UTC
-        let chart = hour_chart(&[(december, 2)], (december, december + 24), "UTC", fr);
-        assert_eq!(chart.bars[0].title, "31 déc. 00:00 : 2 rapports");
-        // Across the new year, each day says its year.
-        let chart = hour_chart(&[(december, 2)], (december, december + 48), "UTC", en);
-        assert_eq!(
-            (chart.first_day.as_str(), chart.last_day.as_str()),
-            ("31 Dec 2017", "1 Jan 2018")
-        );
-        assert!(
-            chart.ticks.iter().any(|(_, t)| t == "1 Jan 2018"),
-            "{:?}",
-            chart.ticks
-        );
-        assert_eq!(chart.bars[0].title, "31 Dec 2017 00:00: 2 reports");
-    }
-
-    #[test]
     fn the_election_period_is_polling_day_and_three_days_either_side() {
         // 5 Aug 2017 00:00 to 12 Aug 2017 00:00 in Nairobi (UTC+3).
         let midnight = SIX - 6;
@@ -1106,77 +727,6 @@ mod tests {
         assert_eq!(to - from, 7 * 24 + 1);
         assert_eq!(election_period("08/08/2017", "Africa/Nairobi"), None);
         assert_eq!(election_period("2017-08-08", "Nowhere/City"), None);
-    }
-
-    #[test]
-    fn a_late_report_does_not_move_the_chart_from_polling_day() {
-        let period = election_period("2017-08-08", "Africa/Nairobi");
-        let (from, to) = period.expect("a period");
-        // Polling day's reports, and one three weeks later.
-        let late = SIX + 21 * 24;
-        let points = [(SIX, 900), (SIX + 5, 1_091), (late, 1)];
-        let now = late + 2;
-        let en = Tr::new(Lang::En);
-        let default = chart_span(&points, None, None, period, now).expect("a span");
-        assert_eq!(default.window, Some(ChartWindow::ElectionPeriod));
-        assert_eq!(default.hours, (from, to));
-        let chart = hour_chart(&points, default.hours, "Africa/Nairobi", en);
-        assert_eq!((chart.shown, chart.earlier, chart.later), (1_991, 0, 1));
-        assert!(!chart.by_day, "a week is drawn by the hour");
-        assert_eq!(chart.bars.len(), 2);
-        assert_eq!(
-            (chart.first_day.as_str(), chart.last_day.as_str()),
-            ("5 Aug", "11 Aug")
-        );
-
-        let week =
-            chart_span(&points, None, Some(ChartWindow::LastWeek), period, now).expect("a span");
-        assert_eq!(week.hours, (now + 1 - 168, now + 1));
-        let chart = hour_chart(&points, week.hours, "Africa/Nairobi", en);
-        assert_eq!((chart.shown, chart.earlier, chart.later), (1, 1_991, 0));
-
-        let whole = chart_span(&points, None, Some(ChartWindow::WholeMission), period, now)
-            .expect("a span");
-        assert_eq!(whole.hours, (SIX, late + 1));
-        let chart = hour_chart(&points, whole.hours, "Africa/Nairobi", en);
-        assert!(chart.by_day, "three weeks are drawn by the day");
-        assert_eq!((chart.shown, chart.earlier, chart.later), (1_992, 0, 0));
-        // Polling day's two hours are one bar; the late report is the 22nd day's.
-        assert_eq!(chart.bars.len(), 2);
-        assert_eq!(chart.bars[0].title, "8 Aug: 1,991 reports");
-        assert_eq!(chart.bars[1].title, "29 Aug: 1 report");
-        assert_eq!(chart.bars[1].x, 21 * (chart.width / 22));
-        assert_eq!(
-            chart.ticks.first().map(|(x, t)| (*x, t.as_str())),
-            Some((0, "8 Aug"))
-        );
-
-        // The filters' own time window decides over any choice.
-        let window = chart_span(
-            &points,
-            Some((SIX + 1, SIX + 30)),
-            Some(ChartWindow::WholeMission),
-            period,
-            now,
-        )
-        .expect("a span");
-        assert_eq!(
-            window,
-            ChartSpan {
-                hours: (SIX + 1, SIX + 30),
-                window: None
-            }
-        );
-
-        // Before the election period begins, the last seven days are what there is.
-        let early = [(from - 100, 3)];
-        let before = chart_span(&early, None, None, period, from - 50).expect("a span");
-        assert_eq!(before.window, Some(ChartWindow::LastWeek));
-        assert_eq!(before.hours, (from - 49 - 168, from - 49));
-        // And a period that cannot be read leaves the last seven days too.
-        let unread = chart_span(&points, None, Some(ChartWindow::ElectionPeriod), None, now)
-            .expect("a span");
-        assert_eq!(unread.hours, (now + 1 - 168, now + 1));
     }
 
     #[test]
@@ -1203,43 +753,5 @@ mod tests {
         for window in ChartWindow::ALL {
             assert_eq!(ChartWindow::parse(window.as_str()), Some(window));
         }
-    }
-
-    #[test]
-    fn the_map_groups_dots_by_worst_severity() {
-        let points = [
-            MapPoint {
-                latitude: -1.29,
-                longitude: 36.82,
-                reports: 0,
-                worst: 0,
-            },
-            MapPoint {
-                latitude: -4.04,
-                longitude: 39.67,
-                reports: 3,
-                worst: 4,
-            },
-            MapPoint {
-                latitude: 3.12,
-                longitude: 35.6,
-                reports: 1,
-                worst: 0,
-            },
-        ];
-        let map = draw_map(&points).expect("a map");
-        let classes: Vec<(&str, usize)> = map.layers.iter().map(|(c, _, n)| (*c, *n)).collect();
-        assert_eq!(classes, [("none", 1), ("reported", 1), ("critical", 1)]);
-        // North is up: the northern station is near the top edge.
-        let reported = &map.layers[1].1;
-        let y: f64 = reported
-            .trim_start_matches('M')
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.trim_end_matches("h0").parse().ok())
-            .expect("y");
-        assert!((y - MAP_MARGIN).abs() < 0.2, "{reported}");
-        assert!(map.width <= 600 && map.height > 0);
-        assert_eq!(draw_map(&[]), None);
     }
 }

@@ -6,6 +6,7 @@ pub mod answers;
 pub mod audit;
 pub mod dashboard;
 pub mod export;
+pub mod facts;
 pub mod finding;
 pub mod form;
 pub mod geography;

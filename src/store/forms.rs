@@ -164,9 +164,9 @@ pub fn current(
     with_counts: bool,
 ) -> Result<Vec<FormSummary>, StoreError> {
     let count = if with_counts {
-        // The whole mission's tallies (region 0), every status: all reports filed.
-        "(SELECT coalesce(sum(t.reports), 0) FROM tally_totals t JOIN forms v ON v.id = t.form_id
-          WHERE t.mission_id = f.mission_id AND t.region_id = 0 AND v.key = f.key)"
+        // Every version's reports, each an index range (reports_form).
+        "(SELECT count(*) FROM forms v JOIN reports r ON r.form_id = v.id
+          WHERE v.mission_id = f.mission_id AND v.key = f.key)"
     } else {
         "0"
     };

@@ -3,9 +3,15 @@
 //! The schema version is SQLite's `user_version`. Each migration runs in its own
 //! transaction with the version bump, so a crash mid-way leaves the previous version.
 
-use rusqlite::Connection;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use rusqlite::{Connection, params};
+use serde_json::Value;
 
 use super::StoreError;
+use crate::domain::answers::{Answers, assess};
+use crate::domain::form::FormDefinition;
 
 /// Migrations in order; never edit one that has shipped, add a new one.
 const MIGRATIONS: &[&str] = &[
@@ -18,14 +24,45 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_narrow_tallies.sql"),
     include_str!("migrations/0008_demo_marker.sql"),
     include_str!("migrations/0009_parked_forms_have_owners.sql"),
+    include_str!("migrations/0010_report_facts.sql"),
     include_str!("migrations/0011_history_in_keys.sql"),
 ];
 
-/// The version after which every aggregate the dashboard reads exists: reaching it counts
-/// the reports already filed (problems are derived from answers, which takes Rust). A
-/// database already past 0005 is recounted whole: simpler than filling one table, and the
-/// same code that `fieldreport verify --repair-tallies` runs.
-const TALLIES_VERSION: usize = 7;
+/// The version that made `report_problems`: reports filed before it get theirs from their
+/// answers (which takes Rust) when a file reaches it.
+const PROBLEMS_VERSION: usize = 5;
+
+/// Records the problems each report's answers flag, derived from the stored answers and
+/// the form version the report was filed with, as filing records them.
+fn record_problems_of_earlier_reports(conn: &Connection) -> Result<(), StoreError> {
+    let mut forms: HashMap<i64, Arc<FormDefinition>> = HashMap::new();
+    for row in conn
+        .prepare("SELECT id, definition FROM forms")?
+        .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+    {
+        let (id, json) = row?;
+        let definition = FormDefinition::from_json(&json)
+            .map_err(|e| StoreError::Task(format!("form {id} no longer reads: {e}")))?;
+        forms.insert(id, Arc::new(definition));
+    }
+    let mut insert = conn
+        .prepare("INSERT OR IGNORE INTO report_problems (report_seq, question) VALUES (?1, ?2)")?;
+    let mut stmt = conn.prepare("SELECT seq, form_id, answers FROM reports")?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let (seq, form_id, answers): (i64, i64, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
+        let definition = forms
+            .get(&form_id)
+            .ok_or_else(|| StoreError::Task(format!("report {seq} names no known form")))?;
+        let stored: Value = serde_json::from_str(&answers)
+            .map_err(|e| StoreError::Task(format!("answers of report {seq} unreadable: {e}")))?;
+        let answers = Answers::from_json(definition, &stored);
+        for problem in assess(definition, &answers).problems {
+            insert.execute(params![seq, problem.question_key])?;
+        }
+    }
+    Ok(())
+}
 
 /// Brings the database up to the newest schema. Refuses a database made by a newer
 /// fieldreport rather than guess at its shape.
@@ -50,8 +87,8 @@ fn apply_to(conn: &mut Connection, target: usize) -> Result<(), StoreError> {
     for (index, sql) in MIGRATIONS.iter().enumerate().take(target).skip(current) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
-        if index + 1 == TALLIES_VERSION {
-            super::tallies::rebuild(&tx)?;
+        if index + 1 == PROBLEMS_VERSION {
+            record_problems_of_earlier_reports(&tx)?;
         }
         tx.pragma_update(
             None,

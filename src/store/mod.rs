@@ -16,18 +16,19 @@ mod codec;
 pub mod dashboard;
 pub mod demo_marker;
 pub mod exports;
+pub mod facts;
 pub mod findings;
 pub mod forms;
 pub mod missions;
 pub mod my_reports;
 pub mod offline;
 pub mod parked;
+pub mod recount;
 pub mod regions;
 pub mod reports;
 pub mod review;
 pub mod sessions;
 pub mod sign_in_failures;
-pub mod tallies;
 pub mod users;
 
 use crate::domain::message::Message;
@@ -98,6 +99,7 @@ pub struct Store {
 
 struct Inner {
     path: PathBuf,
+    facts: Arc<facts::Facts>,
     writer: Writer,
     readers: Readers,
     long_reads: Arc<long_reads::LongReads>,
@@ -120,11 +122,13 @@ impl Store {
         }
         let mut conn = connection::open_writer(path)?;
         migrations::apply(&mut conn)?;
-        let writer = Writer::start(conn)?;
+        let facts = Arc::new(facts::Facts::new(path));
+        let writer = Writer::start_with_facts(conn, Arc::clone(&facts))?;
         let readers = Readers::new(path.to_owned(), READERS)?;
         Ok(Store {
             inner: Arc::new(Inner {
                 path: path.to_owned(),
+                facts,
                 writer,
                 readers,
                 long_reads: long_reads::LongReads::new(LongReadLimits::DEFAULT),
@@ -135,6 +139,12 @@ impl Store {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    /// The report facts every count of the dashboard, the map and the queue is made from;
+    /// loaded from the file when first used.
+    pub fn facts(&self) -> Arc<facts::Facts> {
+        Arc::clone(&self.inner.facts)
     }
 
     /// Runs `f` on a read connection on a blocking thread.
@@ -202,6 +212,20 @@ impl Store {
         f: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         self.inner.readers.run_blocking(f)
+    }
+
+    /// Queues `f` for the writer without waiting: the receiver answers once the
+    /// transaction holding it has committed. For code that sends many writes at once (a
+    /// generator) and waits for them together.
+    pub fn submit<T, F>(
+        &self,
+        f: F,
+    ) -> Result<tokio::sync::oneshot::Receiver<Result<T, StoreError>>, StoreError>
+    where
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.inner.writer.submit(f)
     }
 
     /// [`Store::write`] for command-line code outside any async runtime.

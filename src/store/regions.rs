@@ -74,7 +74,7 @@ pub fn import(
     mission_id: i64,
     plan: &RegionPlan,
 ) -> Result<Vec<LevelOutcome>, StoreError> {
-    let deeper = extend_levels(conn, mission_id, &plan.levels)?;
+    extend_levels(conn, mission_id, &plan.levels)?;
     let mut outcomes: Vec<LevelOutcome> = plan
         .levels
         .iter()
@@ -167,16 +167,6 @@ pub fn import(
         };
         placed.insert((region.depth, region.code.as_str()), (id, path));
     }
-    super::tallies::count_stations(conn, mission_id)?;
-    let has_reports: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM reports WHERE mission_id = ?1)",
-        [mission_id],
-        |r| r.get(0),
-    )?;
-    if deeper && has_reports {
-        // Reports filed at what were the polling stations are not at stations any more.
-        super::tallies::rebuild(conn)?;
-    }
     Ok(outcomes)
 }
 
@@ -249,12 +239,11 @@ impl StoredRegion {
 
 /// Checks the file's levels against the mission's: they must agree where both have a
 /// level, and deeper levels in the file are added (e.g. polling stations after wards).
-/// Says whether it added any.
 fn extend_levels(
     conn: &Connection,
     mission_id: i64,
     file_levels: &[String],
-) -> Result<bool, StoreError> {
+) -> Result<(), StoreError> {
     let known = levels(conn, mission_id)?;
     for (depth, (have, given)) in known.iter().zip(file_levels).enumerate() {
         if have != given {
@@ -274,7 +263,7 @@ fn extend_levels(
     for (depth, name) in (1_i64..).zip(file_levels).skip(known.len()) {
         insert.execute(params![mission_id, depth, name])?;
     }
-    Ok(file_levels.len() > known.len())
+    Ok(())
 }
 
 /// Inserts a plan's regions with no lookups and no checks: the floor the import is
@@ -318,7 +307,7 @@ pub fn insert_unchecked(
             conn.last_insert_rowid(),
         );
     }
-    super::tallies::count_stations(conn, mission_id)
+    Ok(())
 }
 
 /// A region of the mission by id.

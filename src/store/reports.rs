@@ -103,7 +103,7 @@ pub fn file_received(
         content_hash,
     ])?;
     let seq = conn.last_insert_rowid();
-    super::tallies::record_problems(conn, seq, &report.problems)?;
+    super::facts::record_problems(conn, seq, &report.problems)?;
     super::parked::forget(conn, report.observer_id, &report.id)?;
     conn.prepare_cached("INSERT INTO report_text (rowid, text) VALUES (?1, ?2)")?
         .execute(params![seq, searchable_text(&reference, &report.answers)])?;

@@ -15,8 +15,10 @@ use rusqlite::types::Value as Sql;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
 use super::audit::Actor;
+use super::facts::Facts;
 use super::regions;
 use super::{StoreError, found, now};
+use crate::domain::facts::Selection;
 use crate::domain::form::Severity;
 use crate::domain::queue::{Cursor, Sort};
 use crate::domain::report::EventKind;
@@ -29,7 +31,7 @@ pub struct QueueQuery {
     pub mission_id: i64,
     /// Reports in this subtree (a materialized path)...
     pub region_path: Option<String>,
-    /// ...of this region, whose tallies count them.
+    /// ...of this region, by which the report facts count them.
     pub region_id: Option<i64>,
     pub form_keys: Vec<String>,
     pub categories: Vec<String>,
@@ -270,25 +272,24 @@ pub fn urgent(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// How many reports match the filters (ignoring the status filter), by status. Read from
-/// the dashboard's tallies when they hold every filter asked for (they count by region,
-/// form, category, severity, problems and hour); else counted over the matching reports.
+/// How many reports match the filters (ignoring the status filter), by status. Counted
+/// from the report facts when they hold every filter asked for (place, form, category,
+/// severity, problems, a time window); else over the matching reports.
 pub fn counts_by_status(
     conn: &Connection,
+    facts: &Facts,
     query: &QueueQuery,
 ) -> Result<Vec<(Status, i64)>, StoreError> {
-    let rows = match tally_counts(conn, query)? {
-        Some(rows) => rows,
-        None => {
-            let (clause, values) = conditions(query, false);
-            let sql = format!(
-                "SELECT r.status, count(*) FROM reports r WHERE {clause} GROUP BY r.status"
-            );
-            let mut stmt = conn.prepare_cached(&sql)?;
-            stmt.query_map(params_from_iter(values), |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<Result<_, _>>()?
-        }
-    };
+    if let Some(selection) = facts_selection(query) {
+        let counted = facts.with_mission(query.mission_id, |m| m.by_status(&selection))?;
+        return Ok(counted.into_iter().map(|(s, n, _)| (s, n)).collect());
+    }
+    let (clause, values) = conditions(query, false);
+    let sql = format!("SELECT r.status, count(*) FROM reports r WHERE {clause} GROUP BY r.status");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows: Vec<(String, i64)> = stmt
+        .query_map(params_from_iter(values), |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
     Ok(Status::ALL
         .into_iter()
         .map(|status| {
@@ -302,54 +303,25 @@ pub fn counts_by_status(
         .collect())
 }
 
-/// Counts by status from the tallies, or `None` when a filter is one they do not keep
-/// (an observer, words, one question's problem, a time not on the hour).
-fn tally_counts(
-    conn: &Connection,
-    query: &QueueQuery,
-) -> Result<Option<Vec<(String, i64)>>, StoreError> {
-    let on_the_hour = |t: Option<i64>| t.is_none_or(|t| t % 3600 == 0);
-    let kept = query.observer_id.is_none()
+/// The query as a selection of the report facts, or `None` when a filter is one they do
+/// not hold (an observer, words, one question's problem).
+fn facts_selection(query: &QueueQuery) -> Option<Selection> {
+    let held = query.observer_id.is_none()
         && query.text.is_none()
         && query.problem.is_none()
-        && (query.region_path.is_none() || query.region_id.is_some())
-        && on_the_hour(query.received_from)
-        && on_the_hour(query.received_to);
-    if !kept {
-        return Ok(None);
-    }
-    let hours = match (query.received_from, query.received_to) {
-        (None, None) => None,
-        (from, to) => Some((
-            from.map_or(i64::MIN, |t| t / 3600),
-            to.map_or(i64::MAX, |t| t / 3600),
-        )),
-    };
-    let tallies = super::dashboard::TallyQuery {
-        mission_id: query.mission_id,
-        region_id: query.region_id.unwrap_or(0),
+        && (query.region_path.is_none() || query.region_id.is_some());
+    held.then(|| Selection {
+        region_id: query.region_id,
         form_keys: query.form_keys.clone(),
         categories: query.categories.clone(),
         severities: query.severities.iter().map(|s| s.rank()).collect(),
         statuses: Vec::new(),
-        hours,
-    };
-    let counted = super::dashboard::by_status(conn, &tallies)?;
-    Ok(Some(
-        counted
-            .into_iter()
-            .map(|(status, reports, problem_reports)| {
-                (
-                    status,
-                    if query.problems_only {
-                        problem_reports
-                    } else {
-                        reports
-                    },
-                )
-            })
-            .collect(),
-    ))
+        received: match (query.received_from, query.received_to) {
+            (None, None) => None,
+            (from, to) => Some((from.unwrap_or(i64::MIN), to.unwrap_or(i64::MAX))),
+        },
+        problems_only: query.problems_only,
+    })
 }
 
 /// A report's id by its reference, within the mission.

@@ -3,22 +3,29 @@
 //! Each job runs inside its own savepoint, so a job that fails is undone alone; then the
 //! whole batch commits at once. One `fsync` per batch instead of per job is what lets many
 //! observers file at the same moment on a small server. A job's caller hears back only
-//! after the commit, so an answer of "saved" means saved on disk.
+//! after the commit, so an answer of "saved" means saved on disk, and after the report
+//! facts have taken the transaction in, so that the writer's own figures show it.
 
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Mutex, PoisonError};
 use std::thread;
+use std::time::Duration;
 
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
 use super::StoreError;
+use super::facts::{Facts, Touched};
 
 /// Most jobs committed together; bounds how long the first job of a batch waits.
 const MAX_BATCH: usize = 512;
+
+/// How long the writer waits idle before it looks for writes by another process.
+const IDLE_LOOK: Duration = Duration::from_secs(1);
 
 /// A unit of work for the writer, type-erased so that jobs returning different types
 /// share one queue.
@@ -96,14 +103,67 @@ pub struct WriteStats {
     pub jobs: u64,
 }
 
+/// What the writer keeps the facts told of: the reports, regions and forms each
+/// transaction touched, as SQLite's update hook names them.
+struct FactsFeed {
+    facts: Arc<Facts>,
+    touched: Arc<Mutex<Touched>>,
+}
+
+impl FactsFeed {
+    fn attach(conn: &mut Connection, facts: Arc<Facts>) -> Result<FactsFeed, StoreError> {
+        let touched = Arc::new(Mutex::new(Touched::default()));
+        let seen = Arc::clone(&touched);
+        conn.update_hook(Some(
+            move |_: rusqlite::hooks::Action, _: &str, table: &str, rowid: i64| {
+                let mut seen = seen.lock().unwrap_or_else(PoisonError::into_inner);
+                match table {
+                    "reports" => seen.reports.push(rowid),
+                    "regions" | "region_levels" => seen.geography = true,
+                    "forms" => seen.forms = true,
+                    _ => {}
+                }
+            },
+        ))?;
+        Ok(FactsFeed { facts, touched })
+    }
+
+    /// Tells the facts what the transaction just ended touched.
+    fn pass_on(&self, conn: &Connection) {
+        let touched =
+            std::mem::take(&mut *self.touched.lock().unwrap_or_else(PoisonError::into_inner));
+        if let Err(e) = self.facts.apply(conn, touched) {
+            tracing::error!(error = %e, "the report facts could not take a write in");
+        }
+    }
+
+    fn look_for_other_writers(&self, conn: &Connection) {
+        if let Err(e) = self.facts.notice_other_writers(conn) {
+            tracing::error!(error = %e, "the report facts could not read another process's writes");
+        }
+    }
+}
+
 impl Writer {
+    /// A writer that keeps no report facts (tests of the writer alone).
+    #[cfg(test)]
     pub fn start(conn: Connection) -> Result<Writer, StoreError> {
+        Writer::spawn(conn, None)
+    }
+
+    /// A writer that tells `facts` of every write.
+    pub fn start_with_facts(mut conn: Connection, facts: Arc<Facts>) -> Result<Writer, StoreError> {
+        let feed = FactsFeed::attach(&mut conn, facts)?;
+        Writer::spawn(conn, Some(feed))
+    }
+
+    fn spawn(conn: Connection, feed: Option<FactsFeed>) -> Result<Writer, StoreError> {
         let (sender, receiver) = mpsc::channel();
         let stats = Arc::new(Counters::default());
         let counters = Arc::clone(&stats);
         thread::Builder::new()
             .name("fieldreport-writer".to_owned())
-            .spawn(move || write_loop(conn, receiver, &counters))
+            .spawn(move || write_loop(conn, receiver, &counters, feed.as_ref()))
             .map_err(|e| StoreError::Task(format!("cannot start the writer thread: {e}")))?;
         Ok(Writer { sender, stats })
     }
@@ -138,8 +198,26 @@ impl Writer {
     }
 }
 
-fn write_loop(mut conn: Connection, receiver: mpsc::Receiver<Box<dyn Job>>, counters: &Counters) {
-    while let Ok(first) = receiver.recv() {
+fn write_loop(
+    mut conn: Connection,
+    receiver: mpsc::Receiver<Box<dyn Job>>,
+    counters: &Counters,
+    feed: Option<&FactsFeed>,
+) {
+    if let Some(feed) = feed {
+        feed.look_for_other_writers(&conn);
+    }
+    loop {
+        let first = match receiver.recv_timeout(IDLE_LOOK) {
+            Ok(job) => job,
+            Err(RecvTimeoutError::Timeout) => {
+                if let Some(feed) = feed {
+                    feed.look_for_other_writers(&conn);
+                }
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
         let mut waiting = VecDeque::from([first]);
         while waiting.len() < MAX_BATCH {
             match receiver.try_recv() {
@@ -148,7 +226,7 @@ fn write_loop(mut conn: Connection, receiver: mpsc::Receiver<Box<dyn Job>>, coun
             }
         }
         while !waiting.is_empty() {
-            run_transaction(&mut conn, &mut waiting, counters);
+            run_transaction(&mut conn, &mut waiting, counters, feed);
         }
     }
 }
@@ -161,6 +239,7 @@ fn run_transaction(
     conn: &mut Connection,
     waiting: &mut VecDeque<Box<dyn Job>>,
     counters: &Counters,
+    feed: Option<&FactsFeed>,
 ) {
     // IMMEDIATE takes the write lock up front, so a command-line import running at the
     // same time makes the batch wait (busy timeout) instead of failing half-way.
@@ -172,6 +251,11 @@ fn run_transaction(
         }
         return;
     }
+    // Holding the write lock, no other process can commit until this transaction ends:
+    // what it wrote before is read now, so reports reach the facts in order of arrival.
+    if let Some(feed) = feed {
+        feed.look_for_other_writers(conn);
+    }
     let mut ran = Vec::with_capacity(waiting.len());
     while let Some(mut job) = waiting.pop_front() {
         job.run(conn);
@@ -179,6 +263,9 @@ fn run_transaction(
         if conn.is_autocommit() {
             let reason = "the database aborted the transaction";
             tracing::error!(jobs = ran.len(), "{reason}");
+            if let Some(feed) = feed {
+                feed.pass_on(conn);
+            }
             for job in ran {
                 job.finish(Err(reason));
             }
@@ -197,6 +284,9 @@ fn run_transaction(
                 let _ = conn.execute_batch("ROLLBACK");
             }
         }
+    }
+    if let Some(feed) = feed {
+        feed.pass_on(conn);
     }
     let commit = commit.as_ref().map(|_| ()).map_err(String::as_str);
     for job in ran {

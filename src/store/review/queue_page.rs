@@ -19,6 +19,7 @@ use crate::domain::review::Status;
 use crate::i18n::Lang;
 use crate::store::regions::{self, Region};
 use crate::store::users::{self, ObserverMatch};
+use crate::store::facts::Facts;
 use crate::store::{StoreError, findings, forms};
 
 /// Matches of a search listed for the reviewer to choose from: enough to see the one
@@ -199,7 +200,11 @@ pub struct QueuePage {
 }
 
 /// The queue page.
-pub fn queue_page(conn: &Connection, request: &QueueRequest) -> Result<QueuePage, StoreError> {
+pub fn queue_page(
+    conn: &Connection,
+    facts: &Facts,
+    request: &QueueRequest,
+) -> Result<QueuePage, StoreError> {
     let mission_id = request.mission_id;
     let settled = settle(conn, mission_id, &request.filter)?;
     let chosen = &settled.filter;
@@ -208,7 +213,7 @@ pub fn queue_page(conn: &Connection, request: &QueueRequest) -> Result<QueuePage
     } else {
         let query = query_of(conn, mission_id, &request.time_zone, chosen)?;
         (
-            counts_by_status(conn, &query)?,
+            counts_by_status(conn, facts, &query)?,
             urgent(conn, &query, request.urgent)?,
             page(conn, &query, chosen.sort, chosen.after, request.lines + 1)?,
         )

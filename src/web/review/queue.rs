@@ -189,9 +189,10 @@ pub(super) async fn queue(
         open_findings: member.role() == Role::Lead,
     };
     let is_lead = request.open_findings;
+    let facts = state.store.facts();
     let data = state
         .store
-        .read(move |conn| review::queue_page(conn, &request))
+        .read(move |conn| review::queue_page(conn, &facts, &request))
         .await?;
     let QueuePage {
         settled,

@@ -1,39 +1,27 @@
-//! The mission dashboard, home of coordinators and leads: what, where, how serious and how
-//! widespread, for the whole mission or a region, every figure a link to its reports.
+//! The dashboard page: headline figures, incidents by category, the regions below, the
+//! checklist indicators, coverage and silent observers, each figure a link to its reports.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{RawQuery, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::response::Response;
 
-use super::member::{Member, OverviewArea};
-use super::view::{Layout, level_name_in, level_word, local_date_time, ok};
-use super::{AppError, AppState};
+use super::chart::{self, ChartChoice, HourChart};
+use super::{read_filter, region_href, selection};
 use crate::domain::dashboard::{
-    self, CategoryLine, Count, DashboardFilter, HourChart, Indicator, MapDrawing, MapPoint, Part,
-    RegionFigures, SEVERITY_COLUMNS, Share,
+    self, CategoryLine, DashboardFilter, Indicator, Part, SEVERITY_COLUMNS, Share,
 };
 use crate::domain::form::{FormDefinition, FormKind, Severity, categories_of};
-use crate::domain::message::Message;
 use crate::domain::queue::Filter;
 use crate::domain::review::Status;
 use crate::domain::role::Area;
 use crate::i18n::{Lang, Tr};
-use crate::store::dashboard::{self as tallies, Coverage, ObserverActivity, Tally, TallyQuery};
-use crate::store::missions::{self, Mission, Team};
-use crate::store::regions::{self, Region};
-use crate::store::{StoreError, forms};
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/overview", get(page))
-        .route("/overview/map.svg", get(map))
-}
+use crate::store::dashboard::{self as store_dashboard, DashboardPage, PageRequest};
+use crate::web::member::{Member, OverviewArea};
+use crate::web::view::{Layout, level_name_in, level_word, local_date_time, ok};
+use crate::web::{AppError, AppState};
 
 /// Silent observers listed by name; the rest are counted.
-const SILENT_LISTED: u32 = 20;
+const SILENT_LISTED: usize = 20;
 /// Checklist indicators shown before "more": the most widespread problems.
 const INDICATORS_SHOWN: usize = 10;
 /// Regions listed under the one looked at (a ward rarely has more stations than this).
@@ -47,185 +35,43 @@ struct FormInfo {
     definition: std::sync::Arc<FormDefinition>,
 }
 
-/// Everything the page reads, in one read transaction: the figures agree with each other.
+/// What the page shows: the store's read model, with the forms in the reader's language.
 struct Data {
-    mission: Mission,
-    region: Option<Region>,
-    trail: Vec<Region>,
-    levels: Vec<String>,
+    page: DashboardPage,
     forms: Vec<FormInfo>,
     categories: Vec<(String, String)>,
-    here: Vec<Tally>,
-    by_child: Vec<Tally>,
-    hourly: Vec<(i64, i64)>,
-    children: Vec<Region>,
-    stations: StationFigures,
-    active: i64,
-    silent: Vec<ObserverActivity>,
-    silent_total: i64,
-    geography: Vec<(String, i64)>,
-    team: Team,
 }
 
-/// The page's filters, or what is wrong with them in the reader's language.
-fn read_filter(raw: Option<&str>, time_zone: &str) -> Result<DashboardFilter, AppError> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or_default())
-        .map_err(|_| AppError::BadRequest(Message::new("dashboard.filters.malformed")))?;
-    DashboardFilter::from_pairs(&pairs, time_zone).map_err(|e| match e {
-        crate::domain::dashboard::BadFilter::Queue(error) => AppError::BadRequest(error.0),
-        crate::domain::dashboard::BadFilter::Dashboard(message) => AppError::BadRequest(message),
-    })
-}
+impl std::ops::Deref for Data {
+    type Target = DashboardPage;
 
-/// The region a filter names, refused with a clear message when it is not the mission's.
-fn region_of(
-    conn: &rusqlite::Connection,
-    mission_id: i64,
-    filter: &DashboardFilter,
-) -> Result<Option<Region>, StoreError> {
-    filter
-        .queue
-        .region
-        .map(|id| regions::by_id(conn, mission_id, id))
-        .transpose()
-        .map_err(|e| match e {
-            StoreError::NotFound(_) => {
-                StoreError::Rejected(Message::new("dashboard.filters.not_in_mission"))
-            }
-            other => other,
-        })
-}
-
-/// What the page says about polling stations (each counted once), for the region looked
-/// at, the whole mission and the regions below.
-struct StationFigures {
-    coverage: Coverage,
-    mission_coverage: Coverage,
-    child_coverage: Vec<Coverage>,
-    problems: Vec<(String, String, i64)>,
-    mission_problems: Vec<(String, String, i64)>,
-}
-
-/// The polling-station figures under the page's filters. Each station counts once, and
-/// only on the strength of reports that stand (neither dismissed nor a duplicate). Under
-/// the default filters (or a form only) they are the ones kept at write time; under any
-/// other filter they are counted from the station rows of the tallies.
-fn station_figures(
-    conn: &rusqlite::Connection,
-    query: &TallyQuery,
-    filter: &DashboardFilter,
-    region: Option<&Region>,
-    deepest: i64,
-) -> Result<StationFigures, StoreError> {
-    let mission_id = query.mission_id;
-    let region_id = region.map_or(0, |r| r.id);
-    if filter.stations_as_kept() {
-        return Ok(StationFigures {
-            coverage: tallies::coverage_here(conn, mission_id, region_id)?,
-            mission_coverage: tallies::coverage_here(conn, mission_id, 0)?,
-            child_coverage: tallies::coverage_by_child(conn, mission_id, region_id)?,
-            problems: match region {
-                Some(r) if r.depth == deepest => tallies::problems_at_station(conn, r.id)?,
-                _ => tallies::problems_here(conn, mission_id, region_id)?,
-            },
-            mission_problems: tallies::problems_here(conn, mission_id, 0)?,
-        });
+    fn deref(&self) -> &DashboardPage {
+        &self.page
     }
-    let mut query = query.clone();
-    query.statuses = filter
-        .station_statuses()
-        .iter()
-        .map(|s| s.as_str().to_owned())
-        .collect();
-    let here = tallies::stations_counted(conn, &query, region)?;
-    let mission = match region {
-        Some(_) => tallies::stations_counted(conn, &query, None)?,
-        None => here.clone(),
-    };
-    Ok(StationFigures {
-        coverage: here.here,
-        mission_coverage: mission.here,
-        child_coverage: here.children,
-        problems: here.problems,
-        mission_problems: mission.problems,
-    })
 }
 
-fn tally_query(mission_id: i64, region_id: i64, filter: &DashboardFilter) -> TallyQuery {
-    TallyQuery {
-        mission_id,
-        region_id,
-        form_keys: filter.queue.forms.clone(),
-        categories: filter.queue.categories.clone(),
-        severities: filter.queue.severities.iter().map(|s| s.rank()).collect(),
-        statuses: filter
-            .queue
-            .statuses
+impl Data {
+    fn new(page: DashboardPage, lang: Lang) -> Data {
+        let forms: Vec<FormInfo> = page
+            .forms
             .iter()
-            .map(|s| s.as_str().to_owned())
-            .collect(),
-        hours: filter.hours,
+            .map(|(summary, definition)| {
+                let definition = in_language(std::sync::Arc::clone(definition), lang);
+                FormInfo {
+                    key: summary.key.clone(),
+                    title: definition.title.clone(),
+                    kind: definition.kind,
+                    definition,
+                }
+            })
+            .collect();
+        let categories = categories_of(forms.iter().map(|f| &*f.definition));
+        Data {
+            page,
+            forms,
+            categories,
+        }
     }
-}
-
-fn read_data(
-    conn: &rusqlite::Connection,
-    slug: &str,
-    mission_id: i64,
-    filter: &DashboardFilter,
-    now: i64,
-    tr: Tr,
-) -> Result<Data, StoreError> {
-    let region = region_of(conn, mission_id, filter)?;
-    let region_id = region.as_ref().map_or(0, |r| r.id);
-    let query = tally_query(mission_id, region_id, filter);
-    let deepest = regions::deepest_level(conn, mission_id)?;
-    let mut form_infos = Vec::new();
-    for summary in forms::current(conn, mission_id, false)? {
-        let form = forms::by_id(conn, mission_id, summary.id)?;
-        let definition = in_language(form.definition, tr.lang);
-        form_infos.push(FormInfo {
-            key: summary.key,
-            title: definition.title.clone(),
-            kind: definition.kind,
-            definition,
-        });
-    }
-    // From the forms just read, not read again.
-    let categories = categories_of(form_infos.iter().map(|f| &*f.definition));
-    let (silent, silent_total) = tallies::silent_observers(
-        conn,
-        mission_id,
-        region_id,
-        now - filter.silent_hours * 3600,
-        SILENT_LISTED,
-    )?;
-    Ok(Data {
-        mission: missions::by_slug(conn, slug)?,
-        trail: match &region {
-            Some(r) => regions::trail(conn, r.id)?,
-            None => Vec::new(),
-        },
-        levels: regions::levels(conn, mission_id)?,
-        forms: form_infos,
-        categories,
-        here: tallies::here(conn, &query)?,
-        by_child: tallies::by_child(conn, &query)?,
-        hourly: tallies::hourly(conn, &query)?,
-        children: regions::children(
-            conn,
-            mission_id,
-            region.as_ref().map(|r| r.id),
-            CHILDREN_LISTED,
-        )?,
-        stations: station_figures(conn, &query, filter, region.as_ref(), deepest)?,
-        active: tallies::active_observers(conn, mission_id, region_id, now - 3600)?,
-        silent,
-        silent_total,
-        geography: regions::counts_by_level(conn, mission_id)?,
-        team: missions::team(conn, mission_id)?,
-        region,
-    })
 }
 
 /// A form in a language: the same one when it has no translation into it.
@@ -377,13 +223,6 @@ struct SilentView {
     reports: String,
 }
 
-/// A window the chart can show, as a link that keeps the filters.
-struct ChartChoice {
-    label: String,
-    href: String,
-    current: bool,
-}
-
 struct Choice {
     value: String,
     label: String,
@@ -437,7 +276,7 @@ struct DashboardTemplate {
     observers_assigned: String,
 }
 
-async fn page(
+pub(super) async fn page(
     State(state): State<AppState>,
     member: Member<OverviewArea>,
     RawQuery(raw): RawQuery,
@@ -447,11 +286,16 @@ async fn page(
     let filter = read_filter(raw.as_deref(), &zone)?;
     let mission_id = member.mission_id();
     let now = crate::store::now();
-    let (f, slug) = (filter.clone(), member.mission.slug.clone());
-    let data = state
-        .store
-        .read(move |conn| read_data(conn, &slug, mission_id, &f, now, tr))
-        .await?;
+    let request = PageRequest {
+        slug: member.mission.slug.clone(),
+        mission_id,
+        selection: selection(&filter),
+        active_since: now - 3600,
+        silent_since: now - filter.silent_hours * 3600,
+        silent_listed: SILENT_LISTED,
+        children_listed: CHILDREN_LISTED,
+    };
+    let data = Data::new(store_dashboard::page(&state.store, request).await?, tr.lang);
     let slug = &member.mission.slug;
     let linker = Linker {
         filter: &filter,
@@ -466,55 +310,12 @@ async fn page(
     Ok(ok(&template))
 }
 
-/// Counts from the tally rows of the region looked at.
-fn counts(tallies: &[Tally]) -> Vec<Count> {
-    tallies
-        .iter()
-        .filter_map(|t| {
-            Some(Count {
-                kind: FormKind::parse(&t.kind)?,
-                category: t.category.clone(),
-                severity: t.severity,
-                status: Status::parse(&t.status),
-                reports: t.reports,
-                problem_reports: t.problem_reports,
-            })
-        })
-        .collect()
-}
-
 fn keys_of(forms: &[FormInfo], kind: FormKind) -> Vec<String> {
     forms
         .iter()
         .filter(|f| f.kind == kind)
         .map(|f| f.key.clone())
         .collect()
-}
-
-/// The dashboard of a region (the whole mission for `None`) with the same filters.
-fn region_href(base: &str, region: Option<i64>, query: &str) -> String {
-    let mut parts: Vec<String> = region
-        .map(|id| format!("region={id}"))
-        .into_iter()
-        .collect();
-    if !query.is_empty() {
-        parts.push(query.to_owned());
-    }
-    if parts.is_empty() {
-        base.to_owned()
-    } else {
-        format!("{base}?{}", parts.join("&"))
-    }
-}
-
-/// The name of a chart window in the catalogue; `None` is the filters' time window.
-fn window_key(window: Option<dashboard::ChartWindow>) -> &'static str {
-    match window {
-        None => "dashboard.chart.window.filters",
-        Some(dashboard::ChartWindow::ElectionPeriod) => "dashboard.chart.window.election",
-        Some(dashboard::ChartWindow::LastWeek) => "dashboard.chart.window.week",
-        Some(dashboard::ChartWindow::WholeMission) => "dashboard.chart.window.all",
-    }
 }
 
 fn share_text(share: Option<Share>, tr: Tr) -> String {
@@ -560,16 +361,16 @@ fn render(
         .filter(|f| filter.queue.forms.is_empty() || filter.queue.forms.contains(&f.key))
         .collect();
 
-    let counts = counts(&data.here);
-    let h = dashboard::Headline::of(&counts);
+    let counts = &data.tallied.counts;
+    let h = dashboard::Headline::of(counts);
     let visited_key = match filter.queue.forms.as_slice() {
         [one] => one.as_str(),
         _ => "",
     };
     let figure = |figure: Figure| vec![("figure", figure)];
     let (visited, stations) = (
-        data.stations.coverage.reported(visited_key),
-        data.stations.coverage.stations,
+        data.tallied.stations.here.reported(visited_key),
+        data.tallied.stations.here.stations,
     );
     let headline = HeadlineView {
         reports: pieces(
@@ -639,7 +440,7 @@ fn render(
             .find(|(k, _)| k == key)
             .map_or_else(|| key.to_owned(), |(_, label)| label.clone())
     };
-    let category_lines = dashboard::categories(&counts)
+    let category_lines = dashboard::categories(counts)
         .into_iter()
         .map(
             |CategoryLine {
@@ -684,19 +485,21 @@ fn render(
         .children
         .iter()
         .map(|child| {
-            let mut figures = RegionFigures::default();
-            for t in data.by_child.iter().filter(|t| t.region_id == child.id) {
-                if let Some(kind) = FormKind::parse(&t.kind) {
-                    figures.add(kind, t.severity, t.reports, t.problem_reports);
-                }
-            }
+            let figures = data
+                .tallied
+                .by_child
+                .iter()
+                .find(|(id, _)| *id == child.id)
+                .map(|(_, f)| f.clone())
+                .unwrap_or_default();
             let at = |part: Part| Part {
                 region: Some(child.id),
                 ..part
             };
             let coverage = data
+                .tallied
                 .stations
-                .child_coverage
+                .children
                 .iter()
                 .find(|c| c.region_id == child.id)
                 .cloned()
@@ -747,17 +550,17 @@ fn render(
                     .find(|(k, q, _)| *k == form.key && *q == question.key)
                     .map_or(0, |(_, _, n)| *n)
             };
-            let observed_here = data.stations.coverage.reported(&form.key);
+            let observed_here = data.tallied.stations.here.reported(&form.key);
             indicators.push(Indicator {
                 form_key: form.key.clone(),
                 form_title: form.title.clone(),
                 question_key: question.key.clone(),
                 label: question.label.clone(),
                 mission: Share::of(
-                    seen(&data.stations.mission_problems),
-                    data.stations.mission_coverage.reported(&form.key),
+                    seen(&data.tallied.stations.mission_problems),
+                    data.tallied.stations.mission.reported(&form.key),
                 ),
-                region: Share::of(seen(&data.stations.problems), observed_here),
+                region: Share::of(seen(&data.tallied.stations.problems), observed_here),
             });
         }
     }
@@ -787,7 +590,7 @@ fn render(
     let coverage = chosen_checklists
         .iter()
         .map(|f| {
-            let reported = data.stations.coverage.reported(&f.key);
+            let reported = data.tallied.stations.here.reported(&f.key);
             CoverageView {
                 title: f.title.clone(),
                 reported: part_of(reported, stations, tr),
@@ -797,54 +600,20 @@ fn render(
         })
         .collect();
 
-    let span = dashboard::chart_span(
-        &data.hourly,
-        filter.hours,
-        filter.chart,
-        dashboard::election_period(&data.mission.election_date, zone),
-        now.div_euclid(3600),
+    let chart = chart::view(
+        &data.tallied.hourly,
+        filter,
+        &data.mission.election_date,
+        zone,
+        now,
+        tr,
+        |chosen: &DashboardFilter| {
+            format!(
+                "{}#chart",
+                region_href(&base_href, region_id, &chosen.query_string())
+            )
+        },
     );
-    let chart = span.map(|s| dashboard::hour_chart(&data.hourly, s.hours, zone, tr));
-    let chart_shows = match (span, &chart) {
-        (Some(span), Some(c)) => tr.fill(
-            "dashboard.chart.shows",
-            &[
-                ("window", tr.t(window_key(span.window))),
-                ("from", &c.first_day),
-                ("to", &c.last_day),
-            ],
-        ),
-        _ => String::new(),
-    };
-    let chart_counts = chart.as_ref().map_or_else(String::new, |c| {
-        let mut text = vec![tr.n("dashboard.chart.shown", c.shown)];
-        if c.earlier != 0 {
-            text.push(tr.n("dashboard.chart.earlier", c.earlier));
-        }
-        if c.later != 0 {
-            text.push(tr.n("dashboard.chart.later", c.later));
-        }
-        text.join(" ")
-    });
-    let current_window = span.and_then(|s| s.window);
-    let chart_choices = match (&chart, filter.hours) {
-        (Some(_), None) => dashboard::ChartWindow::ALL
-            .into_iter()
-            .map(|window| {
-                let mut chosen = filter.clone();
-                chosen.chart = Some(window);
-                ChartChoice {
-                    label: tr.t(window_key(Some(window))).to_owned(),
-                    href: format!(
-                        "{}#chart",
-                        region_href(&base_href, region_id, &chosen.query_string())
-                    ),
-                    current: current_window == Some(window),
-                }
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
     let here_name = data.region.as_ref().map_or_else(
         || tr.t("dashboard.the_whole_mission").to_owned(),
         |r| r.name.clone(),
@@ -886,7 +655,7 @@ fn render(
     );
     DashboardTemplate {
         layout: member.layout(tr.t("dashboard.title")),
-        dashboard_css: super::assets::dashboard_stylesheet_url(),
+        dashboard_css: crate::web::assets::dashboard_stylesheet_url(),
         mission_name: mission.name.clone(),
         subtitle: tr.fill(
             "dashboard.subtitle",
@@ -931,7 +700,7 @@ fn render(
         silent_hours: filter.silent_hours,
         headline,
         exports: match (&linker.queue_base, filter.link(&here(Part::default()))) {
-            (Some(base), Some(selected)) => super::exports::links_in(
+            (Some(base), Some(selected)) => crate::web::exports::links_in(
                 tr,
                 base,
                 &selected,
@@ -943,13 +712,11 @@ fn render(
             ),
             _ => Vec::new(),
         },
-        chart_max: chart
-            .as_ref()
-            .map_or_else(String::new, |c| tr.number(c.max)),
-        chart,
-        chart_shows,
-        chart_counts,
-        chart_choices,
+        chart_max: chart.max,
+        chart: chart.chart,
+        chart_shows: chart.shows,
+        chart_counts: chart.counts,
+        chart_choices: chart.choices,
         category_lines,
         children_level: data
             .children
@@ -990,91 +757,4 @@ fn render(
         ),
         base_href,
     }
-}
-
-/// The map; its texts come written in the page's language.
-#[derive(Template)]
-#[template(path = "overview/map.svg", escape = "html")]
-struct MapTemplate {
-    drawing: Option<MapDrawing>,
-    title: String,
-    /// Under the map: how many stations it leaves out.
-    note: String,
-}
-
-/// The map of polling stations with coordinates, coloured by the worst severity of their
-/// standing reports. An image of its own: cached by the browser, and the page stays light.
-async fn map(
-    State(state): State<AppState>,
-    member: Member<OverviewArea>,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, AppError> {
-    let tr = member.user.tr();
-    let filter = read_filter(raw.as_deref(), &member.mission.time_zone)?;
-    let mission_id = member.mission_id();
-    let (stations, unlocated, place) = state
-        .store
-        .read(move |conn| {
-            let region = region_of(conn, mission_id, &filter)?;
-            let (stations, unlocated) = if filter.stations_as_kept() {
-                tallies::map_stations(conn, mission_id, region.as_ref(), &filter.queue.forms)?
-            } else {
-                let region_id = region.as_ref().map_or(0, |r| r.id);
-                let mut query = tally_query(mission_id, region_id, &filter);
-                query.statuses = filter
-                    .station_statuses()
-                    .iter()
-                    .map(|s| s.as_str().to_owned())
-                    .collect();
-                if query.statuses.is_empty() {
-                    // No standing report is chosen: the stations, with nothing on them.
-                    let (mut all, unlocated) =
-                        tallies::map_stations(conn, mission_id, region.as_ref(), &[])?;
-                    all.iter_mut().for_each(|s| {
-                        s.reports = 0;
-                        s.worst = 0;
-                    });
-                    (all, unlocated)
-                } else {
-                    tallies::map_stations_filtered(conn, &query, region.as_ref())?
-                }
-            };
-            let place = region.map_or_else(
-                || tr.t("dashboard.the_whole_mission").to_owned(),
-                |r| r.name,
-            );
-            Ok((stations, unlocated, place))
-        })
-        .await?;
-    let points: Vec<MapPoint> = stations
-        .iter()
-        .map(|s| MapPoint {
-            latitude: s.latitude,
-            longitude: s.longitude,
-            reports: s.reports,
-            worst: s.worst,
-        })
-        .collect();
-    let drawing = dashboard::draw_map(&points);
-    let note = match (&drawing, unlocated) {
-        (Some(_), 0) => tr.t("dashboard.map.all_located").to_owned(),
-        (Some(_), n) => tr.n("dashboard.map.unlocated", n),
-        (None, n) => tr.fill("dashboard.map.none_located", &[("n", &tr.number(n))]),
-    };
-    let template = MapTemplate {
-        drawing,
-        title: tr.fill("dashboard.map.svg_title", &[("place", &place)]),
-        note,
-    };
-    let svg = template
-        .render()
-        .map_err(|e| AppError::Internal(format!("map failed: {e}")))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"),
-            (header::CACHE_CONTROL, "private, max-age=60"),
-        ],
-        svg,
-    )
-        .into_response())
 }
