@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0009_parked_forms_have_owners.sql"),
     include_str!("migrations/0010_report_facts.sql"),
     include_str!("migrations/0011_history_in_keys.sql"),
+    include_str!("migrations/0012_typed_columns.sql"),
 ];
 
 /// The version that made `report_problems`: reports filed before it get theirs from their
@@ -84,11 +85,41 @@ fn apply_to(conn: &mut Connection, target: usize) -> Result<(), StoreError> {
             .into(),
         ));
     }
+    // A migration that rebuilds a table drops it while other tables still point at it;
+    // SQLite's way is to switch foreign keys off around it (it cannot be done inside a
+    // transaction) and check every one of them before committing.
+    let enforced: bool = conn.query_row("PRAGMA foreign_keys", [], |row| row.get(0))?;
+    conn.pragma_update(None, "foreign_keys", false)?;
+    let applied = apply_each(conn, current, target);
+    conn.pragma_update(None, "foreign_keys", enforced)?;
+    applied
+}
+
+fn apply_each(conn: &mut Connection, current: usize, target: usize) -> Result<(), StoreError> {
     for (index, sql) in MIGRATIONS.iter().enumerate().take(target).skip(current) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         if index + 1 == PROBLEMS_VERSION {
             record_problems_of_earlier_reports(&tx)?;
+        }
+        // Only a rebuild can leave rows pointing at nothing (the others add or rewrite
+        // rows of their own tables), and checking a million reports takes seconds.
+        let rebuilds = sql.contains("RENAME TO");
+        let broken: i64 = if rebuilds {
+            tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |row| {
+                row.get(0)
+            })?
+        } else {
+            0
+        };
+        if broken > 0 {
+            return Err(StoreError::Rejected(
+                format!(
+                    "migration {} would leave {broken} rows pointing at nothing; nothing was changed",
+                    index + 1
+                )
+                .into(),
+            ));
         }
         tx.pragma_update(
             None,
@@ -136,7 +167,7 @@ mod tests {
                  ('a', 1, 'duplicate', 'Duplicate of KE-7Q4M9X: same queue', 'received', 'duplicate'),
                  ('b', 1, 'duplicate', 'Duplicate of KE-7Q4M9X', 'received', 'duplicate');",
         )?;
-        apply(&mut conn)?;
+        apply_to(&mut conn, keys + 1)?;
         let rows = |sql: &str| -> Result<Vec<String>, StoreError> {
             let mut stmt = conn.prepare(sql)?;
             let rows = stmt.query_map([], |r| r.get(0))?;
@@ -160,6 +191,38 @@ mod tests {
             rows("SELECT text || '|' || duplicate_of FROM report_events ORDER BY report_id")?,
             ["same queue|KE-7Q4M9X", "|KE-7Q4M9X"]
         );
+        Ok(())
+    }
+
+    /// The names a column may hold are the schema's to enforce, whatever code writes.
+    #[test]
+    fn a_name_outside_its_set_is_refused_by_the_schema() -> Result<(), StoreError> {
+        let mut conn = Connection::open_in_memory()?;
+        apply(&mut conn)?;
+        conn.pragma_update(None, "foreign_keys", false)?;
+        let report = |status: &str| {
+            conn.execute(
+                "INSERT INTO reports (id, mission_id, reference, form_id, observer_id, region_id,
+                     region_path, observed_at, received_at, channel, status, problem_count,
+                     answers, content_hash)
+                 VALUES (?1, 1, ?1, 1, 1, 1, '/1/', 0, 0, 'web', ?2, 0, '{}', x'00')",
+                [status, status],
+            )
+        };
+        assert!(report("escalated").is_ok());
+        assert!(report("archived").is_err(), "no such status");
+        let audit = |action: &str, detail: &str| {
+            conn.execute(
+                "INSERT INTO audit_log (at, actor, action, detail) VALUES (0, 'x', ?1, ?2)",
+                [action, detail],
+            )
+        };
+        assert!(audit("noted", r#"{"event":"noted","action":"a","detail":"d"}"#).is_ok());
+        assert!(
+            audit("user added", r#"{"event":"user added"}"#).is_err(),
+            "English"
+        );
+        assert!(audit("noted", "noted").is_err(), "values are JSON");
         Ok(())
     }
 }

@@ -17,9 +17,9 @@ use crate::domain::queue::{Filter, text_query};
 use crate::domain::report::local_to_unix;
 use crate::domain::review::Status;
 use crate::i18n::Lang;
+use crate::store::facts::Facts;
 use crate::store::regions::{self, Region};
 use crate::store::users::{self, ObserverMatch};
-use crate::store::facts::Facts;
 use crate::store::{StoreError, findings, forms};
 
 /// Matches of a search listed for the reviewer to choose from: enough to see the one

@@ -11,8 +11,8 @@ use axum::routing::get;
 
 use super::{AppError, AppState};
 use crate::domain::dashboard::{BadFilter, DashboardFilter};
-use crate::domain::message::Message;
 use crate::domain::facts::Selection;
+use crate::domain::message::Message;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
