@@ -1,7 +1,7 @@
 //! Who may open what: every mission route against every role, signed out, and a member of
 //! another mission.
 
-mod common;
+use crate::common;
 
 use axum::http::{Method, StatusCode};
 use common::{Browser, MISSION, TestApp};

@@ -2,7 +2,7 @@
 //! reports: after a random mix of filings, amendments, reviews and duplicates, a recount
 //! from scratch gives the same tables.
 
-mod common;
+use crate::common;
 
 use common::{MISSION, TestApp, an_hour_ago};
 use fieldreport::demo::generate::{Dice, random_answers};
