@@ -26,3 +26,4 @@ mod role_access;
 mod server_over_http;
 mod sign_in;
 mod slow_and_idle_connections;
+mod test_client;
