@@ -2,6 +2,7 @@
 //! keeps cookies and reads CSRF tokens from pages.
 #![allow(dead_code)]
 
+use std::collections::HashMap;
 use std::io::Read;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -57,6 +58,8 @@ pub struct TestApp {
     pub request_log: Arc<std::sync::Mutex<Vec<String>>>,
     pub mission_id: i64,
     pub other_mission_id: i64,
+    /// The browsers of [`TestApp::signed_in_once`], by username.
+    sessions: tokio::sync::Mutex<HashMap<String, Browser>>,
 }
 
 /// The users of every `TestApp`: (username, role, mission slug).
@@ -183,6 +186,7 @@ impl TestApp {
             request_log,
             mission_id,
             other_mission_id,
+            sessions: tokio::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -230,6 +234,20 @@ impl TestApp {
             "sign-in of {username}: {}",
             response.body
         );
+        browser
+    }
+
+    /// A browser signed in as `username` on the one session this app's first call for that
+    /// user signed in: for tests that need someone signed in, not a sign-in (a password check
+    /// costs tens of milliseconds). Each browser it gives has its own copy of the cookies;
+    /// signing out with one ends the session for all.
+    pub async fn signed_in_once(&self, username: &str) -> Browser {
+        let mut sessions = self.sessions.lock().await;
+        if let Some(browser) = sessions.get(username) {
+            return browser.clone();
+        }
+        let browser = self.signed_in(username).await;
+        sessions.insert(username.to_owned(), browser.clone());
         browser
     }
 
