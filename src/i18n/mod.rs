@@ -4,7 +4,7 @@
 //!
 //! English is complete and is the fallback. French covers the whole interface; Swahili
 //! covers what observers see (sign-in, their pages, errors), and the rest falls back to
-//! English. `tests/languages.rs` fails when a key is missing from a language that must
+//! English. `tests/app/languages.rs` fails when a key is missing from a language that must
 //! have it, or when code or a template uses a key the catalogue does not have.
 
 use std::collections::HashMap;

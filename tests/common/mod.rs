@@ -2,7 +2,7 @@
 //! keeps cookies and reads CSRF tokens from pages.
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::io::Read;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -58,6 +58,8 @@ pub struct TestApp {
     pub request_log: Arc<std::sync::Mutex<Vec<String>>>,
     pub mission_id: i64,
     pub other_mission_id: i64,
+    /// The browsers of [`TestApp::signed_in_once`], by username.
+    sessions: tokio::sync::Mutex<HashMap<String, Browser>>,
 }
 
 /// The users of every `TestApp`: (username, role, mission slug).
@@ -184,6 +186,7 @@ impl TestApp {
             request_log,
             mission_id,
             other_mission_id,
+            sessions: tokio::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -231,6 +234,20 @@ impl TestApp {
             "sign-in of {username}: {}",
             response.body
         );
+        browser
+    }
+
+    /// A browser signed in as `username` on the one session this app's first call for that
+    /// user signed in: for tests that need someone signed in, not a sign-in (a password check
+    /// costs tens of milliseconds). Each browser it gives has its own copy of the cookies;
+    /// signing out with one ends the session for all.
+    pub async fn signed_in_once(&self, username: &str) -> Browser {
+        let mut sessions = self.sessions.lock().await;
+        if let Some(browser) = sessions.get(username) {
+            return browser.clone();
+        }
+        let browser = self.signed_in(username).await;
+        sessions.insert(username.to_owned(), browser.clone());
         browser
     }
 
@@ -388,11 +405,12 @@ pub fn form_fields(html: &str, class: &str) -> Vec<(String, String)> {
 }
 
 /// A cookie-keeping HTTP client of the app, which accepts gzip as every browser does.
-#[derive(Clone)]
 pub struct Browser {
     client: reqwest::Client,
     base: String,
-    pub cookies: BTreeMap<String, String>,
+    local: Option<IpAddr>,
+    /// What the client keeps and sends, as a browser's cookie store does.
+    pub cookies: Cookies,
     /// Sent as X-Forwarded-For, for apps configured to trust it.
     pub address: Option<String>,
     /// Sent with every request, as a script's fetch would (Accept, X-CSRF-Token); an
@@ -400,13 +418,30 @@ pub struct Browser {
     pub headers: Vec<(&'static str, String)>,
 }
 
+/// A copy is another device that has the same cookies: what either keeps afterwards, the
+/// other does not see.
+impl Clone for Browser {
+    fn clone(&self) -> Browser {
+        let mut copy = Browser::with_cookies(&self.base, self.local, self.cookies.copy());
+        copy.address.clone_from(&self.address);
+        copy.headers.clone_from(&self.headers);
+        copy
+    }
+}
+
 impl Browser {
     /// A browser of the app at `base`, connecting from `local` if given.
     pub fn new(base: &str, local: Option<IpAddr>) -> Browser {
+        let site = url::Url::parse(base).expect("the app's address");
+        Browser::with_cookies(base, local, Cookies::empty(site))
+    }
+
+    fn with_cookies(base: &str, local: Option<IpAddr>, cookies: Cookies) -> Browser {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .local_address(local)
+            .cookie_provider(Arc::clone(&cookies.jar))
             // A server that hangs fails the test instead of stopping it.
             .timeout(Duration::from_secs(60))
             .build()
@@ -414,7 +449,8 @@ impl Browser {
         Browser {
             client,
             base: base.to_owned(),
-            cookies: BTreeMap::new(),
+            local,
+            cookies,
             address: None,
             headers: Vec::new(),
         }
@@ -457,15 +493,6 @@ impl Browser {
     /// Sends a request; a body goes as a web form.
     pub async fn send(&mut self, method: Method, path: &str, body: Option<Vec<u8>>) -> Page {
         let mut request = self.client.request(method, format!("{}{path}", self.base));
-        if !self.cookies.is_empty() {
-            let cookie = self
-                .cookies
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join("; ");
-            request = request.header(header::COOKIE, cookie);
-        }
         if let Some(address) = &self.address {
             request = request.header("x-forwarded-for", address);
         }
@@ -485,7 +512,6 @@ impl Browser {
                 .body(bytes);
         }
         let response = request.send().await.expect("the request reached the app");
-        self.keep_cookies(response.headers());
         let status = response.status();
         let headers = response.headers().clone();
         let wire = response.bytes().await.expect("the whole body").to_vec();
@@ -496,24 +522,6 @@ impl Browser {
             wire_bytes: wire.len(),
             bytes,
             headers,
-        }
-    }
-
-    fn keep_cookies(&mut self, headers: &HeaderMap) {
-        for value in headers.get_all(header::SET_COOKIE) {
-            let Ok(text) = value.to_str() else { continue };
-            let Some((pair, attributes)) = text.split_once(';').or(Some((text, ""))) else {
-                continue;
-            };
-            let Some((name, value)) = pair.split_once('=') else {
-                continue;
-            };
-            if value.is_empty() || attributes.contains("Max-Age=0") {
-                self.cookies.remove(name.trim());
-            } else {
-                self.cookies
-                    .insert(name.trim().to_owned(), value.to_owned());
-            }
         }
     }
 
@@ -614,7 +622,88 @@ impl Browser {
     }
 
     pub fn session_cookie(&self) -> Option<String> {
-        self.cookies.get("fr_session").cloned()
+        self.cookies.get("fr_session")
+    }
+}
+
+/// A browser's cookies, kept by a real cookie store (RFC 6265: Path, Expires and Max-Age,
+/// Secure, HttpOnly) that the browser's client fills from responses and sends from.
+pub struct Cookies {
+    jar: Arc<Jar>,
+    /// The app's root, for which a test reads and plants cookies.
+    site: url::Url,
+}
+
+struct Jar(std::sync::Mutex<cookie_store::CookieStore>);
+
+impl Jar {
+    fn store(&self) -> std::sync::MutexGuard<'_, cookie_store::CookieStore> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl reqwest::cookie::CookieStore for Jar {
+    fn set_cookies(&self, headers: &mut dyn Iterator<Item = &header::HeaderValue>, url: &url::Url) {
+        let mut store = self.store();
+        for value in headers.filter_map(|v| v.to_str().ok()) {
+            // A cookie the store refuses (expired, or for another host) is one a browser
+            // would not keep either.
+            let _ = store.parse(value, url);
+        }
+    }
+
+    fn cookies(&self, url: &url::Url) -> Option<header::HeaderValue> {
+        let sent = self
+            .store()
+            .get_request_values(url)
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        (!sent.is_empty())
+            .then(|| header::HeaderValue::from_str(&sent).ok())
+            .flatten()
+    }
+}
+
+impl Cookies {
+    fn empty(site: url::Url) -> Cookies {
+        Cookies {
+            jar: Arc::new(Jar(std::sync::Mutex::new(
+                cookie_store::CookieStore::default(),
+            ))),
+            site,
+        }
+    }
+
+    /// Another store holding the same cookies.
+    fn copy(&self) -> Cookies {
+        Cookies {
+            jar: Arc::new(Jar(std::sync::Mutex::new(self.jar.store().clone()))),
+            site: self.site.clone(),
+        }
+    }
+
+    /// The value of the cookie `name` that a request to the app would carry: none once it
+    /// has expired or been cleared.
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.jar
+            .store()
+            .get_request_values(&self.site)
+            .find(|(n, _)| *n == name)
+            .map(|(_, value)| value.to_owned())
+    }
+
+    /// Plants a cookie for the whole site, as a device that already held it (a stolen or
+    /// forged one) would send it; gives the value it replaces.
+    pub fn insert(&mut self, name: String, value: String) -> Option<String> {
+        let before = self.get(&name);
+        self.jar
+            .store()
+            .parse(&format!("{name}={value}; Path=/"), &self.site)
+            .expect("a cookie the store keeps");
+        before
     }
 }
 

@@ -1,6 +1,6 @@
 //! Form definitions imported from files, listed and previewed by leads and admins.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{MISSION, TestApp};

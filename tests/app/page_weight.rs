@@ -2,7 +2,7 @@
 //! stylesheet and its outbox script, gzipped as the server sends them to any browser,
 //! stays under 15 KB.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{Browser, MISSION, TestApp};

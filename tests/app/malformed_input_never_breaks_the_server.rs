@@ -7,7 +7,7 @@
 //! in CI. Inputs are drawn afresh on every run: a failure prints the smallest input found,
 //! which then becomes a plain test beside the fix.
 
-mod common;
+use crate::common;
 
 use std::sync::LazyLock;
 

@@ -1,7 +1,7 @@
 //! Exports, parsed back: CSV opens as a spreadsheet would read it (UTF-8, quoting,
 //! formulas neutralised), JSON and GeoJSON carry the same reports as the database.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{Browser, Page, TestApp, an_hour_ago};

@@ -1,7 +1,7 @@
 //! Observers file the demo mission's forms: validation, receipts, idempotent resends,
 //! privacy between observers, amendments and form versions.
 
-mod common;
+use crate::common;
 
 use axum::http::{Method, StatusCode};
 use common::{Browser, MISSION, Page, TestApp};

@@ -2,8 +2,8 @@
 //! checklist and gets the whole file, every report of the database in it. Browsers ask for
 //! gzip, so the export goes through the compression layer exactly as it does in the field.
 
-mod chromium;
-mod common;
+use crate::chromium;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -3,8 +3,8 @@
 //! report the server refuses waits to be fixed; a session that ends while reports wait
 //! costs nothing but a sign-in.
 
-mod chromium;
-mod common;
+use crate::chromium;
+use crate::common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -3,7 +3,7 @@
 //! ticket proves that fieldreport gave it to that observer, only that observer can see or
 //! resume it, and each observer's kept forms are bounded on their own.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{Browser, MISSION, OTHER_MISSION, Page, TestApp, hidden_value, voting_fine};

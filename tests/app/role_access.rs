@@ -1,7 +1,7 @@
 //! Who may open what: every mission route against every role, signed out, and a member of
 //! another mission.
 
-mod common;
+use crate::common;
 
 use axum::http::{Method, StatusCode};
 use common::{Browser, MISSION, TestApp};
@@ -76,14 +76,14 @@ async fn routes(app: &TestApp) -> Vec<Route> {
     let station = app.region_id(4, "0001001").await;
     let voting = app.count("SELECT id FROM forms WHERE key = 'voting'").await;
     // A report of the observer's own, for the routes that show one.
-    let mut observer = app.signed_in("observer").await;
+    let mut observer = app.signed_in_once("observer").await;
     let answers = common::voting_fine();
     let (form, filed) = observer.file("voting", station, &answers).await;
     let report = filed.location().trim_end_matches("/receipt").to_owned();
     let report_id = report.rsplit('/').next().expect("id").to_owned();
     let reference = app.text("SELECT reference FROM reports").await;
     // A finding of the lead's, for the routes on one finding.
-    let mut lead = app.signed_in("lead").await;
+    let mut lead = app.signed_in_once("lead").await;
     let created = lead
         .post(
             &format!("/m/{m}/findings"),
@@ -254,7 +254,7 @@ async fn routes(app: &TestApp) -> Vec<Route> {
 async fn browser_for(app: &TestApp, who: Who) -> Browser {
     match who.username() {
         None => app.browser(),
-        Some(name) => app.signed_in(name).await,
+        Some(name) => app.signed_in_once(name).await,
     }
 }
 

@@ -5,8 +5,8 @@
 //! report is filed, none is kept for later, and no "check your answers and send" page
 //! comes back to the observer after they sign in.
 
-mod chromium;
-mod common;
+use crate::chromium;
+use crate::common;
 
 use axum::Router;
 use axum::response::Html;

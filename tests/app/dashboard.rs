@@ -2,7 +2,7 @@
 //! every level, indicators and coverage; every figure's link opens a queue of exactly as
 //! many reports; filters; the map.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{Browser, MISSION, Page, TestApp, an_hour_ago};

@@ -1,8 +1,8 @@
 //! In a real browser at phone size: an observer signs in, files the Voting checklist with
 //! one problem, gets the receipt and finds the report in "My reports".
 
-mod chromium;
-mod common;
+use crate::chromium;
+use crate::common;
 
 use chromium::Chromium;
 use common::{MISSION, TestApp, password_of};

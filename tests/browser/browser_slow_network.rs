@@ -1,8 +1,8 @@
 //! On a phone over an emulated slow 3G network (2 s round trips, 50 KB/s): an observer
 //! files the Voting checklist and gets the receipt.
 
-mod chromium;
-mod common;
+use crate::chromium;
+use crate::common;
 
 use chromium::Chromium;
 use common::{MISSION, TestApp, password_of};

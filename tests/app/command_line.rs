@@ -1,6 +1,6 @@
 //! The `fieldreport` binary as an admin uses it in a shell.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

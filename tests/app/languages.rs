@@ -3,7 +3,7 @@
 //! `{placeholder}` fails here. And pages come in the language chosen on the device, else
 //! the browser's.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! token, the list of pages to keep, and JSON replies to a report sent from the phone:
 //! filed (once, however often it is sent), answers to fix, a stale token, no session.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{Browser, MISSION, Page, TestApp};

@@ -1,6 +1,6 @@
 //! Signing in and out, sessions and where people land.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{MISSION, TestApp, password_of};

@@ -1,6 +1,6 @@
 //! Admins add users, reset passwords, disable accounts and assign observers to regions.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{MISSION, TestApp, hidden_value, password_of};

@@ -1,6 +1,6 @@
 //! Every state-changing request needs the right CSRF token; without it nothing changes.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{MISSION, TestApp, password_of};

@@ -2,7 +2,7 @@
 //! a flood against one account slows guessing but never keeps its owner out. Unknown
 //! usernames are throttled exactly like known ones.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{Browser, Page, TestApp, password_of};

@@ -1,7 +1,5 @@
 //! Importing a mission's geography from CSV: the Kenya file, re-runs, and broken files.
 
-mod common;
-
 use std::path::PathBuf;
 
 use fieldreport::domain::geography::{ImportScheme, StationColumns, plan_import};

@@ -1,7 +1,7 @@
 //! Leads turn verified reports into findings, publish them, and compile the preliminary
 //! statement.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{Browser, MISSION, TestApp};

@@ -1,7 +1,7 @@
 //! The review queue: filters alone and combined, pages that hold while reports arrive,
 //! review actions and their history.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{MISSION, Page, TestApp};

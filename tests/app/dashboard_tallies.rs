@@ -3,7 +3,7 @@
 //! with reviews, then a random mix of filings, amendments, reviews and duplicates through
 //! the web, and for facts loaded afresh from the file.
 
-mod common;
+use crate::common;
 
 use common::{MISSION, TestApp, an_hour_ago};
 use fieldreport::demo::generate::{Dice, random_answers};

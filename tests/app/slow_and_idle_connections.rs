@@ -3,7 +3,7 @@
 //! its head, in its body, or by not reading the answer), and a stalled download gives
 //! back its place for other users' and missions' exports.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 use std::path::Path;

@@ -1,8 +1,8 @@
 //! In a real browser on a laptop: a coordinator verifies a report, a lead builds a finding
 //! on it, publishes it, and the preliminary statement shows it.
 
-mod chromium;
-mod common;
+use crate::chromium;
+use crate::common;
 
 use chromium::Chromium;
 use common::{MISSION, TestApp, password_of};

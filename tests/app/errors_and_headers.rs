@@ -1,6 +1,6 @@
 //! Friendly error pages (JSON under /api/), security headers, body limits and assets.
 
-mod common;
+use crate::common;
 
 use axum::http::{Method, StatusCode};
 use common::{MISSION, TestApp};

@@ -1,8 +1,8 @@
 //! In a real browser on a laptop: a lead opens the dashboard of a generated mission,
 //! drills down from a county to a polling station and back up, and the map is drawn.
 
-mod chromium;
-mod common;
+use crate::chromium;
+use crate::common;
 
 use chromium::Chromium;
 use fantoccini::Locator;
