@@ -52,7 +52,7 @@ async fn add_a_user_with_a_generated_password() {
             .await,
         [r#"user_added {"event":"user_added","username":"wafula","role":"coordinator"}"#]
     );
-    admin.headers = vec![("cookie", "fr_lang=fr".to_owned())];
+    admin.headers = vec![("accept-language", "fr".to_owned())];
     let french = admin.get(&admin_home()).await;
     assert!(
         french.contains("admin a ajouté wafula comme coordinateur"),

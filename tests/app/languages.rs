@@ -290,7 +290,7 @@ async fn a_refused_amendment_is_explained_in_the_observers_language() {
         .await;
     assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.body);
     let report = response.location().trim_end_matches("/receipt").to_owned();
-    observer.headers = vec![("cookie", "fr_lang=fr".to_owned())];
+    observer.headers = vec![("accept-language", "fr".to_owned())];
     let empty = observer
         .amend(&report, &[("kind", "correction"), ("text", "   ")])
         .await;

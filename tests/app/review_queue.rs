@@ -436,7 +436,7 @@ async fn review_actions_follow_the_state_machine_and_are_recorded() {
         "{}",
         marked.body
     );
-    lead.headers = vec![("cookie", "fr_lang=fr".to_owned())];
+    lead.headers = vec![("accept-language", "fr".to_owned())];
     let french = lead.get(&page(2)).await;
     assert!(
         french.contains(&format!("doublon de {original}")) && !french.contains("Duplicate of"),
