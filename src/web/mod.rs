@@ -129,6 +129,12 @@ pub struct AppState {
     /// Memory for strangers' request bodies (`body`).
     strangers_budget: Arc<Semaphore>,
     password_workers: password_workers::PasswordWorkers,
+    /// A whole offline copy costs the server every page in it: one is made at a time,
+    /// observers served in turn (the semaphore is fair), so a stolen account asking in a
+    /// loop holds up other phones' copies by one copy each, never the pages themselves.
+    /// One per server, not per process: servers sharing a process (tests) do not queue
+    /// behind each other's phones.
+    copies_made: Arc<Semaphore>,
 }
 
 impl AppState {
@@ -155,6 +161,7 @@ impl AppState {
             password_work: Arc::new(Semaphore::new(at_once)),
             strangers_budget: body::strangers_budget(),
             password_workers,
+            copies_made: Arc::new(Semaphore::new(1)),
         })
     }
 

@@ -166,11 +166,8 @@ struct OfflineTemplate {
     home_href: String,
 }
 
-/// A whole copy costs the server every page in it: one is made at a time, observers
-/// served in turn (the semaphore is fair), so a stolen account asking in a loop holds up
-/// other phones' copies by one copy each, never the pages themselves. A phone that waits
-/// too long keeps the copy it has and asks again later.
-static MAKING: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| tokio::sync::Semaphore::new(1));
+/// A phone that waits this long for its turn to have a copy made (see
+/// `AppState::copies_made`) keeps the copy it has and asks again later.
 const COPY_WAIT: Duration = Duration::from_secs(5);
 
 /// Whether the phone's `If-None-Match` names this version: its copy is the server's.
@@ -200,7 +197,7 @@ async fn offline_pages(
         response.headers_mut().insert(header::ETAG, etag);
         return Ok(response);
     }
-    let Ok(Ok(_permit)) = tokio::time::timeout(COPY_WAIT, MAKING.acquire()).await else {
+    let Ok(Ok(_permit)) = tokio::time::timeout(COPY_WAIT, state.copies_made.acquire()).await else {
         return Err(AppError::Busy);
     };
     let base = area_path(&member.mission.slug, Area::Observer);
