@@ -10,6 +10,7 @@ use jiff::tz::TimeZone;
 
 use crate::domain::answers::{Answers, Bounds, RawAnswers, assess};
 use crate::domain::form::{FormDefinition, FormKind, ProblemWhen, Question, QuestionKind};
+use crate::domain::region_path::RegionPath;
 use crate::domain::report::{local_input_value, reference_prefix};
 use crate::domain::review::Action;
 use crate::domain::role::Role;
@@ -215,7 +216,7 @@ struct Form {
 }
 
 /// A polling station: (region id, path, code).
-type Station = (i64, String, String);
+type Station = (i64, RegionPath, String);
 
 /// Reports generated before they are sent to the writer, and waited for.
 const CHUNK: usize = 5_000;
@@ -326,11 +327,11 @@ pub fn generate_reports(
                 &local,
                 &mut dice,
             ));
-            let station_path = |code: &str| (code == station.2).then(|| station.1.clone());
+            let station_path = |code: &str| (code == station.2).then(|| station.1.to_string());
             let day = |days: i64| polling_day.saturating_add(jiff::Span::new().days(days));
             let bounds = Bounds {
                 station_path: &station_path,
-                place_path: &station.1,
+                place_path: station.1.as_str(),
                 earliest: day(-30),
                 latest: day(30),
             };

@@ -82,11 +82,6 @@ pub fn answer_cell(value: &Value) -> String {
     }
 }
 
-/// The codes of a region path, top first: `/001/001/0001/` -> ["001", "001", "0001"].
-pub fn path_codes(path: &str) -> Vec<&str> {
-    path.split('/').filter(|c| !c.is_empty()).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,9 +208,5 @@ mod tests {
         );
         assert_eq!(answer_cell(&json!("good")), "good");
         assert_eq!(answer_cell(&Value::Null), "");
-        assert_eq!(
-            path_codes("/001/001/0001/0001002/"),
-            ["001", "001", "0001", "0001002"]
-        );
     }
 }

@@ -5,6 +5,7 @@ use super::message::Message;
 use std::fmt;
 
 use super::form::Severity;
+use super::region_path::RegionPath;
 use super::review::Status;
 use crate::i18n::Tr;
 
@@ -265,17 +266,12 @@ impl FindingText {
     }
 }
 
-/// The top-level region of a materialized path: `/001/002/0003/` -> `001`.
-pub fn top_region(path: &str) -> &str {
-    path.split('/').nth(1).unwrap_or_default()
-}
-
 /// One report of a finding's evidence, as the summary counts it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EvidenceItem {
     pub status: Status,
     pub severity: Option<Severity>,
-    pub region_path: String,
+    pub region_path: RegionPath,
 }
 
 /// What a finding's evidence amounts to: counts, and the warnings a lead must see.
@@ -313,7 +309,7 @@ pub fn summarize(evidence: &[EvidenceItem]) -> EvidenceSummary {
         .collect();
     let mut by_region: Vec<(String, usize)> = Vec::new();
     for e in evidence {
-        let top = top_region(&e.region_path);
+        let top = e.region_path.top_code();
         match by_region.iter_mut().find(|(code, _)| code == top) {
             Some((_, n)) => *n += 1,
             None => by_region.push((top.to_owned(), 1)),
@@ -324,10 +320,7 @@ pub fn summarize(evidence: &[EvidenceItem]) -> EvidenceSummary {
         .iter()
         .filter(|e| e.status == Status::Verified)
         .collect();
-    let mut tops: Vec<&str> = verified
-        .iter()
-        .map(|e| top_region(&e.region_path))
-        .collect();
+    let mut tops: Vec<&str> = verified.iter().map(|e| e.region_path.top_code()).collect();
     tops.sort_unstable();
     tops.dedup();
     let mut warnings = Vec::new();
@@ -442,7 +435,7 @@ mod tests {
         let item = |status, severity, path: &str| EvidenceItem {
             status,
             severity,
-            region_path: path.to_owned(),
+            region_path: RegionPath::parse(path).expect("a path"),
         };
         let summary = summarize(&[
             item(Status::Verified, Some(Severity::High), "/001/001/0001/"),
@@ -487,7 +480,6 @@ mod tests {
             summarize(&[]).warnings,
             ["This finding has no evidence yet."]
         );
-        assert_eq!(top_region("/030/158/0792/"), "030");
     }
 
     #[test]

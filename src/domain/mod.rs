@@ -16,6 +16,7 @@ pub mod message;
 pub mod mission;
 pub mod offline;
 pub mod queue;
+pub mod region_path;
 pub mod report;
 pub mod review;
 pub mod role;

@@ -8,6 +8,7 @@ use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSqlOutput, ValueRe
 
 use crate::domain::finding::{Assessment, FindingEvent, Stage};
 use crate::domain::form::{FormKind, Severity};
+use crate::domain::region_path::RegionPath;
 use crate::domain::report::{AmendmentKind, EventKind};
 use crate::domain::review::{Action, Status};
 use crate::domain::role::Role;
@@ -74,6 +75,20 @@ impl FromSql for Severity {
     fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
         let rank = value.as_i64()?;
         Severity::from_rank(rank).ok_or(FromSqlError::OutOfRange(rank))
+    }
+}
+
+/// Region paths are stored as their text and checked when read: a malformed path in the
+/// file is a read error naming it, not a subtree that silently matches nothing.
+impl ToSql for RegionPath {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.as_str()))
+    }
+}
+
+impl FromSql for RegionPath {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        RegionPath::parse(value.as_str()?).map_err(|e| FromSqlError::Other(e.into()))
     }
 }
 

@@ -178,8 +178,8 @@ fn observers_under(
                           WHERE a.user_id = m.user_id AND a.mission_id = m.mission_id
                             AND g.path >= ? AND g.path < ?)",
         );
-        values.push(Sql::Text(region.path.clone()));
-        values.push(Sql::Text(regions::path_upper_bound(&region.path)));
+        values.push(Sql::Text(region.path.to_string()));
+        values.push(Sql::Text(region.path.subtree_end()));
     }
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(values), |r| {

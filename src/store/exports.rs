@@ -1,6 +1,7 @@
 //! Reports read one at a time for exports, oldest first, so that a million of them are
 //! never in memory together.
 
+use crate::domain::region_path::RegionPath;
 use rusqlite::{Connection, params_from_iter};
 use serde_json::Value;
 
@@ -17,7 +18,7 @@ pub struct ExportRow {
     pub form_key: String,
     pub form_version: i64,
     pub observer: String,
-    pub region_path: String,
+    pub region_path: RegionPath,
     pub region_name: String,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,

@@ -8,6 +8,7 @@ pub use pages::{
 };
 
 use crate::domain::message::Message;
+use crate::domain::region_path::RegionPath;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::audit::Actor;
@@ -223,7 +224,7 @@ pub struct Evidence {
     pub severity: Option<Severity>,
     pub form_title: String,
     pub region_name: String,
-    pub region_path: String,
+    pub region_path: RegionPath,
     pub received_at: i64,
     pub note: String,
 }

@@ -7,6 +7,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::{StoreError, found};
 use crate::domain::geography::{Location, PlannedRegion, RegionPlan, level_label};
 use crate::domain::lookup::Lookup;
+use crate::domain::region_path::RegionPath;
 
 /// A region as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,8 +16,7 @@ pub struct Region {
     pub depth: i64,
     pub code: String,
     pub name: String,
-    /// Materialized path of codes, e.g. `/047/285/1427/`.
-    pub path: String,
+    pub path: RegionPath,
     pub registered_voters: Option<i64>,
 }
 
@@ -488,7 +488,7 @@ pub fn lookup(
 pub fn deepest_under(
     conn: &Connection,
     mission_id: i64,
-    path: &str,
+    path: &RegionPath,
     limit: u32,
 ) -> Result<Vec<Region>, StoreError> {
     let sql = format!(
@@ -499,7 +499,7 @@ pub fn deepest_under(
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(
-        params![mission_id, path, path_upper_bound(path), limit],
+        params![mission_id, path, path.subtree_end(), limit],
         from_row,
     )?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -509,7 +509,7 @@ pub fn deepest_under(
 pub fn count_deepest_under(
     conn: &Connection,
     mission_id: i64,
-    path: &str,
+    path: &RegionPath,
 ) -> Result<i64, StoreError> {
     Ok(conn
         .prepare_cached(
@@ -517,33 +517,5 @@ pub fn count_deepest_under(
              WHERE mission_id = ?1 AND path >= ?2 AND path < ?3
                AND depth = (SELECT max(depth) FROM region_levels WHERE mission_id = ?1)",
         )?
-        .query_row(params![mission_id, path, path_upper_bound(path)], |r| {
-            r.get(0)
-        })?)
-}
-
-/// The smallest string above every path that starts with `path`: paths end in `/`, and
-/// `0` is the character after `/`, so `[path, path with its last '/' as '0')` is the subtree.
-pub(crate) fn path_upper_bound(path: &str) -> String {
-    let mut bound = path.trim_end_matches('/').to_owned();
-    bound.push('0');
-    bound
-}
-
-#[cfg(test)]
-mod tests {
-    use super::path_upper_bound;
-
-    #[test]
-    fn subtree_bounds() {
-        let bound = path_upper_bound("/030/158/");
-        assert_eq!(bound, "/030/1580");
-        assert!("/030/158/0792/".as_bytes() < bound.as_bytes());
-        assert!("/030/158/".as_bytes() < bound.as_bytes());
-        assert!(
-            "/030/1580/".as_bytes() >= bound.as_bytes(),
-            "a sibling whose code extends ours is outside"
-        );
-        assert!("/030/159/".as_bytes() > bound.as_bytes());
-    }
+        .query_row(params![mission_id, path, path.subtree_end()], |r| r.get(0))?)
 }

@@ -1,5 +1,6 @@
 //! Reports: filing (idempotent by submission id, hash-chained), reading, amending.
 
+use crate::domain::region_path::RegionPath;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -20,7 +21,7 @@ pub struct NewReport {
     pub form_id: i64,
     pub observer_id: i64,
     pub region_id: i64,
-    pub region_path: String,
+    pub region_path: RegionPath,
     pub observed_at: i64,
     pub channel: &'static str,
     pub severity: Option<Severity>,
@@ -300,7 +301,7 @@ fn chain_hash(
             &report.form_id.to_string(),
             &report.observer_id.to_string(),
             &report.region_id.to_string(),
-            &report.region_path,
+            report.region_path.as_str(),
             &report.observed_at.to_string(),
             &received_at.to_string(),
             report.channel,

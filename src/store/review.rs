@@ -16,11 +16,11 @@ use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
 use super::audit::Actor;
 use super::facts::Facts;
-use super::regions;
 use super::{StoreError, found, now};
 use crate::domain::facts::Selection;
 use crate::domain::form::Severity;
 use crate::domain::queue::{Cursor, Sort};
+use crate::domain::region_path::RegionPath;
 use crate::domain::report::EventKind;
 use crate::domain::review::{Action, Status, transition};
 use crate::domain::role::Role;
@@ -30,7 +30,7 @@ use crate::domain::role::Role;
 pub struct QueueQuery {
     pub mission_id: i64,
     /// Reports in this subtree (a materialized path)...
-    pub region_path: Option<String>,
+    pub region_path: Option<RegionPath>,
     /// ...of this region, by which the report facts count them.
     pub region_id: Option<i64>,
     pub form_keys: Vec<String>,
@@ -85,15 +85,14 @@ pub(super) fn conditions(query: &QueueQuery, with_status: bool) -> (String, Vec<
         // A county or constituency holds many reports: walking the newest first and
         // keeping those inside finds a page sooner than sorting all of them, so the path
         // index is kept (`+`) for the smaller regions below, where it pays.
-        let depth = path.matches('/').count().saturating_sub(1);
-        let column = if depth <= 2 {
+        let column = if path.depth() <= 2 {
             "+r.region_path"
         } else {
             "r.region_path"
         };
         clauses.push(format!("{column} >= ? AND {column} < ?"));
-        values.push(Sql::Text(path.clone()));
-        values.push(Sql::Text(regions::path_upper_bound(path)));
+        values.push(Sql::Text(path.to_string()));
+        values.push(Sql::Text(path.subtree_end()));
     }
     if !query.form_keys.is_empty() {
         // A subquery, not a join: an unfiltered count then reads an index alone.

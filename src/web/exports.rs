@@ -20,7 +20,7 @@ use tokio::sync::mpsc;
 use super::member::{Member, ReviewArea};
 use super::review::read_query;
 use super::{AppError, AppState};
-use crate::domain::export::{answer_cell, csv_header, neutralise, path_codes};
+use crate::domain::export::{answer_cell, csv_header, neutralise};
 use crate::domain::form::Severity;
 use crate::domain::message::Message;
 use crate::i18n::Tr;
@@ -293,7 +293,7 @@ async fn csv_export(
                 return Ok(());
             }
             exports::each_report(conn, &query, false, &mut |report: ExportRow| {
-                let codes = path_codes(&report.region_path);
+                let codes: Vec<&str> = report.region_path.codes().collect();
                 let mut cells = vec![
                     report.reference,
                     report.id,
@@ -336,7 +336,7 @@ async fn csv_export(
 
 /// A report as a JSON object: stable keys (question and option keys, codes), never labels.
 fn report_json(report: ExportRow, levels: &[String], zone: &TimeZone) -> Value {
-    let codes = path_codes(&report.region_path);
+    let codes: Vec<&str> = report.region_path.codes().collect();
     let mut region = Map::new();
     for (level, code) in levels.iter().zip(&codes) {
         region.insert(level.clone(), Value::String((*code).to_owned()));

@@ -24,6 +24,7 @@ use super::view::{Layout, level_name_in, level_word, local_date_time, ok, page, 
 use super::{AppError, AppState};
 use crate::domain::answers::{Answers, Bounds, FieldErrors, RawAnswers, Refusal, assess};
 use crate::domain::form::{FormKind, Severity};
+use crate::domain::region_path::RegionPath;
 use crate::domain::report::{
     ResendWindow, answer_window, local_input_value, parse_observed_at, place_fits, reference_prefix,
 };
@@ -106,7 +107,7 @@ fn with_trail(conn: &Connection, region: Region) -> Result<(Region, Vec<Region>)
 
 /// [`with_trail`] for many regions of one area: regions with the same parent share the
 /// trail above them, which is looked up once.
-struct Trails(HashMap<String, Vec<Region>>);
+struct Trails(HashMap<Option<RegionPath>, Vec<Region>>);
 
 impl Trails {
     fn of(
@@ -114,8 +115,7 @@ impl Trails {
         conn: &Connection,
         region: Region,
     ) -> Result<(Region, Vec<Region>), StoreError> {
-        let trimmed = region.path.trim_end_matches('/');
-        let parent = trimmed[..trimmed.rfind('/').map_or(0, |i| i + 1)].to_owned();
+        let parent = region.path.parent();
         let above = match self.0.get(&parent) {
             Some(above) => above.clone(),
             None => {
@@ -580,7 +580,7 @@ fn check_submission(
     let (earliest, latest) = answer_window(now(), time_zone);
     let bounds = Bounds {
         station_path: &station_path,
-        place_path: &context.region.path,
+        place_path: context.region.path.as_str(),
         earliest,
         latest,
     };

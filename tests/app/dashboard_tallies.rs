@@ -378,7 +378,7 @@ fn direct_station_count(
         ))
     };
     let region_id = region.map_or(0, |r| r.id);
-    let here_path = region.map_or("/".to_owned(), |r| r.path.clone());
+    let here_path = region.map_or("/".to_owned(), |r| r.path.to_string());
     let stations = |path: &str| -> Result<i64, fieldreport::store::StoreError> {
         Ok(conn.query_row(
             &format!(

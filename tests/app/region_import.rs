@@ -144,7 +144,7 @@ async fn polling_stations_import_under_existing_wards_with_voters_and_coordinate
         .await
         .expect("station");
     assert_eq!(station.registered_voters, Some(512));
-    assert_eq!(station.path, "/001/001/0001/001001000100101/");
+    assert_eq!(station.path.as_str(), "/001/001/0001/001001000100101/");
 
     // New voter figures for a station are an update, not a duplicate.
     let revised = stations.replace(",512,", ",530,");

@@ -68,7 +68,7 @@ async fn file_one(app: &TestApp, s: Seed, n: usize) -> String {
                 rusqlite::params![mission, form_key],
                 |r| r.get(0),
             )?;
-            let path: String = conn.query_row("SELECT path FROM regions WHERE id = ?1", [station], |r| r.get(0))?;
+            let path: fieldreport::domain::region_path::RegionPath = conn.query_row("SELECT path FROM regions WHERE id = ?1", [station], |r| r.get(0))?;
             reports::file(
                 conn,
                 &NewReport {
