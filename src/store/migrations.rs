@@ -13,20 +13,43 @@ use super::StoreError;
 use crate::domain::answers::{Answers, assess};
 use crate::domain::form::FormDefinition;
 
+/// One schema change.
+struct Migration {
+    sql: &'static str,
+    /// It rebuilds tables (create, copy, drop, rename), which can leave rows pointing at
+    /// nothing: foreign keys are checked before it commits. The others add or rewrite rows
+    /// of their own tables, and checking a million reports takes seconds.
+    rebuilds_tables: bool,
+}
+
+const fn adds(sql: &'static str) -> Migration {
+    Migration {
+        sql,
+        rebuilds_tables: false,
+    }
+}
+
+const fn rebuilds(sql: &'static str) -> Migration {
+    Migration {
+        sql,
+        rebuilds_tables: true,
+    }
+}
+
 /// Migrations in order; never edit one that has shipped, add a new one.
-const MIGRATIONS: &[&str] = &[
-    include_str!("migrations/0001_foundation.sql"),
-    include_str!("migrations/0002_server_keys.sql"),
-    include_str!("migrations/0003_forms_and_reports.sql"),
-    include_str!("migrations/0004_review_and_findings.sql"),
-    include_str!("migrations/0005_tallies.sql"),
-    include_str!("migrations/0006_station_problem_hours.sql"),
-    include_str!("migrations/0007_narrow_tallies.sql"),
-    include_str!("migrations/0008_demo_marker.sql"),
-    include_str!("migrations/0009_parked_forms_have_owners.sql"),
-    include_str!("migrations/0010_report_facts.sql"),
-    include_str!("migrations/0011_history_in_keys.sql"),
-    include_str!("migrations/0012_typed_columns.sql"),
+const MIGRATIONS: &[Migration] = &[
+    adds(include_str!("migrations/0001_foundation.sql")),
+    adds(include_str!("migrations/0002_server_keys.sql")),
+    adds(include_str!("migrations/0003_forms_and_reports.sql")),
+    adds(include_str!("migrations/0004_review_and_findings.sql")),
+    adds(include_str!("migrations/0005_tallies.sql")),
+    adds(include_str!("migrations/0006_station_problem_hours.sql")),
+    adds(include_str!("migrations/0007_narrow_tallies.sql")),
+    adds(include_str!("migrations/0008_demo_marker.sql")),
+    adds(include_str!("migrations/0009_parked_forms_have_owners.sql")),
+    adds(include_str!("migrations/0010_report_facts.sql")),
+    adds(include_str!("migrations/0011_history_in_keys.sql")),
+    rebuilds(include_str!("migrations/0012_typed_columns.sql")),
 ];
 
 /// The version that made `report_problems`: reports filed before it get theirs from their
@@ -96,16 +119,13 @@ fn apply_to(conn: &mut Connection, target: usize) -> Result<(), StoreError> {
 }
 
 fn apply_each(conn: &mut Connection, current: usize, target: usize) -> Result<(), StoreError> {
-    for (index, sql) in MIGRATIONS.iter().enumerate().take(target).skip(current) {
+    for (index, migration) in MIGRATIONS.iter().enumerate().take(target).skip(current) {
         let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
+        tx.execute_batch(migration.sql)?;
         if index + 1 == PROBLEMS_VERSION {
             record_problems_of_earlier_reports(&tx)?;
         }
-        // Only a rebuild can leave rows pointing at nothing (the others add or rewrite
-        // rows of their own tables), and checking a million reports takes seconds.
-        let rebuilds = sql.contains("RENAME TO");
-        let broken: i64 = if rebuilds {
+        let broken: i64 = if migration.rebuilds_tables {
             tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |row| {
                 row.get(0)
             })?
@@ -141,6 +161,22 @@ pub fn latest_version() -> usize {
 mod tests {
     use super::*;
 
+    /// A migration that renames a table into place is a rebuild, and must say so, or its
+    /// dangling rows would go unchecked.
+    #[test]
+    fn every_rebuild_is_marked_as_one() {
+        for (index, migration) in MIGRATIONS.iter().enumerate() {
+            let renames = migration.sql.to_uppercase().contains("RENAME TO");
+            assert_eq!(
+                renames,
+                migration.rebuilds_tables,
+                "migration {} renames a table: {renames}, marked as a rebuild: {}",
+                index + 1,
+                migration.rebuilds_tables
+            );
+        }
+    }
+
     /// A file written before the history was kept in names and values reads the same in
     /// every language after the migration: nothing is lost, no English stays behind.
     #[test]
@@ -148,7 +184,10 @@ mod tests {
         let mut conn = Connection::open_in_memory()?;
         let keys = MIGRATIONS
             .iter()
-            .position(|m| m.contains("The database holds what happened as names and values"))
+            .position(|m| {
+                m.sql
+                    .contains("The database holds what happened as names and values")
+            })
             .ok_or_else(|| StoreError::Task("no such migration".to_owned()))?;
         apply_to(&mut conn, keys)?;
         // Old rows only: no mission, report or finding behind them.
