@@ -9,6 +9,7 @@ pub mod export;
 pub mod facts;
 pub mod finding;
 pub mod form;
+pub mod form_body;
 pub mod geography;
 pub mod lookup;
 pub mod markdown;

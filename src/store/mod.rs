@@ -21,6 +21,7 @@ pub mod findings;
 pub mod forms;
 pub mod missions;
 pub mod my_reports;
+pub mod observer_home;
 pub mod offline;
 pub mod parked;
 pub mod recount;

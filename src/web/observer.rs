@@ -9,39 +9,8 @@ use axum::routing::get;
 use super::member::{Member, ObserverArea};
 use super::view::{Layout, level_name_in, level_word, local_date_time, ok, within};
 use super::{AppError, AppState};
-use crate::store::regions::{self, Region};
-use crate::store::{StoreError, forms, parked, reports, users};
-
-/// The title (in the page's language) and place of a kept form, read from what was sent;
-/// None for a form or place no longer in the mission, or a body that names neither.
-fn kept_form_and_place(
-    conn: &rusqlite::Connection,
-    mission_id: i64,
-    body: &[u8],
-    lang: crate::i18n::Lang,
-) -> Result<Option<(String, String)>, StoreError> {
-    let Ok(fields) = super::strict_form::parse(body) else {
-        return Ok(None);
-    };
-    let id_of = |name: &str| {
-        fields
-            .iter()
-            .find(|(n, _)| n == name)
-            .and_then(|(_, v)| v.trim().parse::<i64>().ok())
-    };
-    let (Some(form_id), Some(region_id)) = (id_of("form_id"), id_of("region_id")) else {
-        return Ok(None);
-    };
-    let found = forms::by_id(conn, mission_id, form_id).and_then(|form| {
-        let region = regions::by_id(conn, mission_id, region_id)?;
-        Ok((form.definition.in_language(lang).title.clone(), region.name))
-    });
-    match found {
-        Ok(found) => Ok(Some(found)),
-        Err(StoreError::NotFound(_)) => Ok(None),
-        Err(e) => Err(e),
-    }
-}
+use crate::store::observer_home;
+use crate::store::regions::Region;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/observer", get(home))
@@ -112,40 +81,20 @@ async fn home(
 ) -> Result<Response, AppError> {
     let (mission_id, user_id) = (member.mission_id(), member.user.user_id);
     let lang = member.user.lang();
-    let (levels, views, current_forms, report_count, kept) = state
-        .store
-        .read(move |conn| {
-            let levels = regions::levels(conn, mission_id)?;
-            let mut views = Vec::new();
-            for region in users::assignments(conn, mission_id, user_id)? {
-                let trail = regions::trail(conn, region.id)?;
-                let count = regions::count_deepest_under(conn, mission_id, &region.path)?;
-                let stations = if count <= i64::from(STATIONS_LISTED) {
-                    regions::deepest_under(conn, mission_id, &region.path, STATIONS_LISTED)?
-                } else {
-                    Vec::new()
-                };
-                views.push((region, trail, count, stations));
-            }
-            let mut current_forms = forms::current(conn, mission_id, false)?;
-            for summary in &mut current_forms {
-                let form = forms::by_id(conn, mission_id, summary.id)?;
-                summary.title = form.definition.in_language(lang).title.clone();
-            }
-            let report_count = reports::count_of_observer(conn, mission_id, user_id)?;
-            let mut kept = Vec::new();
-            for form in parked::waiting(conn, mission_id, user_id)? {
-                if let Some(what) = kept_form_and_place(conn, mission_id, &form.body, lang)? {
-                    kept.push((form, what));
-                }
-            }
-            Ok((levels, views, current_forms, report_count, kept))
-        })
-        .await?;
+    let home =
+        observer_home::page(&state.store, mission_id, user_id, lang, STATIONS_LISTED).await?;
+    let levels = home.levels;
     let tr = member.user.tr();
-    let assignments = views
+    let assignments = home
+        .assignments
         .into_iter()
-        .map(|(region, trail, count, stations)| {
+        .map(|assignment| {
+            let observer_home::Assignment {
+                region,
+                trail,
+                station_count,
+                stations,
+            } = assignment;
             let level = level_name_in(tr, &levels, region.depth);
             let within = within(&trail, region.id);
             AssignmentView {
@@ -157,13 +106,14 @@ async fn home(
                 within,
                 name: region.name,
                 code: region.code,
-                station_count: tr.number(count),
+                station_count: tr.number(station_count),
                 stations,
             }
         })
         .collect();
     let slug = &member.mission.slug;
-    let forms = current_forms
+    let forms = home
+        .forms
         .into_iter()
         .map(|f| FormButton {
             href: format!("/m/{slug}/observer/file/{}", f.key),
@@ -176,13 +126,14 @@ async fn home(
         levels.last().map_or("polling_station", String::as_str),
         true,
     );
-    let kept = kept
+    let kept = home
+        .kept
         .into_iter()
-        .map(|(form, (title, place))| KeptForm {
-            title,
-            place,
-            kept_at: local_date_time(tr, form.parked_at, &member.mission.time_zone),
-            href: format!("/m/{slug}/observer/file/resume/{}", form.submission_id),
+        .map(|form| KeptForm {
+            kept_at: local_date_time(tr, form.kept.parked_at, &member.mission.time_zone),
+            href: format!("/m/{slug}/observer/file/resume/{}", form.kept.submission_id),
+            title: form.title,
+            place: form.place,
         })
         .collect();
     let layout = member.layout(tr.t("observer.home.title"));
@@ -192,7 +143,7 @@ async fn home(
         forms,
         home_href: format!("/m/{slug}/observer"),
         reports_href: format!("/m/{slug}/observer/reports"),
-        report_count,
+        report_count: home.report_count,
         assignments,
         stations_label,
         kept_now: kept_now(query.as_deref()),
