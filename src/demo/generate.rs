@@ -327,11 +327,11 @@ pub fn generate_reports(
                 &local,
                 &mut dice,
             ));
-            let station_path = |code: &str| (code == station.2).then(|| station.1.to_string());
+            let stations = HashMap::from([(station.2.clone(), station.1.clone())]);
             let day = |days: i64| polling_day.saturating_add(jiff::Span::new().days(days));
             let bounds = Bounds {
-                station_path: &station_path,
-                place_path: station.1.as_str(),
+                stations: &stations,
+                place_path: &station.1,
                 earliest: day(-30),
                 latest: day(30),
             };

@@ -11,6 +11,7 @@ use super::form::{
 };
 use super::geography::check_region_code;
 use super::message::Message;
+use super::region_path::RegionPath;
 
 /// What was typed, by question key: every value of each field (checkboxes repeat).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -53,6 +54,20 @@ impl RawAnswers {
         self.values
             .get(key)
             .is_some_and(|v| v.iter().any(|s| s == value))
+    }
+
+    /// The codes the polling-station questions are answered with, as the store looks them
+    /// up for [`Bounds::stations`]; only well-formed codes, so nothing else reaches a query.
+    pub fn station_codes<'a>(&'a self, definition: &FormDefinition) -> Vec<&'a str> {
+        let mut codes: Vec<&str> = definition
+            .questions()
+            .filter(|q| matches!(q.kind, QuestionKind::PollingStation))
+            .flat_map(|q| self.get(&q.key))
+            .filter(|code| check_region_code(code).is_ok())
+            .collect();
+        codes.sort_unstable();
+        codes.dedup();
+        codes
     }
 
     fn keys(&self) -> impl Iterator<Item = &String> {
@@ -125,11 +140,13 @@ pub enum Refusal {
 
 /// What answers are checked against besides the form: the mission's places and times.
 pub struct Bounds<'a> {
-    /// The region path of a polling station of the mission by code, if there is one.
-    pub station_path: &'a dyn Fn(&str) -> Option<String>,
+    /// The region paths of the mission's polling stations among those the answers name
+    /// ([`RawAnswers::station_codes`]), looked up before checking: a code missing here is
+    /// no station of the mission.
+    pub stations: &'a HashMap<String, RegionPath>,
     /// The place the report is filed for: a polling station named in an answer must lie
     /// inside it.
-    pub place_path: &'a str,
+    pub place_path: &'a RegionPath,
     /// Date-time answers fall between these, in the mission's time zone.
     pub earliest: DateTime,
     pub latest: DateTime,
@@ -316,11 +333,11 @@ fn check_answer(
             let code = single()?;
             let path = check_region_code(code)
                 .ok()
-                .and_then(|()| (bounds.station_path)(code));
+                .and_then(|()| bounds.stations.get(code));
             let Some(path) = path else {
                 return Err(Message::new("answer.no_station").with("code", code));
             };
-            if !path.starts_with(bounds.place_path) {
+            if !bounds.place_path.contains(path) {
                 return Err(Message::new("answer.station_outside").with("code", code));
             }
             Ok(Answer::PollingStation(code.to_owned()))
@@ -451,6 +468,7 @@ pub fn display(question: &Question, answer: &Answer) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::LazyLock;
 
     const FORM: &str = r#"
 key = "incident"
@@ -545,18 +563,21 @@ type = "polling_station"
         )
     }
 
-    fn station_path(code: &str) -> Option<String> {
-        match code {
-            "0001001" => Some("/001/001/0001/0001001/".to_owned()),
-            "1427001" => Some("/047/285/1427/1427001/".to_owned()),
-            _ => None,
-        }
-    }
+    static STATIONS: LazyLock<HashMap<String, RegionPath>> = LazyLock::new(|| {
+        [
+            ("0001001", "/001/001/0001/0001001/"),
+            ("1427001", "/047/285/1427/1427001/"),
+        ]
+        .into_iter()
+        .map(|(code, path)| (code.to_owned(), RegionPath::parse(path).expect("a path")))
+        .collect()
+    });
+    static PLACE: LazyLock<RegionPath> = LazyLock::new(|| RegionPath::top("001"));
 
     fn bounds() -> Bounds<'static> {
         Bounds {
-            station_path: &station_path,
-            place_path: "/001/",
+            stations: &STATIONS,
+            place_path: &PLACE,
             earliest: parse_local_minute("2017-01-01T00:00").expect("time"),
             latest: parse_local_minute("2017-08-09T00:00").expect("time"),
         }

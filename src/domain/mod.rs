@@ -22,4 +22,5 @@ pub mod report;
 pub mod review;
 pub mod role;
 pub mod sign_in;
+pub mod submission;
 pub mod text;

@@ -17,6 +17,7 @@ pub mod dashboard;
 pub mod demo_marker;
 pub mod exports;
 pub mod facts;
+pub mod filing;
 pub mod findings;
 pub mod forms;
 pub mod missions;

@@ -403,7 +403,7 @@ pub fn station_path(
     conn: &Connection,
     mission_id: i64,
     code: &str,
-) -> Result<Option<String>, StoreError> {
+) -> Result<Option<RegionPath>, StoreError> {
     Ok(conn
         .prepare_cached(
             "SELECT path FROM regions WHERE mission_id = ?1 AND code = ?2

@@ -7,7 +7,7 @@ use crate::i18n::Tr;
 
 /// The prefix of answer fields in a submitted form, so that question keys never clash
 /// with the form's own fields (`_csrf`, `observed_at`...).
-pub const ANSWER_PREFIX: &str = "q.";
+pub use crate::domain::submission::ANSWER_PREFIX;
 
 pub struct SectionView {
     pub title: Option<String>,

@@ -9,7 +9,10 @@
 
 use crate::common;
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
+
+use fieldreport::domain::region_path::RegionPath;
 
 use axum::http::{Method, StatusCode};
 use common::{Browser, MISSION, Page, TestApp, hidden_value};
@@ -310,17 +313,18 @@ fn as_typed(answers: &Answers) -> Vec<(String, String)> {
 }
 
 /// The harness's polling stations by code, as the store finds their region paths.
-fn station_path(code: &str) -> Option<String> {
-    let path = match code {
-        "0001001" => "/001/001/0001/0001001/",
-        "0001002" => "/001/001/0001/0001002/",
-        "0006001" => "/001/002/0006/0006001/",
-        "1427001" => "/047/285/1427/1427001/",
-        "1428001" => "/047/285/1428/1428001/",
-        _ => return None,
-    };
-    Some(path.to_owned())
-}
+static STATIONS: LazyLock<HashMap<String, RegionPath>> = LazyLock::new(|| {
+    [
+        ("0001001", "/001/001/0001/0001001/"),
+        ("0001002", "/001/001/0001/0001002/"),
+        ("0006001", "/001/002/0006/0006001/"),
+        ("1427001", "/047/285/1427/1427001/"),
+        ("1428001", "/047/285/1428/1428001/"),
+    ]
+    .into_iter()
+    .map(|(code, path)| (code.to_owned(), RegionPath::parse(path).expect("a path")))
+    .collect()
+});
 
 proptest! {
     #![proptest_config(config(1024))]
@@ -347,11 +351,11 @@ proptest! {
         let untouched = !from_scratch && changes.is_empty();
         apply(&mut pairs, &changes, &vocabulary);
         let (earliest, latest) = answer_window(now, ZONE);
-        let place = match definition.kind {
+        let place = RegionPath::parse(match definition.kind {
             FormKind::Checklist => "/001/001/0001/0001001/",
             FormKind::Incident => "/001/001/0001/",
-        };
-        let bounds = Bounds { station_path: &station_path, place_path: place, earliest, latest };
+        }).expect("a path");
+        let bounds = Bounds { stations: &STATIONS, place_path: &place, earliest, latest };
         let checked = Answers::validate(definition, &RawAnswers::from_pairs(pairs), &bounds);
         if untouched {
             prop_assert!(checked.is_ok(), "generated answers refused: {:?}", checked);
