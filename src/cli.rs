@@ -178,6 +178,10 @@ struct DemoArgs {
     /// regions, severities and hours, some of them reviewed.
     #[arg(long, default_value_t = 2_000)]
     reports: usize,
+    /// Observers of a new demo mission, besides the demo accounts (default: one for every
+    /// ten polling stations).
+    #[arg(long)]
+    observers: Option<usize>,
     /// Make the demo file and stop, without serving it (for benchmarks).
     #[arg(long)]
     no_serve: bool,
@@ -458,7 +462,10 @@ fn serve_store(
 fn run_demo(args: &DemoArgs) -> Result<(), CliError> {
     init_logging();
     let (db, options) = (&args.db, &args.server);
-    let size = demo::DemoSize::new(args.stations, args.reports).map_err(fail)?;
+    let mut size = demo::DemoSize::new(args.stations, args.reports).map_err(fail)?;
+    if let Some(observers) = args.observers {
+        size.observers = observers;
+    }
     let store = demo::open(db).map_err(fail)?;
     let started = std::time::Instant::now();
     let progress = |filed: usize| {

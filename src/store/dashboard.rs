@@ -1,6 +1,7 @@
 //! What the dashboard and its map read: one call each, in one read transaction, every
 //! figure counted from the report facts (`store::facts`), never from kept aggregates.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use rusqlite::types::Value as Sql;
@@ -96,8 +97,12 @@ fn read_page(
         None => Vec::new(),
     };
     let (tallied, (active, silent, silent_total)) = facts.with_mission(mission_id, |m| {
-        (m.tally(&request.selection), activity(m, observers, request))
+        (
+            m.tally(&request.selection),
+            activity(m, &observers, request),
+        )
     })?;
+    let silent = named(conn, mission_id, silent, request.silent_listed)?;
     Ok(DashboardPage {
         mission: missions::by_slug(conn, &request.slug)?,
         region,
@@ -161,13 +166,14 @@ fn region_of(
 }
 
 /// The mission's observers deployed under a region (all of them for the mission), by
-/// name. An observer without an assignment counts for the mission only.
+/// id. An observer without an assignment counts for the mission only. Ids alone: a
+/// national mission has tens of thousands, and only the few listed silent need a name.
 fn observers_under(
     conn: &Connection,
     mission_id: i64,
     region: Option<&Region>,
-) -> Result<Vec<ObserverActivity>, StoreError> {
-    let mut sql = "SELECT u.id, u.display_name, u.phone, m.team
+) -> Result<Vec<i64>, StoreError> {
+    let mut sql = "SELECT m.user_id
          FROM memberships m JOIN users u ON u.id = m.user_id
          WHERE m.mission_id = ? AND m.role = 'observer' AND u.disabled_at IS NULL"
         .to_owned();
@@ -182,48 +188,104 @@ fn observers_under(
         values.push(Sql::Text(region.path.subtree_end()));
     }
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params_from_iter(values), |r| {
-        Ok(ObserverActivity {
-            user_id: r.get(0)?,
-            name: r.get(1)?,
-            phone: r.get(2)?,
-            team: r.get(3)?,
-            reports: 0,
-            last_at: None,
-        })
-    })?;
+    let rows = stmt.query_map(params_from_iter(values), |r| r.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// How many observers are active, and those silent longest first (at most the number
-/// listed) with how many are silent in all.
+/// An observer silent since before the dashboard's threshold: (user id, reports, when
+/// they last filed).
+type Silent = (i64, i64, Option<i64>);
+
+/// How many observers are active, and those silent longest first with how many are
+/// silent in all. Of the silent, those listed are kept, and every other who last filed
+/// at the same time as the last listed: their names decide between them.
 fn activity(
     facts: &MissionFacts,
-    observers: Vec<ObserverActivity>,
+    observers: &[i64],
     request: &PageRequest,
-) -> (i64, Vec<ObserverActivity>, i64) {
+) -> (i64, Vec<Silent>, i64) {
     let mut active = 0;
     let mut silent = Vec::new();
-    for mut observer in observers {
-        if let Some(activity) = facts.activity(observer.user_id) {
-            observer.reports = activity.reports;
-            observer.last_at = Some(activity.last_at);
-        }
-        let last = observer.last_at.unwrap_or(0);
+    for &user_id in observers {
+        let activity = facts.activity(user_id);
+        let last = activity.map_or(0, |a| a.last_at);
         if last >= request.active_since {
             active += 1;
         }
         if last < request.silent_since {
-            silent.push(observer);
+            silent.push((
+                user_id,
+                activity.map_or(0, |a| a.reports),
+                activity.map(|a| a.last_at),
+            ));
         }
     }
-    silent.sort_by(|a, b| {
+    let total = i64::try_from(silent.len()).unwrap_or(i64::MAX);
+    silent.sort_unstable_by_key(|(_, _, last)| last.unwrap_or(0));
+    if let Some(&(_, _, boundary)) = silent.get(request.silent_listed.saturating_sub(1)) {
+        let boundary = boundary.unwrap_or(0);
+        let kept = silent.partition_point(|(_, _, last)| last.unwrap_or(0) <= boundary);
+        silent.truncate(kept.max(request.silent_listed));
+    }
+    if request.silent_listed == 0 {
+        silent.clear();
+    }
+    (active, silent, total)
+}
+
+/// Above this many silent observers to name (a tie among many who never filed), one
+/// read of every observer of the mission costs less than a read of each.
+const NAMED_ONE_BY_ONE: usize = 256;
+
+/// The silent observers listed, with their names, longest silent first and by name.
+fn named(
+    conn: &Connection,
+    mission_id: i64,
+    silent: Vec<Silent>,
+    listed: usize,
+) -> Result<Vec<ObserverActivity>, StoreError> {
+    let details =
+        |r: &rusqlite::Row<'_>| -> rusqlite::Result<(String, Option<String>, Option<String>)> {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        };
+    let mut named = Vec::with_capacity(silent.len());
+    let mut add = |(user_id, reports, last_at): Silent, (name, phone, team)| {
+        named.push(ObserverActivity {
+            user_id,
+            name,
+            phone,
+            team,
+            reports,
+            last_at,
+        });
+    };
+    if silent.len() <= NAMED_ONE_BY_ONE {
+        let mut stmt = conn.prepare_cached(
+            "SELECT u.display_name, u.phone, m.team FROM users u
+             JOIN memberships m ON m.user_id = u.id WHERE u.id = ?1 AND m.mission_id = ?2",
+        )?;
+        for one in silent {
+            add(one, stmt.query_row([one.0, mission_id], details)?);
+        }
+    } else {
+        let mut wanted: HashMap<i64, Silent> = silent.into_iter().map(|s| (s.0, s)).collect();
+        let mut stmt = conn.prepare_cached(
+            "SELECT u.display_name, u.phone, m.team, u.id FROM memberships m
+             JOIN users u ON u.id = m.user_id WHERE m.mission_id = ?1 AND m.role = 'observer'",
+        )?;
+        let mut rows = stmt.query([mission_id])?;
+        while let Some(row) = rows.next()? {
+            if let Some(one) = wanted.remove(&row.get::<_, i64>(3)?) {
+                add(one, details(row)?);
+            }
+        }
+    }
+    named.sort_by(|a, b| {
         a.last_at
             .unwrap_or(0)
             .cmp(&b.last_at.unwrap_or(0))
             .then_with(|| a.name.cmp(&b.name))
     });
-    let total = i64::try_from(silent.len()).unwrap_or(i64::MAX);
-    silent.truncate(request.silent_listed);
-    (active, silent, total)
+    named.truncate(listed);
+    Ok(named)
 }

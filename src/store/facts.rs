@@ -200,15 +200,26 @@ fn put(
 pub fn load(conn: &Connection) -> Result<Loaded, StoreError> {
     let mut loaded = Loaded::default();
     refresh_shape(conn, &mut loaded)?;
+    // Seqs are dense, so the last one bounds the reports of any mission: the first
+    // mission met (most files hold one) is given room for all of them at once, rather
+    // than grow by doubling and hold both copies at the peak.
+    let last: Option<i64> = conn.query_row("SELECT max(seq) FROM reports", [], |r| r.get(0))?;
+    let mut room = last.and_then(|l| usize::try_from(l).ok()).unwrap_or(0);
     each_report(conn, 0, |mission_id, row| {
         let mission = loaded
             .missions
             .entry(mission_id)
             .or_insert_with(|| MissionFacts::new(RegionTree::default(), Vec::new()));
+        if room > 0 {
+            mission.reserve(std::mem::take(&mut room));
+        }
         mission.put(row).map_err(unpackable)?;
         loaded.last_seq = loaded.last_seq.max(row.seq);
         Ok(())
     })?;
+    for mission in loaded.missions.values_mut() {
+        mission.shrink_to_fit();
+    }
     Ok(loaded)
 }
 
@@ -276,24 +287,59 @@ const REPORT_COLUMNS: &str =
      received_at, observer_id, problem_count";
 
 fn report_from(row: &rusqlite::Row<'_>) -> Result<(i64, ReportRow, i64), StoreError> {
-    let status: String = row.get(6)?;
-    let status = Status::parse(&status)
+    let mut report = blank_row();
+    let (mission_id, problem_count) = read_into(row, &mut report)?;
+    Ok((mission_id, report, problem_count))
+}
+
+/// A text column as borrowed from SQLite's row, `None` for NULL.
+fn text_at<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> Result<Option<&'r str>, StoreError> {
+    row.get_ref(i)?.as_str_or_null().map_err(|e| {
+        StoreError::from(rusqlite::Error::FromSqlConversionFailure(
+            i,
+            rusqlite::types::Type::Text,
+            Box::new(e),
+        ))
+    })
+}
+
+/// A row to read reports into.
+fn blank_row() -> ReportRow {
+    ReportRow {
+        seq: 0,
+        region_id: 0,
+        form_id: 0,
+        category: None,
+        severity: 0,
+        status: Status::Received,
+        received_at: 0,
+        observer_id: 0,
+        problems: Vec::new(),
+    }
+}
+
+/// Reads a row of `REPORT_COLUMNS` into `report`, reusing its category's buffer: a load
+/// reads a million of them, and text is read as borrowed bytes, not new strings.
+/// Returns the mission and the count of problem answers; leaves `problems` alone.
+fn read_into(row: &rusqlite::Row<'_>, report: &mut ReportRow) -> Result<(i64, i64), StoreError> {
+    let status = text_at(row, 6)?.unwrap_or_default();
+    report.status = Status::parse(status)
         .ok_or_else(|| StoreError::Task(format!("a report has an unknown status `{status}`")))?;
-    Ok((
-        row.get(1)?,
-        ReportRow {
-            seq: row.get(0)?,
-            region_id: row.get(2)?,
-            form_id: row.get(3)?,
-            category: row.get(4)?,
-            severity: row.get(5)?,
-            status,
-            received_at: row.get(7)?,
-            observer_id: row.get(8)?,
-            problems: Vec::new(),
-        },
-        row.get(9)?,
-    ))
+    match text_at(row, 4)? {
+        None => report.category = None,
+        Some(text) => {
+            let buffer = report.category.get_or_insert_with(String::new);
+            buffer.clear();
+            buffer.push_str(text);
+        }
+    }
+    report.seq = row.get(0)?;
+    report.region_id = row.get(2)?;
+    report.form_id = row.get(3)?;
+    report.severity = row.get(5)?;
+    report.received_at = row.get(7)?;
+    report.observer_id = row.get(8)?;
+    Ok((row.get(1)?, row.get(9)?))
 }
 
 /// Every report after `after` in order of arrival, with its problem questions. Reads the
@@ -315,8 +361,10 @@ fn each_report(
         "SELECT {REPORT_COLUMNS} FROM reports INDEXED BY reports_facts WHERE seq > ?1 ORDER BY seq"
     ))?;
     let mut rows = stmt.query([after])?;
+    let mut report = blank_row();
     while let Some(row) = rows.next()? {
-        let (mission_id, mut report, _) = report_from(row)?;
+        let (mission_id, _) = read_into(row, &mut report)?;
+        report.problems.clear();
         while let Some((seq, question)) = next_problem.take() {
             if seq > report.seq {
                 next_problem = Some((seq, question));

@@ -79,13 +79,21 @@ fn any_of(column: &str, items: Vec<Sql>, clauses: &mut Vec<String>, values: &mut
 
 /// The WHERE clause and its parameters for a query; `r` is `reports`, `f` its form.
 pub(super) fn conditions(query: &QueueQuery, with_status: bool) -> (String, Vec<Sql>) {
-    let mut clauses = vec!["r.mission_id = ?".to_owned()];
+    // An observer files a few dozen reports of a million: their index finds them at
+    // once, where an index led by the mission walks every report to keep theirs (1.2 s
+    // at 30,000 observers), so the mission's indexes are kept (`+`) from that choice.
+    let mission = if query.observer_id.is_some() {
+        "+r.mission_id = ?"
+    } else {
+        "r.mission_id = ?"
+    };
+    let mut clauses = vec![mission.to_owned()];
     let mut values = vec![Sql::Integer(query.mission_id)];
     if let Some(path) = &query.region_path {
         // A county or constituency holds many reports: walking the newest first and
         // keeping those inside finds a page sooner than sorting all of them, so the path
         // index is kept (`+`) for the smaller regions below, where it pays.
-        let column = if path.depth() <= 2 {
+        let column = if !small_region(path) {
             "+r.region_path"
         } else {
             "r.region_path"
@@ -154,6 +162,12 @@ pub(super) fn conditions(query: &QueueQuery, with_status: bool) -> (String, Vec<
         values.push(Sql::Text(text.clone()));
     }
     (clauses.join(" AND "), values)
+}
+
+/// A region below the constituencies: few enough reports that reading them all by the
+/// path index and sorting them beats walking an index in the page's order.
+fn small_region(path: &RegionPath) -> bool {
+    path.depth() > 2
 }
 
 const LINE_SELECT: &str = "
@@ -261,8 +275,18 @@ pub fn urgent(
 ) -> Result<Vec<QueueLine>, StoreError> {
     let (clause, mut values) = conditions(query, false);
     values.push(Sql::Integer(i64::from(limit)));
+    // Under a ward, or for one observer, the urgent index (every open critical and high
+    // report of the mission, walked until enough are inside) loses to the filter's own
+    // index and a sort of what it finds: 160 ms against 0.3 ms for a polling station.
+    let selective =
+        query.observer_id.is_some() || query.region_path.as_ref().is_some_and(small_region);
+    let severity = if selective {
+        "+r.severity"
+    } else {
+        "r.severity"
+    };
     let sql = format!(
-        "{LINE_SELECT} WHERE {clause} AND r.status IN ('received', 'escalated') AND r.severity >= {high}
+        "{LINE_SELECT} WHERE {clause} AND r.status IN ('received', 'escalated') AND {severity} >= {high}
          ORDER BY r.severity DESC, r.seq DESC LIMIT ?",
         high = Severity::High.rank()
     );
