@@ -123,7 +123,9 @@ async fn run(dir: &Path, credentials: &[(String, String)], duration: Duration) {
     let sessions = sign_in_all(server.address, credentials).await;
     let after_sign_in = server.watch_rss().finish();
     let watch = server.watch_rss();
+    let cpu_before = cpu_seconds(server.child.id());
     let filing = load(server.address, &sessions, duration).await;
+    let filing_cpu = cpu_seconds(server.child.id()) - cpu_before;
     let filing_rss = watch.finish();
     let signing_in_peak = server.peak_rss_mib();
     drop(server);
@@ -132,7 +134,9 @@ async fn run(dir: &Path, credentials: &[(String, String)], duration: Duration) {
     bare.env(BARE_SERVER, dir.join("bare.db"));
     let bare_server = start(bare, "bare listening on ");
     let watch = bare_server.watch_rss();
+    let cpu_before = cpu_seconds(bare_server.child.id());
     let baseline = load_bare(bare_server.address, observers, duration).await;
+    let bare_cpu = cpu_seconds(bare_server.child.id()) - cpu_before;
     let bare_rss = watch.finish();
     drop(bare_server);
 
@@ -141,20 +145,73 @@ async fn run(dir: &Path, credentials: &[(String, String)], duration: Duration) {
         duration.as_secs()
     );
     println!(
-        "{:<44} {:>10} {:>9} {:>9} {:>9}",
-        "", "reports/s", "p50 ms", "p99 ms", "max MiB"
+        "{:<44} {:>10} {:>9} {:>9} {:>9} {:>13}",
+        "", "reports/s", "p50 ms", "p99 ms", "max MiB", "server CPU µs"
     );
-    filing.print("filing (session, CSRF, validation, commit)", filing_rss);
-    baseline.print("bare endpoint (insert a row, commit)", bare_rss);
-    println!(
-        "ratio filing / bare: {:.2}",
-        filing.per_second() / baseline.per_second()
+    filing.print(
+        "filing (session, CSRF, validation, commit)",
+        filing_rss,
+        filing_cpu,
     );
+    baseline.print("bare endpoint (insert a row, commit)", bare_rss, bare_cpu);
+    let ratio = filing.per_second() / baseline.per_second();
+    println!("ratio filing / bare: {ratio:.2}");
     println!(
         "max MiB: the server's highest resident memory sampled every 50 ms during the run; \
          fieldreport's peak including the {observers} sign-ins before it: {signing_in_peak:.1} MiB, \
          {after_sign_in:.1} MiB after them"
     );
+    println!(
+        "server CPU µs: the server process's user and system time during the run per report \
+         answered (the load generator shares the cores, so throughput moves with the machine's \
+         load more than this does)"
+    );
+    // Issue 13's targets, beside what this run measured.
+    let met = |ok: bool| if ok { "met" } else { "NOT met" };
+    println!("targets (issue 13):");
+    println!(
+        "  filing >= {FILING_PER_SECOND} reports/s: {:.0} ({})",
+        filing.per_second(),
+        met(filing.per_second() >= FILING_PER_SECOND)
+    );
+    println!(
+        "  filing / bare >= {RATIO_TO_BARE}: {ratio:.2} ({})",
+        met(ratio >= RATIO_TO_BARE)
+    );
+    println!(
+        "  filing p99 <= {P99_MS} ms: {:.1} ms ({})",
+        filing.percentile(0.99),
+        met(filing.percentile(0.99) <= P99_MS)
+    );
+    println!(
+        "  filing max RSS <= {MAX_RSS_MIB} MiB: {filing_rss:.1} MiB ({})",
+        met(filing_rss <= MAX_RSS_MIB)
+    );
+}
+
+/// Issue 13's filing targets at 200 observers on a 2-core machine.
+const FILING_PER_SECOND: f64 = 10_000.0;
+const RATIO_TO_BARE: f64 = 0.5;
+const P99_MS: f64 = 50.0;
+const MAX_RSS_MIB: f64 = 64.0;
+
+/// User plus system CPU time a process has used so far, in seconds.
+fn cpu_seconds(pid: u32) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return f64::NAN;
+    };
+    // The command name, in parentheses, may hold spaces: fields are counted after it.
+    let Some(after_name) = stat.rfind(')').map(|i| &stat[i + 1..]) else {
+        return f64::NAN;
+    };
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    let ticks: f64 = [11, 12]
+        .iter()
+        .filter_map(|&i| fields.get(i).and_then(|v| v.parse::<f64>().ok()))
+        .sum();
+    // Linux reports these in USER_HZ, 100 on every architecture it runs on.
+    ticks / 100.0
 }
 
 /// A mission with the demo geography and forms, and `observers` observer accounts.
@@ -267,13 +324,15 @@ impl Run {
             .map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
     }
 
-    fn print(&self, what: &str, rss: f64) {
+    fn print(&self, what: &str, rss: f64, cpu_seconds: f64) {
+        let cpu_per_report = cpu_seconds * 1e6 / self.latencies.len().max(1) as f64;
         println!(
-            "{what:<44} {:>10.0} {:>9.1} {:>9.1} {:>9.1}{}",
+            "{what:<44} {:>10.0} {:>9.1} {:>9.1} {:>9.1} {:>13.0}{}",
             self.per_second(),
             self.percentile(0.5),
             self.percentile(0.99),
             rss,
+            cpu_per_report,
             if self.failures > 0 {
                 format!("  ({} failed)", self.failures)
             } else {
