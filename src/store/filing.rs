@@ -333,8 +333,8 @@ pub enum Resumed {
     Filed(Receipt),
     /// Its fields, and the form and place they name.
     Form(Box<(Submission, FormContext)>),
-    /// What was kept does not read as a report form (it never reaches the store damaged:
-    /// the kept body was read by the same rule when it was kept).
+    /// What was kept does not read as a report form (a body kept while the observer was
+    /// signed out is whatever was sent): a refusal that says why, with nothing filed.
     Unreadable(Message),
     /// Nothing is kept under this id for this observer.
     Gone,
