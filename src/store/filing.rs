@@ -1,7 +1,7 @@
 //! Filing a report, one read per page: the place picker, the blank form, what the
-//! database says about a form that arrives (filed before, a repeat, or new with its
-//! checked answers), a kept form resumed, and the receipt. Filing itself is one write,
-//! [`reports::file`].
+//! database says about a form that arrives (filed before, or new with its checked
+//! answers), a kept form resumed, and the receipt. Filing itself is one write, [`file`],
+//! which also finds a report that repeats one filed just before.
 
 use std::collections::HashMap;
 
@@ -9,7 +9,7 @@ use rusqlite::Connection;
 
 use super::forms::{self, StoredForm};
 use super::regions::{self, Region};
-use super::reports::{self, Content, Receipt, StoredReport};
+use super::reports::{self, Content, NewReport, Receipt, StoredReport};
 use super::{Store, StoreError, now, parked, users};
 use crate::domain::answers::{Answers, Bounds, Refusal};
 use crate::domain::form::FormKind;
@@ -207,12 +207,6 @@ pub async fn form_page(
 pub enum Arrival {
     /// Filed before under this id; `same` when the resend says the same thing.
     Filed { receipt: Receipt, same: bool },
-    /// New, but saying what a report this observer filed just before says: most likely
-    /// that report sent again (Back, then Send), so it is not filed unless they confirm.
-    Twin {
-        receipt: Receipt,
-        context: FormContext,
-    },
     /// New: the form and place it was filled in for, and the checked answers.
     New {
         context: FormContext,
@@ -257,17 +251,45 @@ pub async fn arrival(
                 return Ok(Arrival::Filed { receipt, same });
             }
             let (context, checked) = check(conn, &sender, &submission)?;
-            if let (false, Ok(answers), Some(at)) = (submission.deliberate, &checked, observed_at) {
-                let answers = answers.to_json();
-                let content = content(&submission, &answers, at);
+            Ok(Arrival::New { context, checked })
+        })
+        .await
+}
+
+/// What filing a report did.
+pub enum Filing {
+    /// On file: new, or filed before under this id (the receipt says which).
+    Filed(Receipt),
+    /// Not filed: it says what a report this observer filed just before says, most likely
+    /// that report sent again (Back, then Send), so it is filed only once they confirm.
+    Twin(Receipt),
+}
+
+/// Files a checked report: the one write of filing. Unless the observer said the report
+/// is meant as a new one (`deliberate`), a report repeating one of theirs from just before
+/// is answered with that report's receipt instead. That is decided here, against what
+/// the writer holds, so that two copies sent at once cannot both pass as new; and on the
+/// writer's connection the observer's latest reports are in its cache already (it has
+/// just written them), where a reader's cache starts empty after each commit.
+pub async fn file(
+    store: &Store,
+    report: NewReport,
+    deliberate: bool,
+) -> Result<Filing, StoreError> {
+    store
+        .write(move |conn| {
+            let (mission_id, observer_id) = (report.mission_id, report.observer_id);
+            let filed_before = reports::filed_receipt(conn, &report.id, mission_id, observer_id)?;
+            if !deliberate && filed_before.is_none() {
                 let window = ResendWindow::at(now());
-                if let Some(receipt) =
+                let content = report.content();
+                if let Some(twin) =
                     reports::recent_twin(conn, mission_id, observer_id, &content, window)?
                 {
-                    return Ok(Arrival::Twin { receipt, context });
+                    return Ok(Filing::Twin(twin));
                 }
             }
-            Ok(Arrival::New { context, checked })
+            reports::file(conn, &report).map(Filing::Filed)
         })
         .await
 }

@@ -487,6 +487,47 @@ async fn twenty_concurrent_resends_make_exactly_one_report() {
     );
 }
 
+/// The same report from ten form pages (ten submission ids), sent at the same moment, as
+/// when an observer taps Send on copies kept in several tabs: one is filed, and every
+/// other send is told it is already on file, with that report's reference.
+#[tokio::test]
+async fn the_same_report_from_ten_pages_at_once_is_filed_once() {
+    let app = TestApp::new().await;
+    let mut observer = app.signed_in("observer").await;
+    let path = format!("/m/{MISSION}/observer/file/voting/{}", station(&app).await);
+    let mut forms = Vec::new();
+    for _ in 0..10 {
+        forms.push(observer.get(&path).await);
+    }
+    let tasks: Vec<_> = forms
+        .into_iter()
+        .map(|form| {
+            let mut browser = observer.clone();
+            tokio::spawn(async move { browser.send_form(&form, &voting_ok(), &[]).await })
+        })
+        .collect();
+    let (mut filed, mut already) = (Vec::new(), Vec::new());
+    for task in tasks {
+        let response = task.await.expect("task");
+        match response.status {
+            StatusCode::SEE_OTHER => filed.push(response),
+            StatusCode::OK => already.push(response),
+            other => panic!("unexpected {other}: {}", response.body),
+        }
+    }
+    assert_eq!(filed.len(), 1, "one send is filed");
+    assert_eq!(app.count("SELECT count(*) FROM reports").await, 1);
+    let receipt = receipt_of(&mut observer, &filed[0]).await;
+    let reference = reference_on(&receipt);
+    for page in &already {
+        assert!(page.contains("Already filed"), "{}", page.body);
+        assert!(
+            page.contains(&reference),
+            "the filed report's reference is given"
+        );
+    }
+}
+
 /// Fifty sends of one submission id, each saying something else, at the same moment: one
 /// version is stored, and only the send that carried it is told "saved". Half ask as a
 /// page does, half as the outbox does (JSON).

@@ -1,6 +1,6 @@
 //! Filing a report: choose the place ([`pick`]), fill in the form ([`form`]), send it
 //! ([`submit`]), get a receipt ([`receipt`]). Each page is one store call
-//! (`store::filing`), and filing itself one write (`store::reports::file`).
+//! (`store::filing`), and filing itself one write (`store::filing::file`).
 
 mod form;
 mod pick;

@@ -14,9 +14,9 @@ use crate::domain::answers::{FieldErrors, Refusal, assess};
 use crate::domain::message::Message;
 use crate::domain::report::{parse_observed_at, reference_prefix};
 use crate::domain::submission::{AGAIN, Submission};
-use crate::store::filing::{self, Arrival, FormContext};
+use crate::store::filing::{self, Arrival, Filing, FormContext};
 use crate::store::now;
-use crate::store::reports::{self, NewReport, Receipt};
+use crate::store::reports::{NewReport, Receipt};
 use crate::web::client::Reply;
 use crate::web::csrf::StaleForm;
 use crate::web::member::{Member, ObserverArea};
@@ -174,9 +174,6 @@ pub(super) async fn submit(
         // A resend of a report already on disk (double tap, retry, outbox) gets its
         // receipt; if it says something else, the receipt says those changes were not saved.
         Arrival::Filed { receipt, same } => return Ok(filed_reply(reply, &slug, &receipt, same)),
-        Arrival::Twin { receipt, context } => {
-            return Ok(twin_reply(&member, reply, &context, &receipt, &submission));
-        }
         Arrival::New { context, checked } => (context, checked),
     };
     if stale.is_some() {
@@ -228,7 +225,7 @@ pub(super) async fn submit(
     };
     let assessment = assess(&context.form.definition, &answers);
     let report = NewReport {
-        id: submission.typed.submission_id,
+        id: submission.typed.submission_id.clone(),
         mission_id,
         reference_prefix: reference_prefix(&slug),
         form_id: context.form.id,
@@ -247,10 +244,12 @@ pub(super) async fn submit(
         answers: answers.to_json(),
     };
     // The receipt is sent only once the writer has committed the report to disk.
-    let receipt = state
-        .store
-        .write(move |conn| reports::file(conn, &report))
-        .await?;
+    let receipt = match filing::file(&state.store, report, submission.deliberate).await? {
+        Filing::Filed(receipt) => receipt,
+        Filing::Twin(receipt) => {
+            return Ok(twin_reply(&member, reply, &context, &receipt, &submission));
+        }
+    };
     if receipt.new {
         tracing::info!(reference = %receipt.reference, form = %context.form.key, "report filed");
     }
