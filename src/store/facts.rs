@@ -145,25 +145,27 @@ impl Facts {
         Ok(())
     }
 
-    /// Catches up with writes by other processes, if any committed since the last look.
-    pub(super) fn notice_other_writers(&self, conn: &Connection) -> Result<(), StoreError> {
+    /// Catches up with writes by other processes, if any committed since the last look,
+    /// and says whether there were any.
+    pub(super) fn notice_other_writers(&self, conn: &Connection) -> Result<bool, StoreError> {
         let version: i64 = conn
             .prepare_cached("PRAGMA data_version")?
             .query_row([], |r| r.get(0))?;
         let seen = self.data_version.swap(version, Ordering::Relaxed);
         if seen == UNSEEN || seen == version {
-            return Ok(());
+            return Ok(false);
         }
         let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
         let Some(loaded) = state.as_mut() else {
-            return Ok(());
+            return Ok(true);
         };
         tracing::info!("another process wrote to the database: reading its changes");
         refresh_shape(conn, loaded)?;
         let after = loaded.last_seq;
         each_report(conn, after, |mission_id, row| {
             put(conn, loaded, mission_id, row)
-        })
+        })?;
+        Ok(true)
     }
 }
 

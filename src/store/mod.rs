@@ -8,6 +8,7 @@ mod connection;
 mod long_reads;
 mod migrations;
 mod readers;
+mod session_cache;
 mod writer;
 
 pub mod admin_pages;
@@ -104,6 +105,7 @@ struct Inner {
     facts: Arc<facts::Facts>,
     writer: Writer,
     readers: Readers,
+    sessions: Arc<session_cache::SessionCache>,
     long_reads: Arc<long_reads::LongReads>,
 }
 
@@ -125,7 +127,8 @@ impl Store {
         let mut conn = connection::open_writer(path)?;
         migrations::apply(&mut conn)?;
         let facts = Arc::new(facts::Facts::new(path));
-        let writer = Writer::start_with_facts(conn, Arc::clone(&facts))?;
+        let sessions = Arc::new(session_cache::SessionCache::default());
+        let writer = Writer::start_with_feeds(conn, Arc::clone(&facts), Arc::clone(&sessions))?;
         let readers = Readers::new(path.to_owned(), READERS)?;
         Ok(Store {
             inner: Arc::new(Inner {
@@ -133,6 +136,7 @@ impl Store {
                 facts,
                 writer,
                 readers,
+                sessions,
                 long_reads: long_reads::LongReads::new(LongReadLimits::DEFAULT),
             }),
         })
@@ -147,6 +151,11 @@ impl Store {
     /// loaded from the file when first used.
     pub fn facts(&self) -> Arc<facts::Facts> {
         Arc::clone(&self.inner.facts)
+    }
+
+    /// The sessions read since they last changed.
+    fn session_cache(&self) -> &session_cache::SessionCache {
+        &self.inner.sessions
     }
 
     /// Runs `f` on a read connection on a blocking thread.

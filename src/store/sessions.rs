@@ -2,8 +2,9 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::session_cache::Cached;
 use super::users::role_at;
-use super::{StoreError, now};
+use super::{Store, StoreError, now};
 use crate::domain::role::Role;
 use crate::domain::sign_in::SessionPolicy;
 
@@ -52,6 +53,39 @@ pub fn start(
     conn.prepare_cached("UPDATE users SET last_sign_in_at = ?2 WHERE id = ?1")?
         .execute(params![user_id, at])?;
     Ok(())
+}
+
+/// The user of a session that is live under `policy` at `now`, from memory when it was
+/// read since its last change (`store::session_cache`), else from the file.
+pub async fn signed_in(
+    store: &Store,
+    token_hash: Vec<u8>,
+    policy: SessionPolicy,
+    now: i64,
+) -> Result<Option<SessionUser>, StoreError> {
+    let cache = store.session_cache();
+    let generation = match cache.get(&token_hash) {
+        Cached::Found(user) if policy.is_live(user.created_at, user.last_seen_at, now) => {
+            return Ok(Some(user));
+        }
+        // Past its limits as last seen here: the file has the last word.
+        Cached::Found(_) => None,
+        Cached::Missing(generation) => Some(generation),
+    };
+    let hash = token_hash.clone();
+    let found = store
+        .read(move |conn| lookup(conn, &hash, policy, now))
+        .await?;
+    if let (Some(generation), Some(user)) = (generation, &found) {
+        cache.keep(generation, token_hash, user.clone());
+    }
+    Ok(found)
+}
+
+/// Records that the session was used now (which drops it from memory, to be read again
+/// with its new time).
+pub async fn touch_now(store: &Store, token_hash: Vec<u8>) -> Result<(), StoreError> {
+    store.write(move |conn| touch(conn, &token_hash)).await
 }
 
 /// The user of a session that is live under `policy` at `now`. Expired sessions and
@@ -109,7 +143,7 @@ pub fn memberships(conn: &Connection, user_id: i64) -> Result<Vec<Membership>, S
 }
 
 /// Records that the session was used now.
-pub fn touch(conn: &Connection, token_hash: &[u8]) -> Result<(), StoreError> {
+fn touch(conn: &Connection, token_hash: &[u8]) -> Result<(), StoreError> {
     conn.prepare_cached("UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1")?
         .execute(params![token_hash, now()])?;
     Ok(())

@@ -16,10 +16,12 @@ use std::thread;
 use std::time::Duration;
 
 use rusqlite::Connection;
+use rusqlite::hooks::Action;
 use tokio::sync::oneshot;
 
 use super::StoreError;
 use super::facts::{Facts, Touched};
+use super::session_cache::SessionCache;
 
 /// Most jobs committed together; bounds how long the first job of a batch waits.
 const MAX_BATCH: usize = 512;
@@ -130,43 +132,96 @@ pub struct WriteStats {
     pub jobs: u64,
 }
 
-/// What the writer keeps the facts told of: the reports, regions and forms each
-/// transaction touched, as SQLite's update hook names them.
-struct FactsFeed {
+/// What the writer keeps told of its writes: the report facts (the reports, regions and
+/// forms each transaction touched) and the cached sessions (the users, sessions,
+/// memberships and missions it touched), as SQLite's update hook names them.
+struct Feeds {
     facts: Arc<Facts>,
-    touched: Arc<Mutex<Touched>>,
+    sessions: Arc<SessionCache>,
+    touched: Arc<Mutex<Seen>>,
 }
 
-impl FactsFeed {
-    fn attach(conn: &mut Connection, facts: Arc<Facts>) -> Result<FactsFeed, StoreError> {
-        let touched = Arc::new(Mutex::new(Touched::default()));
+/// What the update hook saw of one transaction.
+#[derive(Default)]
+struct Seen {
+    facts: Touched,
+    /// Users whose row changed or one of whose sessions changed or ended.
+    users: Vec<i64>,
+    /// A membership or mission changed: every cached session may be wrong.
+    everyone: bool,
+}
+
+/// The update hook is not called for `sessions` (a WITHOUT ROWID table): triggers of the
+/// writer's connection alone note the user of each session changed or ended in a row of
+/// their own, and take the row away again, so that the hook sees the user id go by and
+/// nothing stays.
+const CHANGED_SESSIONS: &str = "
+    CREATE TEMP TABLE changed_sessions (user_id INTEGER PRIMARY KEY);
+    CREATE TEMP TRIGGER session_changed AFTER UPDATE ON main.sessions BEGIN
+        INSERT INTO changed_sessions (user_id) VALUES (old.user_id);
+        DELETE FROM changed_sessions;
+    END;
+    CREATE TEMP TRIGGER session_ended AFTER DELETE ON main.sessions BEGIN
+        INSERT INTO changed_sessions (user_id) VALUES (old.user_id);
+        DELETE FROM changed_sessions;
+    END;";
+
+impl Feeds {
+    fn attach(
+        conn: &mut Connection,
+        facts: Arc<Facts>,
+        sessions: Arc<SessionCache>,
+    ) -> Result<Feeds, StoreError> {
+        conn.execute_batch(CHANGED_SESSIONS)?;
+        let touched = Arc::new(Mutex::new(Seen::default()));
         let seen = Arc::clone(&touched);
         conn.update_hook(Some(
-            move |_: rusqlite::hooks::Action, _: &str, table: &str, rowid: i64| {
+            move |action: Action, db: &str, table: &str, rowid: i64| {
                 let mut seen = seen.lock().unwrap_or_else(PoisonError::into_inner);
-                match table {
-                    "reports" => seen.reports.push(rowid),
-                    "regions" | "region_levels" => seen.geography = true,
-                    "forms" => seen.forms = true,
+                match (db, table) {
+                    ("main", "reports") => seen.facts.reports.push(rowid),
+                    ("main", "regions" | "region_levels") => seen.facts.geography = true,
+                    ("main", "forms") => seen.facts.forms = true,
+                    ("main", "users") => seen.users.push(rowid),
+                    ("main", "memberships" | "missions") => seen.everyone = true,
+                    ("temp", "changed_sessions") if action == Action::SQLITE_INSERT => {
+                        seen.users.push(rowid);
+                    }
                     _ => {}
                 }
             },
         ))?;
-        Ok(FactsFeed { facts, touched })
+        Ok(Feeds {
+            facts,
+            sessions,
+            touched,
+        })
     }
 
-    /// Tells the facts what the transaction just ended touched.
+    /// Tells the facts and the cached sessions what the transaction just ended touched
+    /// (committed or not: what is dropped from the cache is read again).
     fn pass_on(&self, conn: &Connection) {
-        let touched =
+        let seen =
             std::mem::take(&mut *self.touched.lock().unwrap_or_else(PoisonError::into_inner));
-        if let Err(e) = self.facts.apply(conn, touched) {
+        if seen.everyone {
+            self.sessions.forget_all();
+        } else {
+            self.sessions.forget_users(&seen.users);
+        }
+        if let Err(e) = self.facts.apply(conn, seen.facts) {
             tracing::error!(error = %e, "the report facts could not take a write in");
         }
     }
 
     fn look_for_other_writers(&self, conn: &Connection) {
-        if let Err(e) = self.facts.notice_other_writers(conn) {
-            tracing::error!(error = %e, "the report facts could not read another process's writes");
+        match self.facts.notice_other_writers(conn) {
+            Ok(false) => {}
+            Ok(true) => self.sessions.forget_all(),
+            Err(e) => {
+                // Whatever another process changed, no session is taken on trust.
+                self.sessions.forget_all();
+                tracing::error!(error = %e, "the report facts could not read another process's writes");
+            }
         }
     }
 }
@@ -178,13 +233,17 @@ impl Writer {
         Writer::spawn(conn, None)
     }
 
-    /// A writer that tells `facts` of every write.
-    pub fn start_with_facts(mut conn: Connection, facts: Arc<Facts>) -> Result<Writer, StoreError> {
-        let feed = FactsFeed::attach(&mut conn, facts)?;
+    /// A writer that tells `facts` and `sessions` of every write.
+    pub fn start_with_feeds(
+        mut conn: Connection,
+        facts: Arc<Facts>,
+        sessions: Arc<SessionCache>,
+    ) -> Result<Writer, StoreError> {
+        let feed = Feeds::attach(&mut conn, facts, sessions)?;
         Writer::spawn(conn, Some(feed))
     }
 
-    fn spawn(conn: Connection, feed: Option<FactsFeed>) -> Result<Writer, StoreError> {
+    fn spawn(conn: Connection, feed: Option<Feeds>) -> Result<Writer, StoreError> {
         let (sender, receiver) = mpsc::channel();
         let stats = Arc::new(Counters::default());
         let counters = Arc::clone(&stats);
@@ -229,7 +288,7 @@ fn write_loop(
     mut conn: Connection,
     receiver: mpsc::Receiver<Box<dyn Job>>,
     counters: &Counters,
-    feed: Option<&FactsFeed>,
+    feed: Option<&Feeds>,
 ) {
     if let Some(feed) = feed {
         feed.look_for_other_writers(&conn);
@@ -271,7 +330,7 @@ fn run_transaction(
     conn: &mut Connection,
     waiting: &mut VecDeque<Box<dyn Job>>,
     counters: &Counters,
-    feed: Option<&FactsFeed>,
+    feed: Option<&Feeds>,
 ) {
     // IMMEDIATE takes the write lock up front, so a command-line import running at the
     // same time makes the batch wait (busy timeout) instead of failing half-way.

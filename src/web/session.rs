@@ -94,21 +94,12 @@ pub async fn load(State(state): State<AppState>, mut request: Request, next: Nex
     if let Some(token) = cookie(request.headers(), state.config.session_cookie()) {
         let token_hash = token_digest(token);
         let policy = state.config.sessions;
-        let lookup_hash = token_hash.clone();
-        let found = state
-            .store
-            .read(move |conn| sessions::lookup(conn, &lookup_hash, policy, now()))
-            .await;
+        let found = sessions::signed_in(&state.store, token_hash.clone(), policy, now()).await;
         match found {
             Ok(Some(user)) => {
                 if policy.needs_touch(user.last_seen_at, now()) {
-                    let touch_hash = token_hash.clone();
                     // A failed touch only shortens the session's idle life; the page goes on.
-                    if let Err(e) = state
-                        .store
-                        .write(move |conn| sessions::touch(conn, &touch_hash))
-                        .await
-                    {
+                    if let Err(e) = sessions::touch_now(&state.store, token_hash.clone()).await {
                         tracing::warn!(error = %e, "could not record session use");
                     }
                 }

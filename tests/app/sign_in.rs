@@ -283,3 +283,61 @@ async fn next_never_leaves_the_site() {
         .await;
     assert_eq!(response.location(), format!("/m/{MISSION}/overview"));
 }
+
+/// A session is found in memory once read (`store::session_cache`): a change of role
+/// takes effect on the very next request all the same.
+#[tokio::test]
+async fn a_role_taken_away_holds_from_the_next_request() {
+    let app = TestApp::new().await;
+    let mut lead = app.signed_in_once("lead").await;
+    let findings = format!("/m/{MISSION}/findings");
+    assert_eq!(lead.get(&findings).await.status, StatusCode::OK);
+    app.execute(
+        "UPDATE memberships SET role = 'observer'
+         WHERE user_id = (SELECT id FROM users WHERE username = 'lead')",
+    )
+    .await;
+    let page = lead.get(&findings).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN, "{}", page.body);
+}
+
+/// An account disabled by a command run beside the server (another process, which the
+/// server's writer does not see write) is signed out within moments, not at the session's
+/// end.
+#[tokio::test]
+async fn an_account_disabled_from_the_command_line_is_signed_out_while_the_server_runs() {
+    let app = TestApp::new().await;
+    let mut observer = app.signed_in_once("observer").await;
+    let home = format!("/m/{MISSION}/observer");
+    assert_eq!(observer.get(&home).await.status, StatusCode::OK);
+    let db = app.db_path();
+    let db = db.to_str().expect("utf-8").to_owned();
+    let disabled = tokio::task::spawn_blocking(move || {
+        common::run_fieldreport(
+            &["user", "disable", "--db", &db, "--username", "observer"],
+            None,
+        )
+    })
+    .await
+    .expect("command");
+    assert!(
+        disabled.status.success(),
+        "{}",
+        String::from_utf8_lossy(&disabled.stderr)
+    );
+    // The writer looks for other processes' writes at least once a second.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let page = observer.get(&home).await;
+        if page.status == StatusCode::SEE_OTHER {
+            assert!(page.location().starts_with("/login"), "{}", page.location());
+            break;
+        }
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still signed in 5 s after the account was disabled"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
