@@ -171,42 +171,42 @@ pub fn recent_twin(
     window: ResendWindow,
 ) -> Result<Option<Receipt>, StoreError> {
     // A report sent again follows the one it repeats closely: only this observer's last
-    // few reports are looked at (walking their index back), so an observer with hundreds
-    // of reports files as fast as one with none. Answers are stored as `file` writes them
-    // (`Value::to_string`, keys in order): the same answers are the same text.
-    let found = conn
-        .prepare_cached(
-            "SELECT id, reference, received_at FROM (
-                 SELECT id, reference, received_at, seq, form_id, region_id, observed_at, answers
-                 FROM reports
-                 WHERE observer_id = ?1 AND mission_id = ?2 AND received_at >= ?3
-                 ORDER BY received_at DESC, seq DESC LIMIT ?9)
-             WHERE form_id = ?4 AND region_id = ?5 AND abs(observed_at - ?6) <= ?7
-               AND answers = ?8
-             ORDER BY received_at DESC, seq DESC LIMIT 1",
-        )?
-        .query_row(
-            params![
-                observer_id,
-                mission_id,
-                window.received_since,
-                content.form_id,
-                content.region_id,
-                content.observed_at,
-                window.observed_within,
-                content.answers.to_string(),
-                window.latest
-            ],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?;
-    Ok(found.map(|(id, reference, received_at)| Receipt {
-        id,
-        reference,
-        received_at,
-        new: false,
-        same: true,
-    }))
+    // few reports are looked at (walking their index back, newest first), so an observer
+    // with hundreds of reports files as fast as one with none. Answers are stored as
+    // `file` writes them (`Value::to_string`, keys in order): the same answers are the
+    // same text. Rows are taken in the index's order and counted here: a LIMIT inside a
+    // subquery would have SQLite sort the few rows again in a temporary B-tree.
+    let answers = content.answers.to_string();
+    let mut statement = conn.prepare_cached(
+        "SELECT id, reference, received_at, form_id, region_id, observed_at, answers
+         FROM reports
+         WHERE observer_id = ?1 AND mission_id = ?2 AND received_at >= ?3
+         ORDER BY received_at DESC, seq DESC",
+    )?;
+    let mut rows = statement.query(params![observer_id, mission_id, window.received_since])?;
+    let mut looked = 0;
+    while looked < window.latest {
+        let Some(row) = rows.next()? else {
+            return Ok(None);
+        };
+        looked += 1;
+        let (form_id, region_id, observed_at): (i64, i64, i64) =
+            (row.get(3)?, row.get(4)?, row.get(5)?);
+        let same_report = form_id == content.form_id
+            && region_id == content.region_id
+            && (observed_at - content.observed_at).abs() <= window.observed_within
+            && row.get_ref(6)?.as_str().map_err(rusqlite::Error::from)? == answers;
+        if same_report {
+            return Ok(Some(Receipt {
+                id: row.get(0)?,
+                reference: row.get(1)?,
+                received_at: row.get(2)?,
+                new: false,
+                same: true,
+            }));
+        }
+    }
+    Ok(None)
 }
 
 /// What free-text search finds a report by: its reference and every word observers wrote
