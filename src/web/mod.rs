@@ -115,9 +115,12 @@ impl Default for Config {
     }
 }
 
-/// What every handler can reach.
+/// What every handler can reach. Behind one `Arc`: axum clones the state for every
+/// middleware a request passes through, and one count to change is cheaper than nine.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
     pub store: Store,
     pub config: Arc<Config>,
     /// The key the sign-in form's token is made with.
@@ -153,7 +156,7 @@ impl AppState {
             0 => cores * 2,
             n => n,
         };
-        Ok(AppState {
+        Ok(AppState(Arc::new(Shared {
             store,
             config: Arc::new(config),
             sign_in_key: sign_in_key.into(),
@@ -162,7 +165,7 @@ impl AppState {
             strangers_budget: body::strangers_budget(),
             password_workers,
             copies_made: Arc::new(Semaphore::new(1)),
-        })
+        })))
     }
 
     /// Runs password hashing or verification on a password thread, a bounded number
@@ -182,6 +185,14 @@ impl AppState {
         let result = self.password_workers.run(work).await;
         drop(permit);
         result.ok_or_else(|| AppError::Internal("the password threads have stopped".into()))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
     }
 }
 
