@@ -19,9 +19,9 @@ use rusqlite::Connection;
 use rusqlite::hooks::Action;
 use tokio::sync::oneshot;
 
-use super::StoreError;
 use super::facts::{Facts, Touched};
 use super::session_cache::SessionCache;
+use super::{StoreError, reports};
 
 /// Most jobs committed together; bounds how long the first job of a batch waits.
 const MAX_BATCH: usize = 512;
@@ -244,6 +244,7 @@ impl Writer {
     }
 
     fn spawn(conn: Connection, feed: Option<Feeds>) -> Result<Writer, StoreError> {
+        conn.execute_batch(reports::PENDING_SEARCH_TEXT)?;
         let (sender, receiver) = mpsc::channel();
         let stats = Arc::new(Counters::default());
         let counters = Arc::clone(&stats);
@@ -363,7 +364,11 @@ fn run_transaction(
             return;
         }
     }
-    let commit = run_cached(conn, "COMMIT").map_err(|e| e.to_string());
+    // A batch whose search text cannot be indexed is not committed: no report is on file
+    // without the words it is found by.
+    let commit = reports::index_search_text(conn)
+        .map_err(|e| e.to_string())
+        .and_then(|()| run_cached(conn, "COMMIT").map_err(|e| e.to_string()));
     match &commit {
         Ok(()) => {
             counters.batches.fetch_add(1, Ordering::Relaxed);

@@ -23,6 +23,7 @@ mod planted_reports_are_refused;
 mod region_import;
 mod review_queue;
 mod role_access;
+mod search_text;
 mod server_over_http;
 mod sign_in;
 mod slow_and_idle_connections;
