@@ -50,6 +50,7 @@ const MIGRATIONS: &[Migration] = &[
     adds(include_str!("migrations/0010_report_facts.sql")),
     adds(include_str!("migrations/0011_history_in_keys.sql")),
     rebuilds(include_str!("migrations/0012_typed_columns.sql")),
+    adds(include_str!("migrations/0013_team_changes.sql")),
 ];
 
 /// The version that made `report_problems`: reports filed before it get theirs from their

@@ -29,6 +29,7 @@ pub mod recount;
 pub mod regions;
 pub mod reports;
 pub mod review;
+pub mod roster;
 pub mod sessions;
 pub mod sign_in_failures;
 pub mod users;
@@ -102,6 +103,7 @@ pub struct Store {
 struct Inner {
     path: PathBuf,
     facts: Arc<facts::Facts>,
+    rosters: Arc<roster::Rosters>,
     writer: Writer,
     readers: Readers,
     long_reads: Arc<long_reads::LongReads>,
@@ -131,6 +133,7 @@ impl Store {
             inner: Arc::new(Inner {
                 path: path.to_owned(),
                 facts,
+                rosters: Arc::default(),
                 writer,
                 readers,
                 long_reads: long_reads::LongReads::new(LongReadLimits::DEFAULT),
@@ -147,6 +150,11 @@ impl Store {
     /// loaded from the file when first used.
     pub fn facts(&self) -> Arc<facts::Facts> {
         Arc::clone(&self.inner.facts)
+    }
+
+    /// Each mission's team as the dashboard counts it, read again when it changes.
+    pub fn rosters(&self) -> Arc<roster::Rosters> {
+        Arc::clone(&self.inner.rosters)
     }
 
     /// Runs `f` on a read connection on a blocking thread.
