@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use rusqlite::Connection;
 
-use super::StoreError;
+use super::{Store, StoreError};
 use crate::domain::roster::{Member, Roster};
 
 /// The rosters read so far, all at one value of the counter.
@@ -54,6 +54,20 @@ impl Rosters {
             held.missions.insert(mission_id, Arc::clone(&roster));
         }
         Ok(roster)
+    }
+}
+
+impl Store {
+    /// Reads every mission's roster now: the server does at start, beside the report
+    /// facts' load, so that its first dashboard finds both ready.
+    pub fn preload_rosters(&self) -> Result<(), StoreError> {
+        let rosters = self.rosters();
+        self.read_blocking(|conn| {
+            for mission in super::missions::all(conn)? {
+                rosters.of(conn, mission.id)?;
+            }
+            Ok(())
+        })
     }
 }
 
