@@ -198,7 +198,7 @@ fn put(
 }
 
 /// Reports handed from the thread reading the file to the thread packing them, at a time.
-const BATCH: usize = 4096;
+const BATCH: usize = 512;
 
 /// Reports read, on their way to be packed: `rows[..len]` (the rest are buffers kept to
 /// be written over, so that the strings of a report are not allocated anew each time).
