@@ -185,6 +185,15 @@ impl Roster {
             .is_some_and(|m| m.role == Role::Observer)
     }
 
+    /// How many enabled members the mission has, whatever their role.
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
     /// Memory the roster holds, in bytes (for the figures in BENCHMARKS.md).
     pub fn bytes(&self) -> usize {
         self.members.capacity() * std::mem::size_of::<Member>()

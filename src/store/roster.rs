@@ -62,12 +62,23 @@ impl Store {
     /// facts' load, so that its first dashboard finds both ready.
     pub fn preload_rosters(&self) -> Result<(), StoreError> {
         let rosters = self.rosters();
-        self.read_blocking(|conn| {
+        let started = std::time::Instant::now();
+        let (members, bytes) = self.read_blocking(|conn| {
+            let (mut members, mut bytes) = (0, 0);
             for mission in super::missions::all(conn)? {
-                rosters.of(conn, mission.id)?;
+                let roster = rosters.of(conn, mission.id)?;
+                members += roster.len();
+                bytes += roster.bytes();
             }
-            Ok(())
-        })
+            Ok((members, bytes))
+        })?;
+        tracing::info!(
+            members,
+            bytes,
+            ms = started.elapsed().as_millis(),
+            "mission teams read"
+        );
+        Ok(())
     }
 }
 
