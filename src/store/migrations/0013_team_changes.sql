@@ -3,7 +3,9 @@
 -- counter has moved. Every change to membership, role, enabled state, name or assignment
 -- moves it in the same transaction, so a read transaction sees the counter that matches
 -- the rows of its own snapshot. Signing in (users.last_sign_in_at) and password changes
--- leave it alone.
+-- leave it alone. A later migration that rebuilds users, memberships or assignments drops
+-- these triggers with the old table and must create them again (a test in
+-- store::migrations checks that every such change still moves the counter).
 CREATE TABLE team_changes (
     id      INTEGER PRIMARY KEY CHECK (id = 1),
     changes INTEGER NOT NULL
