@@ -3,7 +3,10 @@
 //! memory.
 //!
 //! `cargo build --release && cargo bench --bench dashboard -- [--runs N]
-//!   [--large FILE] [--small FILE]`
+//!   [--large FILE] [--small FILE] [--only dashboard,map,queue] [--binary FILE]`
+//!
+//! `--only` keeps the views of the pages named (all three by default); `--binary` times
+//! another build of fieldreport (one kept from before a change) instead of cargo's.
 //!
 //! Missing files are generated first with `fieldreport demo --stations 40000 --reports N
 //! --observers 30000 --no-serve` (see BENCHMARKS.md for how long a million takes); later runs reuse them. Both servers run at once; each view is asked for `--runs` times over loopback HTTP
@@ -40,7 +43,8 @@ fn main() {
     std::fs::create_dir_all(&target).expect("target/bench");
     let small = arg("--small").map_or_else(|| target.join("mission-10k.db"), PathBuf::from);
     let large = arg("--large").map_or_else(|| target.join("mission-1m.db"), PathBuf::from);
-    let binary = fieldreport_binary();
+    let only = arg("--only");
+    let binary = arg("--binary").map_or_else(fieldreport_binary, PathBuf::from);
     assert!(
         binary.exists(),
         "build it first: cargo build --release ({})",
@@ -54,8 +58,8 @@ fn main() {
     }
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let (small_run, large_run) = runtime.block_on(async {
-        let mut small = Side::start(&binary, &small).await;
-        let mut large = Side::start(&binary, &large).await;
+        let mut small = Side::start(&binary, &small, only.as_deref()).await;
+        let mut large = Side::start(&binary, &large, only.as_deref()).await;
         // Each view is asked of one server then the other, turn by turn: both sizes see
         // the same moments of a noisy machine.
         for _ in 0..runs {
@@ -183,7 +187,7 @@ struct Side {
 }
 
 impl Side {
-    async fn start(binary: &Path, db: &Path) -> Side {
+    async fn start(binary: &Path, db: &Path, only: Option<&str>) -> Side {
         let (reports, county, ward, day, places, observer) = {
             let store = Store::open(db, OpenMode::MustExist).expect("open");
             store
@@ -361,12 +365,16 @@ impl Side {
                 format!("{queue}?q=police&region={county}"),
             ),
         ];
+        let views: Vec<(String, String)> = views
+            .into_iter()
+            .filter(|(name, _)| only.is_none_or(|only| only.split(',').any(|p| p == page_of(name))))
+            .collect();
         for (_, url) in &views {
             get(&http, url, &cookie).await;
         }
         Side {
             timings: vec![Vec::new(); views.len()],
-            views: views.to_vec(),
+            views,
             server,
             http,
             cookie,
@@ -398,6 +406,17 @@ impl Side {
                 .zip(self.timings)
                 .collect(),
         }
+    }
+}
+
+/// Which page a view is of, as `--only` names them.
+fn page_of(view: &str) -> &'static str {
+    if view.starts_with("map") {
+        "map"
+    } else if view.starts_with("review queue") {
+        "queue"
+    } else {
+        "dashboard"
     }
 }
 

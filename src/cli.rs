@@ -441,6 +441,13 @@ fn serve_store(
             tracing::error!(error = %e, "the report facts cannot be loaded");
         }
     });
+    // And so does its team, which a national network reads in tens of milliseconds.
+    let rosters = store.clone();
+    std::thread::spawn(move || {
+        if let Err(e) = rosters.preload_rosters() {
+            tracing::error!(error = %e, "the mission's team cannot be read");
+        }
+    });
     let runtime = tokio::runtime::Runtime::new().map_err(fail)?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(options.listen)

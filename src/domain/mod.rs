@@ -21,6 +21,7 @@ pub mod region_path;
 pub mod report;
 pub mod review;
 pub mod role;
+pub mod roster;
 pub mod sign_in;
 pub mod submission;
 pub mod text;

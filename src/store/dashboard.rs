@@ -1,20 +1,20 @@
 //! What the dashboard and its map read: one call each, in one read transaction, every
 //! figure counted from the report facts (`store::facts`), never from kept aggregates.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use rusqlite::types::Value as Sql;
-use rusqlite::{Connection, params_from_iter};
+use rusqlite::{Connection, params};
 
 use super::facts::Facts;
 use super::forms::{self, FormSummary};
 use super::missions::{self, Mission, Team};
 use super::regions::{self, Region};
+use super::roster::Rosters;
 use super::{Store, StoreError};
-use crate::domain::facts::{MapStation, MissionFacts, Selection, Tallied};
+use crate::domain::facts::{MapStation, Selection, Tallied};
 use crate::domain::form::FormDefinition;
 use crate::domain::message::Message;
+use crate::domain::roster::{Silent, Thresholds};
 
 /// What the dashboard asks for.
 #[derive(Debug, Clone)]
@@ -67,15 +67,16 @@ pub struct ObserverActivity {
 
 /// The dashboard of a mission (or of one of its regions) under its filters.
 pub async fn page(store: &Store, request: PageRequest) -> Result<DashboardPage, StoreError> {
-    let facts = store.facts();
+    let (facts, rosters) = (store.facts(), store.rosters());
     store
-        .read(move |conn| read_page(conn, &facts, &request))
+        .read(move |conn| read_page(conn, &facts, &rosters, &request))
         .await
 }
 
 fn read_page(
     conn: &Connection,
     facts: &Facts,
+    rosters: &Rosters,
     request: &PageRequest,
 ) -> Result<DashboardPage, StoreError> {
     let mission_id = request.mission_id;
@@ -85,7 +86,11 @@ fn read_page(
         let definition = forms::by_id(conn, mission_id, summary.id)?.definition;
         forms.push((summary, definition));
     }
-    let observers = observers_under(conn, mission_id, region.as_ref())?;
+    let roster = rosters.of(conn, mission_id)?;
+    let subtree = region
+        .as_ref()
+        .map(|r| regions_under(conn, mission_id, r))
+        .transpose()?;
     let children = regions::children(
         conn,
         mission_id,
@@ -96,13 +101,17 @@ fn read_page(
         Some(r) => regions::trail(conn, r.id)?,
         None => Vec::new(),
     };
-    let (tallied, (active, silent, silent_total)) = facts.with_mission(mission_id, |m| {
+    let thresholds = Thresholds {
+        active_since: request.active_since,
+        silent_since: request.silent_since,
+        silent_listed: request.silent_listed,
+    };
+    let (tallied, standing) = facts.with_mission(mission_id, |m| {
         (
             m.tally(&request.selection),
-            activity(m, &observers, request),
+            roster.standing(subtree.as_deref(), |id| m.activity(id), thresholds),
         )
     })?;
-    let silent = named(conn, mission_id, silent, request.silent_listed)?;
     Ok(DashboardPage {
         mission: missions::by_slug(conn, &request.slug)?,
         region,
@@ -111,11 +120,11 @@ fn read_page(
         forms,
         children,
         tallied,
-        active,
-        silent,
-        silent_total,
+        active: standing.active,
+        silent: named(conn, mission_id, &standing.silent)?,
+        silent_total: standing.silent_total,
         geography: regions::counts_by_level(conn, mission_id)?,
-        team: missions::team(conn, mission_id)?,
+        team: roster.team(),
     })
 }
 
@@ -165,127 +174,48 @@ fn region_of(
         })
 }
 
-/// The mission's observers deployed under a region (all of them for the mission), by
-/// id. An observer without an assignment counts for the mission only. Ids alone: a
-/// national mission has tens of thousands, and only the few listed silent need a name.
-fn observers_under(
+/// The ids of a region and of every region under it: observers deployed in any of them
+/// count for it.
+fn regions_under(
     conn: &Connection,
     mission_id: i64,
-    region: Option<&Region>,
+    region: &Region,
 ) -> Result<Vec<i64>, StoreError> {
-    let mut sql = "SELECT m.user_id
-         FROM memberships m JOIN users u ON u.id = m.user_id
-         WHERE m.mission_id = ? AND m.role = 'observer' AND u.disabled_at IS NULL"
-        .to_owned();
-    let mut values = vec![Sql::Integer(mission_id)];
-    if let Some(region) = region {
-        sql.push_str(
-            " AND EXISTS (SELECT 1 FROM assignments a JOIN regions g ON g.id = a.region_id
-                          WHERE a.user_id = m.user_id AND a.mission_id = m.mission_id
-                            AND g.path >= ? AND g.path < ?)",
-        );
-        values.push(Sql::Text(region.path.to_string()));
-        values.push(Sql::Text(region.path.subtree_end()));
-    }
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params_from_iter(values), |r| r.get(0))?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM regions WHERE mission_id = ?1 AND path >= ?2 AND path < ?3",
+    )?;
+    let rows = stmt.query_map(
+        params![mission_id, region.path.as_str(), region.path.subtree_end()],
+        |r| r.get(0),
+    )?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// An observer silent since before the dashboard's threshold: (user id, reports, when
-/// they last filed).
-type Silent = (i64, i64, Option<i64>);
-
-/// How many observers are active, and those silent longest first with how many are
-/// silent in all. Of the silent, those listed are kept, and every other who last filed
-/// at the same time as the last listed: their names decide between them.
-fn activity(
-    facts: &MissionFacts,
-    observers: &[i64],
-    request: &PageRequest,
-) -> (i64, Vec<Silent>, i64) {
-    let mut active = 0;
-    let mut silent = Vec::new();
-    for &user_id in observers {
-        let activity = facts.activity(user_id);
-        let last = activity.map_or(0, |a| a.last_at);
-        if last >= request.active_since {
-            active += 1;
-        }
-        if last < request.silent_since {
-            silent.push((
-                user_id,
-                activity.map_or(0, |a| a.reports),
-                activity.map(|a| a.last_at),
-            ));
-        }
-    }
-    let total = i64::try_from(silent.len()).unwrap_or(i64::MAX);
-    silent.sort_unstable_by_key(|(_, _, last)| last.unwrap_or(0));
-    if let Some(&(_, _, boundary)) = silent.get(request.silent_listed.saturating_sub(1)) {
-        let boundary = boundary.unwrap_or(0);
-        let kept = silent.partition_point(|(_, _, last)| last.unwrap_or(0) <= boundary);
-        silent.truncate(kept.max(request.silent_listed));
-    }
-    if request.silent_listed == 0 {
-        silent.clear();
-    }
-    (active, silent, total)
-}
-
-/// Above this many silent observers to name (a tie among many who never filed), one
-/// read of every observer of the mission costs less than a read of each.
-const NAMED_ONE_BY_ONE: usize = 256;
-
-/// The silent observers listed, with their names, longest silent first and by name.
+/// The silent observers listed, in the order given, with their names: a page lists a few
+/// of the mission's thousands.
 fn named(
     conn: &Connection,
     mission_id: i64,
-    silent: Vec<Silent>,
-    listed: usize,
+    silent: &[Silent],
 ) -> Result<Vec<ObserverActivity>, StoreError> {
-    let details =
-        |r: &rusqlite::Row<'_>| -> rusqlite::Result<(String, Option<String>, Option<String>)> {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        };
-    let mut named = Vec::with_capacity(silent.len());
-    let mut add = |(user_id, reports, last_at): Silent, (name, phone, team)| {
-        named.push(ObserverActivity {
-            user_id,
-            name,
-            phone,
-            team,
-            reports,
-            last_at,
-        });
-    };
-    if silent.len() <= NAMED_ONE_BY_ONE {
-        let mut stmt = conn.prepare_cached(
-            "SELECT u.display_name, u.phone, m.team FROM users u
-             JOIN memberships m ON m.user_id = u.id WHERE u.id = ?1 AND m.mission_id = ?2",
-        )?;
-        for one in silent {
-            add(one, stmt.query_row([one.0, mission_id], details)?);
-        }
-    } else {
-        let mut wanted: HashMap<i64, Silent> = silent.into_iter().map(|s| (s.0, s)).collect();
-        let mut stmt = conn.prepare_cached(
-            "SELECT u.display_name, u.phone, m.team, u.id FROM memberships m
-             JOIN users u ON u.id = m.user_id WHERE m.mission_id = ?1 AND m.role = 'observer'",
-        )?;
-        let mut rows = stmt.query([mission_id])?;
-        while let Some(row) = rows.next()? {
-            if let Some(one) = wanted.remove(&row.get::<_, i64>(3)?) {
-                add(one, details(row)?);
-            }
-        }
-    }
-    named.sort_by(|a, b| {
-        a.last_at
-            .unwrap_or(0)
-            .cmp(&b.last_at.unwrap_or(0))
-            .then_with(|| a.name.cmp(&b.name))
-    });
-    named.truncate(listed);
-    Ok(named)
+    let mut stmt = conn.prepare_cached(
+        "SELECT u.display_name, u.phone, m.team FROM users u
+         JOIN memberships m ON m.user_id = u.id WHERE u.id = ?1 AND m.mission_id = ?2",
+    )?;
+    silent
+        .iter()
+        .map(|one| {
+            let (name, phone, team) = stmt.query_row(params![one.user_id, mission_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?;
+            Ok(ObserverActivity {
+                user_id: one.user_id,
+                name,
+                phone,
+                team,
+                reports: one.reports,
+                last_at: one.last_at,
+            })
+        })
+        .collect()
 }

@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::mpsc;
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -198,7 +199,41 @@ fn put(
     Ok(())
 }
 
+/// Reports handed from the thread reading the file to the thread packing them, at a time.
+const BATCH: usize = 512;
+
+/// Reports read, on their way to be packed: `rows[..len]` (the rest are buffers kept to
+/// be written over, so that the strings of a report are not allocated anew each time).
+struct Batch {
+    rows: Vec<(i64, ReportRow)>,
+    len: usize,
+}
+
+impl Batch {
+    fn new() -> Batch {
+        Batch {
+            rows: Vec::with_capacity(BATCH),
+            len: 0,
+        }
+    }
+
+    fn push(&mut self, mission_id: i64, row: &ReportRow) {
+        match self.rows.get_mut(self.len) {
+            Some((mission, slot)) => {
+                *mission = mission_id;
+                slot.clone_from(row);
+            }
+            None => self.rows.push((mission_id, row.clone())),
+        }
+        self.len += 1;
+    }
+}
+
 /// Reads every mission's facts from the file.
+///
+/// The rows are read from SQLite on this thread and packed on another, each batch packed
+/// while the next is read: reading is about two thirds of the work and packing the rest,
+/// so the server's cold start on two cores is about the reading alone.
 pub fn load(conn: &Connection) -> Result<Loaded, StoreError> {
     let mut loaded = Loaded::default();
     refresh_shape(conn, &mut loaded)?;
@@ -207,22 +242,59 @@ pub fn load(conn: &Connection) -> Result<Loaded, StoreError> {
     // than grow by doubling and hold both copies at the peak.
     let last: Option<i64> = conn.query_row("SELECT max(seq) FROM reports", [], |r| r.get(0))?;
     let mut room = last.and_then(|l| usize::try_from(l).ok()).unwrap_or(0);
-    each_report(conn, 0, |mission_id, row| {
-        let mission = loaded
-            .missions
-            .entry(mission_id)
-            .or_insert_with(|| MissionFacts::new(RegionTree::default(), Vec::new()));
-        if room > 0 {
-            mission.reserve(std::mem::take(&mut room));
+    let (full, to_pack) = mpsc::sync_channel::<Batch>(2);
+    let (emptied, to_fill) = mpsc::channel::<Batch>();
+    std::thread::scope(|scope| {
+        let packer = scope.spawn(move || -> Result<Loaded, StoreError> {
+            for batch in to_pack {
+                for (mission_id, row) in &batch.rows[..batch.len] {
+                    let mission = loaded
+                        .missions
+                        .entry(*mission_id)
+                        .or_insert_with(|| MissionFacts::new(RegionTree::default(), Vec::new()));
+                    if room > 0 {
+                        mission.reserve(std::mem::take(&mut room));
+                    }
+                    mission.put(row).map_err(unpackable)?;
+                    loaded.last_seq = loaded.last_seq.max(row.seq);
+                }
+                // The reader may have finished: then the buffers are simply dropped.
+                let _ = emptied.send(batch);
+            }
+            for mission in loaded.missions.values_mut() {
+                mission.shrink_to_fit();
+            }
+            Ok(loaded)
+        });
+        let mut batch = Batch::new();
+        let read = each_report(conn, 0, |mission_id, row| {
+            batch.push(mission_id, row);
+            if batch.len == BATCH {
+                let mut next = to_fill.try_recv().unwrap_or_else(|_| Batch::new());
+                next.len = 0;
+                let ready = std::mem::replace(&mut batch, next);
+                full.send(ready).map_err(|_| packer_stopped())?;
+            }
+            Ok(())
+        });
+        if read.is_ok() && batch.len > 0 {
+            let _ = full.send(batch);
         }
-        mission.put(row).map_err(unpackable)?;
-        loaded.last_seq = loaded.last_seq.max(row.seq);
-        Ok(())
-    })?;
-    for mission in loaded.missions.values_mut() {
-        mission.shrink_to_fit();
-    }
-    Ok(loaded)
+        drop(full);
+        let packed = packer
+            .join()
+            .map_err(|_| StoreError::Task("the report facts' packer panicked".to_owned()))?;
+        match (read, packed) {
+            // A packer that failed stopped the read: its error is the cause.
+            (_, Err(e)) => Err(e),
+            (Err(e), Ok(_)) => Err(e),
+            (Ok(()), Ok(loaded)) => Ok(loaded),
+        }
+    })
+}
+
+fn packer_stopped() -> StoreError {
+    StoreError::Task("the report facts' packer stopped".to_owned())
 }
 
 /// Reads the geography and the forms of every mission again.

@@ -50,6 +50,7 @@ const MIGRATIONS: &[Migration] = &[
     adds(include_str!("migrations/0010_report_facts.sql")),
     adds(include_str!("migrations/0011_history_in_keys.sql")),
     rebuilds(include_str!("migrations/0012_typed_columns.sql")),
+    adds(include_str!("migrations/0013_team_changes.sql")),
 ];
 
 /// The version that made `report_problems`: reports filed before it get theirs from their
@@ -175,6 +176,62 @@ mod tests {
                 migration.rebuilds_tables
             );
         }
+    }
+
+    /// The dashboard's roster is read again only when `team_changes` moves: a later
+    /// migration that rebuilt `users`, `memberships` or `assignments` would drop the
+    /// triggers that move it along with the old table, and must make them again.
+    #[test]
+    fn every_change_to_the_team_moves_the_team_counter() -> Result<(), StoreError> {
+        let mut conn = Connection::open_in_memory()?;
+        apply(&mut conn)?;
+        let changes = |conn: &Connection| -> rusqlite::Result<i64> {
+            conn.query_row("SELECT changes FROM team_changes", [], |r| r.get(0))
+        };
+        conn.execute_batch(
+            "INSERT INTO missions (slug, name, country, election_date, time_zone, created_at)
+                 VALUES ('m', 'M', 'Kenya', '2017-08-08', 'UTC', 0);
+             INSERT INTO region_levels (mission_id, depth, name) VALUES (1, 1, 'county');
+             INSERT INTO regions (mission_id, parent_id, depth, code, name, path)
+                 VALUES (1, NULL, 1, '001', 'Mombasa', '/001/');
+             INSERT INTO users (username, display_name, password_hash, created_at, password_changed_at)
+                 VALUES ('amani', 'Amani', 'x', 0, 0);",
+        )?;
+        let mut seen = changes(&conn)?;
+        for (what, sql) in [
+            (
+                "a membership",
+                "INSERT INTO memberships (user_id, mission_id, role) VALUES (1, 1, 'observer')",
+            ),
+            (
+                "a role",
+                "UPDATE memberships SET role = 'coordinator' WHERE user_id = 1",
+            ),
+            (
+                "an assignment",
+                "INSERT INTO assignments (user_id, mission_id, region_id, assigned_at) VALUES (1, 1, 1, 0)",
+            ),
+            ("an assignment removed", "DELETE FROM assignments"),
+            (
+                "a name",
+                "UPDATE users SET display_name = 'Amani O.' WHERE id = 1",
+            ),
+            (
+                "a disabled account",
+                "UPDATE users SET disabled_at = 5 WHERE id = 1",
+            ),
+            ("a membership removed", "DELETE FROM memberships"),
+        ] {
+            conn.execute_batch(sql)?;
+            let now = changes(&conn)?;
+            assert!(now > seen, "{what} left the team counter at {now}");
+            seen = now;
+        }
+        conn.execute_batch(
+            "UPDATE users SET last_sign_in_at = 9, password_hash = 'y' WHERE id = 1",
+        )?;
+        assert_eq!(changes(&conn)?, seen, "a sign-in is no change to the team");
+        Ok(())
     }
 
     /// A file written before the history was kept in names and values reads the same in

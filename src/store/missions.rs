@@ -73,15 +73,10 @@ pub fn all(conn: &Connection) -> Result<Vec<Mission>, StoreError> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// The people of a mission, counted by role, and how many observers have an assignment.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Team {
-    /// Active (not disabled) members per role, in `Role::ALL` order.
-    pub by_role: Vec<(Role, i64)>,
-    pub observers_assigned: i64,
-}
+pub use crate::domain::roster::Team;
 
-/// Who works on the mission.
+/// Who works on the mission, counted in SQL (the dashboard counts it from
+/// `store::roster`; this count checks that one).
 pub fn team(conn: &Connection, mission_id: i64) -> Result<Team, StoreError> {
     let mut by_role = Vec::new();
     let mut stmt = conn.prepare_cached(

@@ -30,6 +30,7 @@ pub mod recount;
 pub mod regions;
 pub mod reports;
 pub mod review;
+pub mod roster;
 pub mod sessions;
 pub mod sign_in_failures;
 pub mod users;
@@ -103,6 +104,7 @@ pub struct Store {
 struct Inner {
     path: PathBuf,
     facts: Arc<facts::Facts>,
+    rosters: Arc<roster::Rosters>,
     writer: Writer,
     readers: Readers,
     sessions: Arc<session_cache::SessionCache>,
@@ -134,6 +136,7 @@ impl Store {
             inner: Arc::new(Inner {
                 path: path.to_owned(),
                 facts,
+                rosters: Arc::default(),
                 writer,
                 readers,
                 sessions,
@@ -156,6 +159,11 @@ impl Store {
     /// The sessions read since they last changed.
     fn session_cache(&self) -> &session_cache::SessionCache {
         &self.inner.sessions
+    }
+
+    /// Each mission's team as the dashboard counts it, read again when it changes.
+    pub fn rosters(&self) -> Arc<roster::Rosters> {
+        Arc::clone(&self.inner.rosters)
     }
 
     /// Runs `f` on a read connection on a blocking thread.

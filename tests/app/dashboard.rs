@@ -9,7 +9,7 @@ use common::{Browser, MISSION, Page, TestApp, an_hour_ago};
 
 const DASHBOARD: &str = "/m/test-2017/overview";
 
-fn voting(boxes_sealed: &'static str) -> Vec<(&'static str, &'static str)> {
+pub(super) fn voting(boxes_sealed: &'static str) -> Vec<(&'static str, &'static str)> {
     common::voting_but(&[("boxes_sealed", boxes_sealed)])
 }
 
@@ -38,7 +38,7 @@ fn opening_ok() -> Vec<(&'static str, &'static str)> {
 }
 
 /// Files a report and returns its reference.
-async fn file(
+pub(super) async fn file(
     app: &TestApp,
     browser: &mut Browser,
     form: &str,
@@ -177,7 +177,7 @@ async fn hand_counted() -> (TestApp, Browser) {
 }
 
 /// The page's text without tags, whitespace squeezed: what a reader sees.
-fn text(page: &Page) -> String {
+pub(super) fn text(page: &Page) -> String {
     let mut out = String::new();
     let mut in_tag = false;
     for c in page.body.chars() {

@@ -426,3 +426,13 @@ fn direct_station_count(
         ..StationFigures::default()
     })
 }
+
+#[tokio::test]
+async fn facts_loaded_in_many_batches_equal_a_count_in_sql() {
+    // More reports than one batch of the load holds (512): the packer takes many,
+    // each read into the buffers of one packed before, categories and problems included.
+    let app = TestApp::new().await;
+    app.generate_reports(9_000, 11).await;
+    let restarted = Store::open(&app.db_path(), OpenMode::MustExist).expect("open again");
+    assert_same_as_sql(&restarted, "loaded in many batches").await;
+}

@@ -8,6 +8,7 @@ mod admin_manages_people;
 mod command_line;
 mod csrf;
 mod dashboard;
+mod dashboard_observers;
 mod dashboard_tallies;
 mod errors_and_headers;
 mod exports;
