@@ -3,12 +3,13 @@
 //! memory.
 //!
 //! `cargo build --release && cargo bench --bench dashboard -- [--runs N]
-//!   [--large FILE] [--small FILE]`
+//!   [--large FILE] [--small FILE] [--only WORDS]`
 //!
 //! Missing files are generated first with `fieldreport demo --stations 40000 --reports N
 //! --observers 30000 --no-serve` (see BENCHMARKS.md for how long a million takes); later runs reuse them. Both servers run at once; each view is asked for `--runs` times over loopback HTTP
 //! by one client, of one server then the other in turn, after one request to warm it;
-//! medians and 90th percentiles are printed.
+//! medians and 90th percentiles are printed. `--only queue` asks only for the views whose
+//! name holds those words (a shorter run when one page is being worked on).
 
 mod support;
 
@@ -52,10 +53,11 @@ fn main() {
         }
         prepare(db);
     }
+    let only = arg("--only");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let (small_run, large_run) = runtime.block_on(async {
-        let mut small = Side::start(&binary, &small).await;
-        let mut large = Side::start(&binary, &large).await;
+        let mut small = Side::start(&binary, &small, only.as_deref()).await;
+        let mut large = Side::start(&binary, &large, only.as_deref()).await;
         // Each view is asked of one server then the other, turn by turn: both sizes see
         // the same moments of a noisy machine.
         for _ in 0..runs {
@@ -183,7 +185,7 @@ struct Side {
 }
 
 impl Side {
-    async fn start(binary: &Path, db: &Path) -> Side {
+    async fn start(binary: &Path, db: &Path, only: Option<&str>) -> Side {
         let (reports, county, ward, day, places, observer) = {
             let store = Store::open(db, OpenMode::MustExist).expect("open");
             store
@@ -360,13 +362,25 @@ impl Side {
                 "review queue, free text and one county".to_owned(),
                 format!("{queue}?q=police&region={county}"),
             ),
+            (
+                "review queue, free text, severest first".to_owned(),
+                format!("{queue}?q=turned+away&sort=severity"),
+            ),
+            (
+                "review queue, free text \"yes\" (a common word)".to_owned(),
+                format!("{queue}?q=yes"),
+            ),
         ];
+        let views: Vec<(String, String)> = views
+            .into_iter()
+            .filter(|(name, _)| only.is_none_or(|words| name.contains(words)))
+            .collect();
         for (_, url) in &views {
             get(&http, url, &cookie).await;
         }
         Side {
             timings: vec![Vec::new(); views.len()],
-            views: views.to_vec(),
+            views,
             server,
             http,
             cookie,
