@@ -122,7 +122,7 @@ impl Pick {
     pub fn finish(mut self) -> Vec<i64> {
         if self.sort == Sort::Severity {
             self.kept
-                .sort_by(|a, b| (b.severity, b.seq).cmp(&(a.severity, a.seq)));
+                .sort_by_key(|h| std::cmp::Reverse((h.severity, h.seq)));
         }
         self.kept.truncate(self.limit);
         self.kept.into_iter().map(|h| h.seq).collect()
@@ -160,8 +160,8 @@ mod tests {
     fn sorted(hits: &[Hit], sort: Sort, keep: impl Fn(&Hit) -> bool) -> Vec<Hit> {
         let mut kept: Vec<Hit> = hits.iter().copied().filter(|h| keep(h)).collect();
         match sort {
-            Sort::Newest => kept.sort_by(|a, b| b.seq.cmp(&a.seq)),
-            Sort::Severity => kept.sort_by(|a, b| (b.severity, b.seq).cmp(&(a.severity, a.seq))),
+            Sort::Newest => kept.sort_by_key(|h| std::cmp::Reverse(h.seq)),
+            Sort::Severity => kept.sort_by_key(|h| std::cmp::Reverse((h.severity, h.seq))),
         }
         kept
     }

@@ -264,6 +264,7 @@ pub(super) fn lines_by_seq(
 /// more (verifying it takes it out of a queue of received reports).
 pub fn next_after(
     conn: &Connection,
+    facts: &Facts,
     query: &QueueQuery,
     sort: Sort,
     report_id: &str,
@@ -282,6 +283,14 @@ pub fn next_after(
     let Some(cursor) = cursor else {
         return Ok(None);
     };
+    if let (Some(text), Some(selection)) = (&query.text, facts_selection(query)) {
+        let next = text_search::next_in_search(conn, facts, query, text, &selection, sort, cursor)?;
+        let seqs: Vec<i64> = next.into_iter().collect();
+        return Ok(lines_by_seq(conn, query.mission_id, &seqs)?
+            .into_iter()
+            .next()
+            .map(|line| line.id));
+    }
     Ok(page(conn, query, sort, Some(cursor), 1)?
         .into_iter()
         .next()

@@ -1381,3 +1381,58 @@ async fn paging_a_search_broader_than_is_counted_reaches_its_last_match() {
         );
     }
 }
+
+#[tokio::test]
+async fn next_report_walks_a_search_broader_than_is_counted() {
+    let app = counting_five().await;
+    let severities = [Some(Severity::High), None, Some(Severity::Low)];
+    // Twelve reports say the words, three of them in Nairobi: more than are counted.
+    let seeds: Vec<Seed> = (0..24)
+        .map(|i| Seed {
+            text: if i % 2 == 0 {
+                "turned away"
+            } else {
+                "all calm"
+            },
+            ..seed(
+                "observer",
+                "voting",
+                if i % 8 == 0 { "1427001" } else { "0001001" },
+                severities[i % severities.len()],
+            )
+        })
+        .collect();
+    let ids = file_all(&app, seeds).await;
+    let nairobi = app.region_id(1, "047").await;
+    let mut coordinator = app.signed_in("coordinator").await;
+    for (filters, expected) in [
+        (format!("q=turned&region={nairobi}"), vec![16, 8, 0]),
+        (
+            "q=turned&sort=severity".to_owned(),
+            vec![18, 12, 6, 0, 20, 14, 8, 2, 22, 16, 10, 4],
+        ),
+    ] {
+        let expected: Vec<String> = expected.iter().map(|i| ids[*i].clone()).collect();
+        let queue_page = coordinator
+            .get(&format!("/m/{MISSION}/review?{filters}"))
+            .await;
+        assert_eq!(listed(&queue_page), expected, "{filters}");
+        let first = ids_reference(&app, &expected[0]).await;
+        let mut page = follow(&mut coordinator, &queue_page, &first).await;
+        let mut seen = vec![expected[0].clone()];
+        while common::hidden_href(&page.body, "Next report in this queue ›").is_some() {
+            page = follow(&mut coordinator, &page, "Next report in this queue ›").await;
+            let id = page
+                .body
+                .split("/review/reports/")
+                .find_map(|s| s.strip_suffix_once_actions())
+                .expect("the report's action form");
+            seen.push(id);
+            assert!(
+                seen.len() <= expected.len(),
+                "the walk never ends: {seen:?}"
+            );
+        }
+        assert_eq!(seen, expected, "{filters}: every match once, in order");
+    }
+}

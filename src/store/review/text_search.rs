@@ -9,7 +9,7 @@ use rusqlite::{Connection, params};
 use super::{QueueLine, QueueQuery, lines_by_seq};
 use crate::domain::facts::Selection;
 use crate::domain::queue::{Cursor, Sort};
-use crate::domain::queue_search::{Pick, by_status};
+use crate::domain::queue_search::{Hit, Pick, by_status};
 use crate::domain::review::Status;
 use crate::store::StoreError;
 use crate::store::facts::Facts;
@@ -64,27 +64,13 @@ pub(super) fn searched(
     let mut page = Pick::page(wanted.sort, wanted.after, &query.statuses, wanted.lines);
     page.take(&hits);
     if let (false, Some(&counted_to)) = (complete, newest.last()) {
-        let read_on = |pick: &mut Pick, before: i64| -> Result<(), StoreError> {
-            let mut before = before;
-            let mut window = FIRST_WINDOW;
-            while !pick.settled() {
-                let seqs = matches(conn, text, before, window)?;
-                pick.take(&hits_of(&seqs)?);
-                match seqs.last() {
-                    Some(&oldest) if seqs.len() == window => before = oldest,
-                    _ => break,
-                }
-                window = window.saturating_mul(2);
-            }
-            Ok(())
-        };
-        read_on(&mut urgent, counted_to)?;
+        read_on(conn, &hits_of, text, counted_to, &mut urgent)?;
         // Newest first, nothing newer than the cursor belongs on the page.
         let from = match (wanted.sort, wanted.after) {
             (Sort::Newest, Some(cursor)) => counted_to.min(cursor.seq),
             _ => counted_to,
         };
-        read_on(&mut page, from)?;
+        read_on(conn, &hits_of, text, from, &mut page)?;
     }
     Ok(Searched {
         counts: by_status(&hits),
@@ -92,6 +78,51 @@ pub(super) fn searched(
         urgent: lines_by_seq(conn, mission_id, &urgent.finish())?,
         lines: lines_by_seq(conn, mission_id, &page.finish())?,
     })
+}
+
+/// Hands the list the matches older than `before`, newest first, until it is settled or
+/// the matches end.
+fn read_on(
+    conn: &Connection,
+    hits_of: &impl Fn(&[i64]) -> Result<Vec<Hit>, StoreError>,
+    text: &str,
+    before: i64,
+    pick: &mut Pick,
+) -> Result<(), StoreError> {
+    let mut before = before;
+    let mut window = FIRST_WINDOW;
+    while !pick.settled() {
+        let seqs = matches(conn, text, before, window)?;
+        pick.take(&hits_of(&seqs)?);
+        match seqs.last() {
+            Some(&oldest) if seqs.len() == window => before = oldest,
+            _ => break,
+        }
+        window = window.saturating_mul(2);
+    }
+    Ok(())
+}
+
+/// The report (seq) after `cursor` in the searched queue's `sort` order: the next one a
+/// reviewer working through it opens. Nothing is counted, so newest first the matches
+/// are read from the cursor on.
+pub(super) fn next_in_search(
+    conn: &Connection,
+    facts: &Facts,
+    query: &QueueQuery,
+    text: &str,
+    selection: &Selection,
+    sort: Sort,
+    cursor: Cursor,
+) -> Result<Option<i64>, StoreError> {
+    let hits_of = |seqs: &[i64]| facts.with_mission(query.mission_id, |m| m.hits(selection, seqs));
+    let mut next = Pick::page(sort, Some(cursor), &query.statuses, 1);
+    let from = match sort {
+        Sort::Newest => cursor.seq,
+        Sort::Severity => i64::MAX,
+    };
+    read_on(conn, &hits_of, text, from, &mut next)?;
+    Ok(next.finish().first().copied())
 }
 
 /// Up to `limit` reports (seqs) whose text matches, older than `before`, newest first:
