@@ -370,6 +370,10 @@ impl Side {
                 "review queue, free text \"yes\" (a common word)".to_owned(),
                 format!("{queue}?q=yes"),
             ),
+            (
+                "review queue, a common word at one polling station".to_owned(),
+                format!("{queue}?q=yes&region={}", places.1),
+            ),
         ];
         let views: Vec<(String, String)> = views
             .into_iter()

@@ -16,15 +16,24 @@ pub struct Hit {
     pub status: Status,
 }
 
-/// Reports of each of `Status::ALL` among the hits.
-pub fn by_status(hits: &[Hit]) -> Vec<(Status, i64)> {
-    Status::ALL
-        .into_iter()
-        .map(|status| {
-            let n = hits.iter().filter(|h| h.status == status).count();
-            (status, i64::try_from(n).unwrap_or(i64::MAX))
-        })
-        .collect()
+/// Reports of each of `Status::ALL` among the hits handed to it.
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    counts: [i64; Status::ALL.len()],
+}
+
+impl Tally {
+    pub fn add(&mut self, hits: &[Hit]) {
+        for hit in hits {
+            if let Some(at) = Status::ALL.iter().position(|s| *s == hit.status) {
+                self.counts[at] += 1;
+            }
+        }
+    }
+
+    pub fn finish(self) -> Vec<(Status, i64)> {
+        Status::ALL.into_iter().zip(self.counts).collect()
+    }
 }
 
 /// Which hits a list keeps.
@@ -115,14 +124,27 @@ impl Pick {
                 self.at_ceiling += 1;
             }
             self.kept.push(*hit);
+            // The list is the first `limit` in severity order of all it is handed: cut
+            // to the first `limit` so far, it loses none of them, and a search matching
+            // a million reports keeps a page's worth.
+            if self.sort == Sort::Severity
+                && self.kept.len() >= self.limit.saturating_mul(2).max(64)
+            {
+                self.rank();
+                self.kept.truncate(self.limit);
+            }
         }
+    }
+
+    fn rank(&mut self) {
+        self.kept
+            .sort_by_key(|h| std::cmp::Reverse((h.severity, h.seq)));
     }
 
     /// The list's reports (seqs) in its order.
     pub fn finish(mut self) -> Vec<i64> {
         if self.sort == Sort::Severity {
-            self.kept
-                .sort_by_key(|h| std::cmp::Reverse((h.severity, h.seq)));
+            self.rank();
         }
         self.kept.truncate(self.limit);
         self.kept.into_iter().map(|h| h.seq).collect()
@@ -253,7 +275,12 @@ mod tests {
 
     #[test]
     fn counts_by_status_cover_every_status() {
-        let counts = by_status(&hits());
+        let all = hits();
+        let mut tally = Tally::default();
+        for chunk in all.chunks(7) {
+            tally.add(chunk);
+        }
+        let counts = tally.finish();
         assert_eq!(counts.len(), Status::ALL.len());
         assert!(counts.contains(&(Status::Verified, 33)));
         assert!(counts.contains(&(Status::Received, 67)));

@@ -9,7 +9,7 @@ use rusqlite::{Connection, params};
 use super::{QueueLine, QueueQuery, lines_by_seq};
 use crate::domain::facts::Selection;
 use crate::domain::queue::{Cursor, Sort};
-use crate::domain::queue_search::{Hit, Pick, by_status};
+use crate::domain::queue_search::{Pick, Tally};
 use crate::domain::review::Status;
 use crate::store::StoreError;
 use crate::store::facts::Facts;
@@ -19,9 +19,9 @@ use crate::store::facts::Facts;
 /// word in most reports) is counted over its newest this many, and says so.
 pub const COUNTED_MATCHES: usize = 100_000;
 
-/// Matches read at first past the counted ones, while a page or the urgent list is not
-/// settled yet (a rare filter under a common word); each further read doubles.
-const FIRST_WINDOW: usize = 10_000;
+/// Matches looked up in the facts at a time: memory for a search stays this small
+/// however many reports it matches.
+const CHUNK: usize = 4_096;
 
 /// What the queue shows under a search.
 pub(super) struct Searched {
@@ -55,52 +55,45 @@ pub(super) fn searched(
     let mission_id = query.mission_id;
     let hits_of = |seqs: &[i64]| facts.with_mission(mission_id, |m| m.hits(selection, seqs));
     let counted = wanted.counted.max(1);
-    let mut newest = matches(conn, text, i64::MAX, counted.saturating_add(1))?;
-    let complete = newest.len() <= counted;
-    newest.truncate(counted);
-    let hits = hits_of(&newest)?;
+    let mut tally = Tally::default();
     let mut urgent = Pick::urgent(wanted.urgent);
-    urgent.take(&hits);
     let mut page = Pick::page(wanted.sort, wanted.after, &query.statuses, wanted.lines);
-    page.take(&hits);
-    if let (false, Some(&counted_to)) = (complete, newest.last()) {
-        read_on(conn, &hits_of, text, counted_to, &mut urgent)?;
+    let (read, oldest) = each_chunk(conn, text, i64::MAX, counted, |seqs| {
+        let hits = hits_of(seqs)?;
+        tally.add(&hits);
+        urgent.take(&hits);
+        page.take(&hits);
+        Ok(true)
+    })?;
+    // Exactly as many matches as are counted, or more: one more read tells.
+    let more = match oldest {
+        Some(oldest) if read == counted => each_chunk(conn, text, oldest, 1, |_| Ok(false))?.0 > 0,
+        _ => false,
+    };
+    if let (true, Some(oldest)) = (more, oldest) {
+        let read_on = |pick: &mut Pick, before: i64| -> Result<(), StoreError> {
+            if !pick.settled() {
+                each_chunk(conn, text, before, usize::MAX, |seqs| {
+                    pick.take(&hits_of(seqs)?);
+                    Ok(!pick.settled())
+                })?;
+            }
+            Ok(())
+        };
+        read_on(&mut urgent, oldest)?;
         // Newest first, nothing newer than the cursor belongs on the page.
         let from = match (wanted.sort, wanted.after) {
-            (Sort::Newest, Some(cursor)) => counted_to.min(cursor.seq),
-            _ => counted_to,
+            (Sort::Newest, Some(cursor)) => oldest.min(cursor.seq),
+            _ => oldest,
         };
-        read_on(conn, &hits_of, text, from, &mut page)?;
+        read_on(&mut page, from)?;
     }
     Ok(Searched {
-        counts: by_status(&hits),
-        counted_to: (!complete).then_some(newest.len()),
+        counts: tally.finish(),
+        counted_to: more.then_some(read),
         urgent: lines_by_seq(conn, mission_id, &urgent.finish())?,
         lines: lines_by_seq(conn, mission_id, &page.finish())?,
     })
-}
-
-/// Hands the list the matches older than `before`, newest first, until it is settled or
-/// the matches end.
-fn read_on(
-    conn: &Connection,
-    hits_of: &impl Fn(&[i64]) -> Result<Vec<Hit>, StoreError>,
-    text: &str,
-    before: i64,
-    pick: &mut Pick,
-) -> Result<(), StoreError> {
-    let mut before = before;
-    let mut window = FIRST_WINDOW;
-    while !pick.settled() {
-        let seqs = matches(conn, text, before, window)?;
-        pick.take(&hits_of(&seqs)?);
-        match seqs.last() {
-            Some(&oldest) if seqs.len() == window => before = oldest,
-            _ => break,
-        }
-        window = window.saturating_mul(2);
-    }
-    Ok(())
 }
 
 /// The report (seq) after `cursor` in the searched queue's `sort` order: the next one a
@@ -115,29 +108,51 @@ pub(super) fn next_in_search(
     sort: Sort,
     cursor: Cursor,
 ) -> Result<Option<i64>, StoreError> {
-    let hits_of = |seqs: &[i64]| facts.with_mission(query.mission_id, |m| m.hits(selection, seqs));
     let mut next = Pick::page(sort, Some(cursor), &query.statuses, 1);
     let from = match sort {
         Sort::Newest => cursor.seq,
         Sort::Severity => i64::MAX,
     };
-    read_on(conn, &hits_of, text, from, &mut next)?;
+    each_chunk(conn, text, from, usize::MAX, |seqs| {
+        next.take(&facts.with_mission(query.mission_id, |m| m.hits(selection, seqs))?);
+        Ok(!next.settled())
+    })?;
     Ok(next.finish().first().copied())
 }
 
-/// Up to `limit` reports (seqs) whose text matches, older than `before`, newest first:
-/// the text index keeps its matches in seq order, so this reads only those returned.
-fn matches(
+/// Reads up to `limit` reports (seqs) whose text matches, older than `before`, newest
+/// first, and hands them to `each` a chunk at a time while it asks for more. The text
+/// index keeps its matches in seq order, so only the matches read are read. Returns how
+/// many were read and the oldest of them.
+fn each_chunk(
     conn: &Connection,
     text: &str,
     before: i64,
     limit: usize,
-) -> Result<Vec<i64>, StoreError> {
+    mut each: impl FnMut(&[i64]) -> Result<bool, StoreError>,
+) -> Result<(usize, Option<i64>), StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT rowid FROM report_text WHERE report_text MATCH ?1 AND rowid < ?2
          ORDER BY rowid DESC LIMIT ?3",
     )?;
-    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let rows = stmt.query_map(params![text, before, limit], |r| r.get(0))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    // A negative LIMIT is none.
+    let sql_limit = i64::try_from(limit).unwrap_or(-1);
+    let mut rows = stmt.query(params![text, before, sql_limit])?;
+    let mut chunk = Vec::with_capacity(CHUNK.min(limit));
+    let (mut read, mut oldest) = (0, None);
+    while let Some(row) = rows.next()? {
+        let seq: i64 = row.get(0)?;
+        chunk.push(seq);
+        (read, oldest) = (read + 1, Some(seq));
+        if chunk.len() == CHUNK {
+            if !each(&chunk)? {
+                return Ok((read, oldest));
+            }
+            chunk.clear();
+        }
+    }
+    if !chunk.is_empty() {
+        each(&chunk)?;
+    }
+    Ok((read, oldest))
 }
