@@ -23,7 +23,7 @@ pub struct Tally {
 }
 
 impl Tally {
-    pub fn add(&mut self, hits: &[Hit]) {
+    pub fn add<'a>(&mut self, hits: impl IntoIterator<Item = &'a Hit>) {
         for hit in hits {
             if let Some(at) = Status::ALL.iter().position(|s| *s == hit.status) {
                 self.counts[at] += 1;

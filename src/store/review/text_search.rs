@@ -58,18 +58,21 @@ pub(super) fn searched(
     let mut tally = Tally::default();
     let mut urgent = Pick::urgent(wanted.urgent);
     let mut page = Pick::page(wanted.sort, wanted.after, &query.statuses, wanted.lines);
-    let (read, oldest) = each_chunk(conn, text, i64::MAX, counted, |seqs| {
+    // One match past the counted ones says whether there are more; the lists take it.
+    let mut seen = 0;
+    let (read, oldest) = each_chunk(conn, text, i64::MAX, counted.saturating_add(1), |seqs| {
         let hits = hits_of(seqs)?;
-        tally.add(&hits);
+        let counting = counted.saturating_sub(seen).min(seqs.len());
+        seen += seqs.len();
+        match seqs.get(counting) {
+            Some(&uncounted) => tally.add(hits.iter().take_while(|h| h.seq > uncounted)),
+            None => tally.add(&hits),
+        }
         urgent.take(&hits);
         page.take(&hits);
         Ok(true)
     })?;
-    // Exactly as many matches as are counted, or more: one more read tells.
-    let more = match oldest {
-        Some(oldest) if read == counted => each_chunk(conn, text, oldest, 1, |_| Ok(false))?.0 > 0,
-        _ => false,
-    };
+    let more = read > counted;
     if let (true, Some(oldest)) = (more, oldest) {
         let read_on = |pick: &mut Pick, before: i64| -> Result<(), StoreError> {
             if !pick.settled() {
@@ -90,7 +93,7 @@ pub(super) fn searched(
     }
     Ok(Searched {
         counts: tally.finish(),
-        counted_to: more.then_some(read),
+        counted_to: more.then_some(counted),
         urgent: lines_by_seq(conn, mission_id, &urgent.finish())?,
         lines: lines_by_seq(conn, mission_id, &page.finish())?,
     })
