@@ -1229,7 +1229,7 @@ fn words_of(page: &Page) -> String {
 }
 
 #[tokio::test]
-async fn a_search_broader_than_is_counted_says_its_counts_are_a_least() {
+async fn a_search_broader_than_is_counted_says_its_counts_are_lower_bounds() {
     let app = counting_five().await;
     // Ten reports say "turned", five "calm": exactly as many as are counted.
     let seeds: Vec<Seed> = (0..15)

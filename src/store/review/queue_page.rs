@@ -187,7 +187,7 @@ pub struct QueuePage {
     pub counts: Vec<(Status, i64)>,
     /// `None` when the counts are exact; for a search matching more reports than the
     /// queue counts, how many of its newest matches were counted: each count is then a
-    /// least.
+    /// lower bound.
     pub counted_to: Option<usize>,
     pub urgent: Vec<QueueLine>,
     /// Up to `lines + 1` lines: one past the page says there is a next one.

@@ -1,6 +1,6 @@
 //! The review queue under a free-text search. Joining the search to the reports made
 //! SQLite read every match and every report of the mission (265 ms at a million reports
-//! for a phrase in one report of twelve); instead the matches are read newest first from
+//! for a phrase in one report of 13); instead the matches are read newest first from
 //! the text index alone, the other filters are the report facts', and only the lines
 //! shown are read from the reports.
 
@@ -14,9 +14,10 @@ use crate::domain::review::Status;
 use crate::store::StoreError;
 use crate::store::facts::Facts;
 
-/// Matches of a search the queue counts at most, in service. Reading a match costs about a tenth of a
-/// microsecond, so this many stay within a few milliseconds; a search matching more (a
-/// word in most reports) is counted over its newest this many, and says so.
+/// Matches of a search the queue counts at most, in service. Reading a match from the
+/// text index and looking it up in the facts costs about 0.15 µs, so this many take some
+/// 15 ms (BENCHMARKS.md); a search matching more (a word in most reports) is counted over
+/// its newest this many, and says so.
 pub const COUNTED_MATCHES: usize = 100_000;
 
 /// Matches looked up in the facts at a time: memory for a search stays this small

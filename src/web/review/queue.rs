@@ -248,7 +248,7 @@ pub(super) async fn queue(
             last.severity, last.seq
         )
     });
-    // A broad search's counts are of its newest matches: each is a least, and says so.
+    // A broad search's counts are of its newest matches: each is a lower bound, and says so.
     let (matching, capped) = match counted_to {
         None => (tr.n("review.queue.matching", total), None),
         Some(counted) => (
