@@ -5,8 +5,9 @@
 //! `cargo build --release && cargo bench --bench dashboard -- [--runs N]
 //!   [--large FILE] [--small FILE] [--only dashboard,map,queue] [--binary FILE]`
 //!
-//! `--only` keeps the views of the pages named (all three by default); `--binary` times
-//! another build of fieldreport (one kept from before a change) instead of cargo's.
+//! `--only` keeps the views of the pages named (all three by default), or whose names
+//! hold one of the words given (`--only "free text"`); `--binary` times another build of
+//! fieldreport (one kept from before a change) instead of cargo's.
 //!
 //! Missing files are generated first with `fieldreport demo --stations 40000 --reports N
 //! --observers 30000 --no-serve` (see BENCHMARKS.md for how long a million takes); later runs reuse them. Both servers run at once; each view is asked for `--runs` times over loopback HTTP
@@ -364,10 +365,27 @@ impl Side {
                 "review queue, free text and one county".to_owned(),
                 format!("{queue}?q=police&region={county}"),
             ),
+            (
+                "review queue, free text, severest first".to_owned(),
+                format!("{queue}?q=turned+away&sort=severity"),
+            ),
+            (
+                "review queue, free text \"yes\" (a common word)".to_owned(),
+                format!("{queue}?q=yes"),
+            ),
+            (
+                "review queue, a common word at one polling station".to_owned(),
+                format!("{queue}?q=yes&region={}", places.1),
+            ),
         ];
         let views: Vec<(String, String)> = views
             .into_iter()
-            .filter(|(name, _)| only.is_none_or(|only| only.split(',').any(|p| p == page_of(name))))
+            .filter(|(name, _)| {
+                only.is_none_or(|only| {
+                    only.split(',')
+                        .any(|word| word == page_of(name) || name.contains(word))
+                })
+            })
             .collect();
         for (_, url) in &views {
             get(&http, url, &cookie).await;

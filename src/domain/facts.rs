@@ -12,6 +12,7 @@ use std::collections::HashMap;
 
 use super::dashboard::{Count, RegionFigures};
 use super::form::FormKind;
+use super::queue_search::Hit;
 use super::review::Status;
 
 /// One report as the store reads it, before it is packed.
@@ -702,6 +703,60 @@ impl MissionFacts {
             .collect()
     }
 
+    /// The reports among `seqs` (newest first, as a text search finds them) that are of
+    /// this mission and that the selection admits, whatever their status: the queue
+    /// orders, counts and pages a search by these.
+    pub fn hits(&self, selection: &Selection, seqs: &[i64]) -> Vec<Hit> {
+        let mut mask = self.mask(selection);
+        mask.statuses = u8::MAX >> 3;
+        let (low, high) = self.tree.range(selection.region_id);
+        let mut hits = Vec::new();
+        let mut below = self.seqs.len();
+        let mut previous = i64::MAX;
+        for &seq in seqs {
+            if seq >= previous {
+                // Not newest first after all: search the whole run again.
+                below = self.seqs.len();
+            }
+            previous = seq;
+            let (at, found) = self.position_below(seq, below);
+            below = at;
+            if !found {
+                continue;
+            }
+            let fact = &self.facts[at];
+            if !mask.admits(fact)
+                || (selection.region_id.is_some() && !(low..high).contains(&fact.place))
+            {
+                continue;
+            }
+            if let Some(&status) = Status::ALL.get(fact.status as usize) {
+                hits.push(Hit {
+                    seq,
+                    severity: i64::from(fact.severity),
+                    status,
+                });
+            }
+        }
+        hits
+    }
+
+    /// Where `seq` stands (or would) among the first `below` seqs, and whether it is
+    /// there. Matches of a search tend to lie close together, so the search gallops back
+    /// from `below` before it halves: a search's matches then cost little more than a
+    /// walk.
+    fn position_below(&self, seq: i64, below: usize) -> (usize, bool) {
+        let seqs = &self.seqs[..below.min(self.seqs.len())];
+        let end = seqs.len();
+        let mut step = 1;
+        while step < end && seqs[end - step] > seq {
+            step *= 2;
+        }
+        let low = end.saturating_sub(step);
+        let at = low + seqs[low..].partition_point(|s| *s < seq);
+        (at, seqs.get(at) == Some(&seq))
+    }
+
     /// The polling stations under the region that have coordinates, each with the
     /// selected reports that stand and the worst severity among them; and how many
     /// stations under it have no coordinates.
@@ -1048,6 +1103,46 @@ mod tests {
         });
         assert_eq!(queue[0], (Status::Received, 1, 1));
         assert_eq!(f.len(), 3, "a status change adds no report");
+    }
+
+    #[test]
+    fn a_searchs_hits_are_the_reports_it_found_that_the_selection_admits() {
+        let mut f = facts();
+        // Odd seqs only, so that a search also names seqs the mission does not hold.
+        for seq in (1..400).step_by(2) {
+            let mut row = report(seq, if seq % 3 == 0 { 5 } else { 2 }, 11, Status::Received);
+            row.severity = seq % 5;
+            if seq % 7 == 0 {
+                row.status = Status::Verified;
+            }
+            f.put(&row).expect("packed");
+        }
+        let selection = Selection {
+            region_id: Some(4),
+            severities: vec![2, 4],
+            ..Selection::default()
+        };
+        let admitted =
+            |seq: i64| seq % 2 == 1 && seq < 400 && seq % 3 == 0 && [2, 4].contains(&(seq % 5));
+        for found in [
+            (0..500).rev().collect::<Vec<i64>>(),
+            (0..500).rev().step_by(37).collect(),
+            vec![399, 5, 3, 250, 9, 1],
+            Vec::new(),
+        ] {
+            let hits = f.hits(&selection, &found);
+            let expected: Vec<i64> = found.iter().copied().filter(|s| admitted(*s)).collect();
+            assert_eq!(hits.iter().map(|h| h.seq).collect::<Vec<_>>(), expected);
+            for hit in hits {
+                assert_eq!(hit.severity, hit.seq % 5);
+                let status = if hit.seq % 7 == 0 {
+                    Status::Verified
+                } else {
+                    Status::Received
+                };
+                assert_eq!(hit.status, status);
+            }
+        }
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod message;
 pub mod mission;
 pub mod offline;
 pub mod queue;
+pub mod queue_search;
 pub mod region_path;
 pub mod report;
 pub mod review;

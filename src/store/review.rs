@@ -3,12 +3,14 @@
 mod bulk;
 mod queue_page;
 mod report_page;
+mod text_search;
 
 pub use bulk::{Verified, verify_all};
 pub use queue_page::{
     ChosenObserver, MATCHES_LISTED, QueuePage, QueueRequest, Settled, queue_page, resolve,
 };
 pub use report_page::{ReportPage, ReportRequest, report_page};
+pub use text_search::COUNTED_MATCHES;
 
 use crate::domain::message::Message;
 use rusqlite::types::Value as Sql;
@@ -237,11 +239,32 @@ pub fn page(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// The lines of these reports of the mission, in the order given.
+pub(super) fn lines_by_seq(
+    conn: &Connection,
+    mission_id: i64,
+    seqs: &[i64],
+) -> Result<Vec<QueueLine>, StoreError> {
+    if seqs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks = vec!["?"; seqs.len()].join(", ");
+    let sql = format!("{LINE_SELECT} WHERE r.mission_id = ? AND r.seq IN ({marks})");
+    let values = std::iter::once(mission_id).chain(seqs.iter().copied());
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut lines: Vec<QueueLine> = stmt
+        .query_map(params_from_iter(values), line_from_row)?
+        .collect::<Result<_, _>>()?;
+    lines.sort_by_key(|line| seqs.iter().position(|s| *s == line.cursor.seq));
+    Ok(lines)
+}
+
 /// The report that follows `report_id` in the queue the query and order select: the next
 /// one a reviewer working through that queue opens. The report itself need not match any
 /// more (verifying it takes it out of a queue of received reports).
 pub fn next_after(
     conn: &Connection,
+    facts: &Facts,
     query: &QueueQuery,
     sort: Sort,
     report_id: &str,
@@ -260,6 +283,14 @@ pub fn next_after(
     let Some(cursor) = cursor else {
         return Ok(None);
     };
+    if let (Some(text), Some(selection)) = (&query.text, facts_selection(query)) {
+        let next = text_search::next_in_search(conn, facts, query, text, &selection, sort, cursor)?;
+        let seqs: Vec<i64> = next.into_iter().collect();
+        return Ok(lines_by_seq(conn, query.mission_id, &seqs)?
+            .into_iter()
+            .next()
+            .map(|line| line.id));
+    }
     Ok(page(conn, query, sort, Some(cursor), 1)?
         .into_iter()
         .next()
@@ -303,7 +334,7 @@ pub fn counts_by_status(
     facts: &Facts,
     query: &QueueQuery,
 ) -> Result<Vec<(Status, i64)>, StoreError> {
-    if let Some(selection) = facts_selection(query) {
+    if let Some(selection) = facts_selection(query).filter(|_| query.text.is_none()) {
         let counted = facts.with_mission(query.mission_id, |m| m.by_status(&selection))?;
         return Ok(counted.into_iter().map(|(s, n, _)| (s, n)).collect());
     }
@@ -326,11 +357,10 @@ pub fn counts_by_status(
         .collect())
 }
 
-/// The query as a selection of the report facts, or `None` when a filter is one they do
-/// not hold (an observer, words, one question's problem).
-fn facts_selection(query: &QueueQuery) -> Option<Selection> {
+/// The query's filters besides its text as a selection of the report facts, or `None`
+/// when one is a filter they do not hold (an observer, one question's problem).
+pub(super) fn facts_selection(query: &QueueQuery) -> Option<Selection> {
     let held = query.observer_id.is_none()
-        && query.text.is_none()
         && query.problem.is_none()
         && (query.region_path.is_none() || query.region_id.is_some());
     held.then(|| Selection {

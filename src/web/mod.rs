@@ -65,6 +65,9 @@ pub struct Config {
     /// Password checks (argon2) at once, waiting or running; beyond them a sign-in waits
     /// `password_wait` for a place, then is told the server is busy.
     pub password_checks: PasswordChecks,
+    /// Matches of a free-text search the review queue counts at most; a broader search
+    /// is counted over its newest this many and says so.
+    pub counted_matches: usize,
 }
 
 /// How many password checks run or wait at once, and how long one waits for a place.
@@ -111,6 +114,7 @@ impl Default for Config {
                 at_once: 0,
                 wait: Duration::from_secs(10),
             },
+            counted_matches: crate::store::review::COUNTED_MATCHES,
         }
     }
 }

@@ -1213,3 +1213,227 @@ async fn both_pages_leak(app: &TestApp) -> bool {
     let named = queue(app, "who=zawadi").await;
     !choices(&short).is_empty() || named.contains("799 123 456") || named.contains("722 555 010")
 }
+
+/// A server that counts at most five matches of a search: a handful of reports then make
+/// a search broader than is counted.
+async fn counting_five() -> TestApp {
+    TestApp::with_config(fieldreport::Config {
+        counted_matches: 5,
+        ..fieldreport::Config::default()
+    })
+    .await
+}
+
+fn words_of(page: &Page) -> String {
+    page.body.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[tokio::test]
+async fn a_search_broader_than_is_counted_says_its_counts_are_lower_bounds() {
+    let app = counting_five().await;
+    // Ten reports say "turned", five "calm": exactly as many as are counted.
+    let seeds: Vec<Seed> = (0..15)
+        .map(|i| Seed {
+            text: if i % 3 == 2 {
+                "all calm here"
+            } else {
+                "voters turned away at the gate"
+            },
+            ..seed("observer", "voting", "0001001", None)
+        })
+        .collect();
+    file_all(&app, seeds).await;
+
+    let broad = queue(&app, "q=turned").await;
+    let text = words_of(&broad);
+    assert!(text.contains("At least 5 reports match."), "{text}");
+    assert!(
+        text.contains("counted over its newest 5 matches only"),
+        "{text}"
+    );
+    assert!(
+        text.contains("<strong>at least 5</strong> received"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("10 reports match"),
+        "never a partial count as exact"
+    );
+    assert_eq!(
+        listed(&broad).len(),
+        10,
+        "every match is listed all the same"
+    );
+
+    let narrow = queue(&app, "q=calm").await;
+    let text = words_of(&narrow);
+    assert!(text.contains("5 reports match."), "{text}");
+    assert!(text.contains("<strong>5</strong> received"), "{text}");
+    assert!(!text.contains("at least") && !text.contains("At least"));
+
+    let mut french = app.signed_in("coordinator").await;
+    french.get("/language?lang=fr").await;
+    let page = french.get(&format!("/m/{MISSION}/review?q=turned")).await;
+    let text = words_of(&page);
+    assert!(
+        text.contains("Au moins 5 rapports correspondent."),
+        "{text}"
+    );
+    assert!(text.contains("<strong>au moins 5</strong> reçus"), "{text}");
+}
+
+/// The references of the urgent reports above the queue, in order.
+fn urgent_listed(page: &Page) -> Vec<String> {
+    let Some(block) = page.body.split("<section class=\"urgent\">").nth(1) else {
+        return Vec::new();
+    };
+    let block = &block[..block.find("</section>").unwrap_or(block.len())];
+    block
+        .split("<a href=\"")
+        .skip(1)
+        .filter_map(|s| {
+            let start = s.find("\">")? + 2;
+            Some(s[start..start + s[start..].find("</a>")?].to_owned())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn paging_a_search_broader_than_is_counted_reaches_its_last_match() {
+    let app = counting_five().await;
+    let severities = [
+        None,
+        Some(Severity::Low),
+        Some(Severity::Critical),
+        None,
+        Some(Severity::High),
+        Some(Severity::Medium),
+    ];
+    // 130 reports, every other one saying the words, one in five in Nairobi: the newest
+    // five matches hold one Nairobi report, and its urgent ones are all older.
+    let station = |i: usize| if i % 5 == 0 { "1427001" } else { "0001001" };
+    let says = |i: usize| i % 2 == 0;
+    let seeds: Vec<Seed> = (0..130)
+        .map(|i| Seed {
+            text: if says(i) { "turned away" } else { "all calm" },
+            ..seed(
+                "observer",
+                "voting",
+                station(i),
+                severities[i % severities.len()],
+            )
+        })
+        .collect();
+    let ids = file_all(&app, seeds).await;
+    let rank = |i: usize| severities[i % severities.len()].map_or(0, |s| s.rank());
+    let nairobi = app.region_id(1, "047").await;
+    let mut coordinator = app.signed_in("coordinator").await;
+    for (query, in_nairobi) in [
+        ("q=turned".to_owned(), false),
+        ("q=turned&sort=severity".to_owned(), false),
+        (format!("q=turned&region={nairobi}"), true),
+        (format!("q=turned&region={nairobi}&sort=severity"), true),
+    ] {
+        let matching: Vec<usize> = (0..ids.len())
+            .filter(|&i| says(i) && (!in_nairobi || station(i) == "1427001"))
+            .collect();
+        let mut order: Vec<(i64, usize)> = matching
+            .iter()
+            .map(|&i| {
+                (
+                    if query.contains("severity") {
+                        rank(i)
+                    } else {
+                        0
+                    },
+                    i,
+                )
+            })
+            .collect();
+        order.sort_by(|a, b| b.cmp(a));
+        let expected: Vec<String> = order.iter().map(|(_, i)| ids[*i].clone()).collect();
+
+        let mut page = coordinator
+            .get(&format!("/m/{MISSION}/review?{query}"))
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{query}: {}", page.body);
+        let mut urgent: Vec<(i64, usize)> = matching
+            .iter()
+            .filter(|&&i| rank(i) >= Severity::High.rank())
+            .map(|&i| (rank(i), i))
+            .collect();
+        urgent.sort_by(|a, b| b.cmp(a));
+        let mut urgent_expected = Vec::new();
+        for (_, i) in urgent.iter().take(10) {
+            urgent_expected.push(ids_reference(&app, &ids[*i]).await);
+        }
+        assert_eq!(urgent_listed(&page), urgent_expected, "{query}: urgent");
+        let mut seen = Vec::new();
+        for _ in 0..5 {
+            seen.extend(listed(&page));
+            let Some(next) = common::hidden_href(&page.body, "Next page") else {
+                break;
+            };
+            page = coordinator.get(&next).await;
+        }
+        assert_eq!(
+            seen, expected,
+            "{query}: every match once, in the queue's order"
+        );
+    }
+}
+
+#[tokio::test]
+async fn next_report_walks_a_search_broader_than_is_counted() {
+    let app = counting_five().await;
+    let severities = [Some(Severity::High), None, Some(Severity::Low)];
+    // Twelve reports say the words, three of them in Nairobi: more than are counted.
+    let seeds: Vec<Seed> = (0..24)
+        .map(|i| Seed {
+            text: if i % 2 == 0 {
+                "turned away"
+            } else {
+                "all calm"
+            },
+            ..seed(
+                "observer",
+                "voting",
+                if i % 8 == 0 { "1427001" } else { "0001001" },
+                severities[i % severities.len()],
+            )
+        })
+        .collect();
+    let ids = file_all(&app, seeds).await;
+    let nairobi = app.region_id(1, "047").await;
+    let mut coordinator = app.signed_in("coordinator").await;
+    for (filters, expected) in [
+        (format!("q=turned&region={nairobi}"), vec![16, 8, 0]),
+        (
+            "q=turned&sort=severity".to_owned(),
+            vec![18, 12, 6, 0, 20, 14, 8, 2, 22, 16, 10, 4],
+        ),
+    ] {
+        let expected: Vec<String> = expected.iter().map(|i| ids[*i].clone()).collect();
+        let queue_page = coordinator
+            .get(&format!("/m/{MISSION}/review?{filters}"))
+            .await;
+        assert_eq!(listed(&queue_page), expected, "{filters}");
+        let first = ids_reference(&app, &expected[0]).await;
+        let mut page = follow(&mut coordinator, &queue_page, &first).await;
+        let mut seen = vec![expected[0].clone()];
+        while common::hidden_href(&page.body, "Next report in this queue ›").is_some() {
+            page = follow(&mut coordinator, &page, "Next report in this queue ›").await;
+            let id = page
+                .body
+                .split("/review/reports/")
+                .find_map(|s| s.strip_suffix_once_actions())
+                .expect("the report's action form");
+            seen.push(id);
+            assert!(
+                seen.len() <= expected.len(),
+                "the walk never ends: {seen:?}"
+            );
+        }
+        assert_eq!(seen, expected, "{filters}: every match once, in order");
+    }
+}

@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use rusqlite::Connection;
 
-use super::{QueueLine, QueueQuery, counts_by_status, page, urgent};
+use super::text_search::{Wanted, searched};
+use super::{QueueLine, QueueQuery, counts_by_status, facts_selection, page, urgent};
 use crate::domain::finding::Stage;
 use crate::domain::form::FormDefinition;
 use crate::domain::lookup::{Found, Lookup};
@@ -169,6 +170,8 @@ pub struct QueueRequest {
     pub urgent: u32,
     /// Leads add reports to findings from the queue: list the open ones.
     pub open_findings: bool,
+    /// Matches of a free-text search counted at most (`COUNTED_MATCHES` in service).
+    pub counted_matches: usize,
 }
 
 /// A chosen observer as the filter names them.
@@ -182,6 +185,10 @@ pub struct ChosenObserver {
 pub struct QueuePage {
     pub settled: Settled,
     pub counts: Vec<(Status, i64)>,
+    /// `None` when the counts are exact; for a search matching more reports than the
+    /// queue counts, how many of its newest matches were counted: each count is then a
+    /// lower bound.
+    pub counted_to: Option<usize>,
     pub urgent: Vec<QueueLine>,
     /// Up to `lines + 1` lines: one past the page says there is a next one.
     pub lines: Vec<QueueLine>,
@@ -208,15 +215,29 @@ pub fn queue_page(
     let mission_id = request.mission_id;
     let settled = settle(conn, mission_id, &request.filter)?;
     let chosen = &settled.filter;
-    let (counts, urgent_lines, lines) = if settled.pending() {
-        (Vec::new(), Vec::new(), Vec::new())
+    let (counts, counted_to, urgent_lines, lines) = if settled.pending() {
+        (Vec::new(), None, Vec::new(), Vec::new())
     } else {
         let query = query_of(conn, mission_id, &request.time_zone, chosen)?;
-        (
-            counts_by_status(conn, facts, &query)?,
-            urgent(conn, &query, request.urgent)?,
-            page(conn, &query, chosen.sort, chosen.after, request.lines + 1)?,
-        )
+        match (&query.text, facts_selection(&query)) {
+            (Some(text), Some(selection)) => {
+                let wanted = Wanted {
+                    sort: chosen.sort,
+                    after: chosen.after,
+                    lines: request.lines + 1,
+                    urgent: request.urgent,
+                    counted: request.counted_matches,
+                };
+                let found = searched(conn, facts, &query, text, &selection, &wanted)?;
+                (found.counts, found.counted_to, found.urgent, found.lines)
+            }
+            _ => (
+                counts_by_status(conn, facts, &query)?,
+                None,
+                urgent(conn, &query, request.urgent)?,
+                page(conn, &query, chosen.sort, chosen.after, request.lines + 1)?,
+            ),
+        }
     };
     let mut definitions = HashMap::new();
     for line in urgent_lines.iter().chain(&lines) {
@@ -264,6 +285,7 @@ pub fn queue_page(
     };
     Ok(QueuePage {
         counts,
+        counted_to,
         urgent: urgent_lines,
         lines,
         definitions,

@@ -6,6 +6,7 @@ use super::next_after;
 use super::queue_page::carried_queue;
 use crate::domain::finding::Stage;
 use crate::domain::queue::Filter;
+use crate::store::facts::Facts;
 use crate::store::forms::{self, StoredForm};
 use crate::store::regions::{self, Region};
 use crate::store::reports::{self, Event, StoredReport};
@@ -36,7 +37,11 @@ pub struct ReportPage {
     pub next: Option<String>,
 }
 
-pub fn report_page(conn: &Connection, request: &ReportRequest) -> Result<ReportPage, StoreError> {
+pub fn report_page(
+    conn: &Connection,
+    facts: &Facts,
+    request: &ReportRequest,
+) -> Result<ReportPage, StoreError> {
     let mission_id = request.mission_id;
     let report = reports::in_mission(conn, mission_id, &request.report_id)?;
     let form = forms::by_id(conn, mission_id, report.form_id)?;
@@ -45,7 +50,7 @@ pub fn report_page(conn: &Connection, request: &ReportRequest) -> Result<ReportP
     let observer = users::member(conn, mission_id, report.observer_id)?;
     let cited = findings::citing(conn, &report.id)?;
     let (queue, query) = carried_queue(conn, mission_id, &request.time_zone, &request.carried)?;
-    let next = next_after(conn, &query, queue.sort, &report.id)?;
+    let next = next_after(conn, facts, &query, queue.sort, &report.id)?;
     Ok(ReportPage {
         report,
         form,

@@ -37,7 +37,9 @@ struct QueueTemplate {
     csrf_token: String,
     notice: Option<String>,
     counts: Vec<StatusCount>,
-    total: i64,
+    /// How many reports match, and how far a broad search was counted.
+    matching: String,
+    capped: Option<String>,
     urgent: Vec<LineView>,
     lines: Vec<LineView>,
     next_href: Option<String>,
@@ -187,6 +189,7 @@ pub(super) async fn queue(
         lines: PAGE,
         urgent: URGENT,
         open_findings: member.role() == Role::Lead,
+        counted_matches: state.config.counted_matches,
     };
     let is_lead = request.open_findings;
     let facts = state.store.facts();
@@ -197,6 +200,7 @@ pub(super) async fn queue(
     let QueuePage {
         settled,
         counts,
+        counted_to,
         urgent,
         mut lines,
         definitions,
@@ -244,11 +248,28 @@ pub(super) async fn queue(
             last.severity, last.seq
         )
     });
+    // A broad search's counts are of its newest matches: each is a lower bound, and says so.
+    let (matching, capped) = match counted_to {
+        None => (tr.n("review.queue.matching", total), None),
+        Some(counted) => (
+            tr.n("review.queue.matching_at_least", total),
+            Some(tr.fill(
+                "review.queue.counts_capped.text",
+                &[(
+                    "counted",
+                    &tr.number(i64::try_from(counted).unwrap_or(i64::MAX)),
+                )],
+            )),
+        ),
+    };
     let counts = counts
         .into_iter()
         .map(|(status, n)| StatusCount {
             status: counted(tr, status, n),
-            count: tr.number(n),
+            count: match counted_to {
+                None => tr.number(n),
+                Some(_) => tr.fill("review.queue.counts_capped.count", &[("n", &tr.number(n))]),
+            },
             href: format!(
                 "{base_href}?{}",
                 filter.with_statuses(vec![status]).query_string()
@@ -367,7 +388,8 @@ pub(super) async fn queue(
         csrf_token: crate::web::csrf::masked(&member.user.csrf_token),
         notice,
         counts,
-        total,
+        matching,
+        capped,
         urgent: urgent
             .into_iter()
             .map(|l| line_view(tr, &slug, zone, &carried, &wording, l))

@@ -161,10 +161,13 @@ async fn report_template(
         cited,
         queue,
         next,
-    } = state
-        .store
-        .read(move |conn| review::report_page(conn, &request))
-        .await?;
+    } = {
+        let facts = state.store.facts();
+        state
+            .store
+            .read(move |conn| review::report_page(conn, &facts, &request))
+            .await?
+    };
     let slug = &member.mission.slug;
     let zone = &member.mission.time_zone;
     let status = report.status;
