@@ -4,10 +4,12 @@
 //! which also finds a report that repeats one filed just before.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use rusqlite::Connection;
 
 use super::forms::{self, StoredForm};
+use super::kept::{Cached, FormContexts};
 use super::regions::{self, Region};
 use super::reports::{self, Content, NewReport, Receipt, StoredReport};
 use super::{Store, StoreError, now, parked, users};
@@ -209,7 +211,7 @@ pub enum Arrival {
     Filed { receipt: Receipt, same: bool },
     /// New: the form and place it was filled in for, and the checked answers.
     New {
-        context: FormContext,
+        context: Arc<FormContext>,
         checked: Result<Answers, Refusal>,
     },
 }
@@ -234,6 +236,9 @@ pub async fn arrival(
     submission: Submission,
     observed_at: Option<i64>,
 ) -> Result<Arrival, StoreError> {
+    // Looked up before the read begins: a change that lands meanwhile keeps what the read
+    // finds out of memory (see `store::kept`).
+    let kept = Kept::look(store, &sender, &submission);
     store
         .read(move |conn| {
             let id = &submission.typed.submission_id;
@@ -241,7 +246,7 @@ pub async fn arrival(
             if let Some(receipt) = reports::filed_receipt(conn, id, mission_id, observer_id)? {
                 // A filed report never changes, so this answer holds: a resend that races
                 // the first send is answered by the write instead (reports::file).
-                let same = match (check(conn, &sender, &submission), observed_at) {
+                let same = match (check(conn, &sender, &submission, &kept), observed_at) {
                     (Ok((_, Ok(answers))), Some(at)) => {
                         let answers = answers.to_json();
                         reports::says_the_same(conn, id, &content(&submission, &answers, at))?
@@ -250,7 +255,7 @@ pub async fn arrival(
                 };
                 return Ok(Arrival::Filed { receipt, same });
             }
-            let (context, checked) = check(conn, &sender, &submission)?;
+            let (context, checked) = check(conn, &sender, &submission, &kept)?;
             Ok(Arrival::New { context, checked })
         })
         .await
@@ -308,12 +313,31 @@ fn content<'a>(
     }
 }
 
-/// Loads the form and place a submission names and checks its answers.
-fn check(
+/// The form and place a submission names, as kept in memory when the submission came.
+struct Kept {
+    contexts: Arc<FormContexts>,
+    key: (i64, i64, i64),
+    cached: Cached<Arc<FormContext>>,
+}
+
+impl Kept {
+    fn look(store: &Store, sender: &Sender, submission: &Submission) -> Kept {
+        let contexts = store.form_contexts();
+        let key = (sender.mission_id, submission.form_id, submission.region_id);
+        let cached = contexts.get(&key);
+        Kept {
+            contexts,
+            key,
+            cached,
+        }
+    }
+}
+
+fn load_context(
     conn: &Connection,
     sender: &Sender,
     submission: &Submission,
-) -> Result<(FormContext, Result<Answers, Refusal>), StoreError> {
+) -> Result<FormContext, StoreError> {
     let mission_id = sender.mission_id;
     // The ids come from the page the observer was given: one that does not exist means a
     // page from elsewhere or a form since removed, not a missing page.
@@ -321,13 +345,34 @@ fn check(
         StoreError::NotFound(_) => StoreError::Rejected(Message::new("observer.refused.no_form")),
         other => other,
     })?;
-    let context = FormContext::load(conn, mission_id, form, submission.region_id, sender.lang)
-        .map_err(|e| match e {
+    FormContext::load(conn, mission_id, form, submission.region_id, sender.lang).map_err(
+        |e| match e {
             StoreError::NotFound(_) => {
                 StoreError::Rejected(Message::new("observer.refused.no_place"))
             }
             other => other,
-        })?;
+        },
+    )
+}
+
+/// Loads the form and place a submission names, unless `kept` has them, and checks its
+/// answers.
+fn check(
+    conn: &Connection,
+    sender: &Sender,
+    submission: &Submission,
+    kept: &Kept,
+) -> Result<(Arc<FormContext>, Result<Answers, Refusal>), StoreError> {
+    let mission_id = sender.mission_id;
+    let context = match &kept.cached {
+        Cached::Found(context) => Arc::clone(context),
+        Cached::Missing(generation) => {
+            let context = Arc::new(load_context(conn, sender, submission)?);
+            kept.contexts
+                .keep(*generation, kept.key, Arc::clone(&context));
+            context
+        }
+    };
     // Checked against the form in the observer's language: what a message names (the
     // options to choose from) reads as the form they see. Keys and rules are the same.
     let definition = context.form.definition.in_language(sender.lang);
@@ -377,7 +422,7 @@ pub async fn resume_page(store: &Store, sender: Sender, id: String) -> Result<Re
                 Ok(submission) => submission,
                 Err(message) => return Ok(Resumed::Unreadable(message)),
             };
-            let (context, _) = check(conn, &sender, &submission)?;
+            let context = load_context(conn, &sender, &submission)?;
             Ok(Resumed::Form(Box::new((submission, context))))
         })
         .await

@@ -5,10 +5,10 @@
 //! of read-only connections on blocking threads. Nothing here runs on a tokio worker.
 
 mod connection;
+mod kept;
 mod long_reads;
 mod migrations;
 mod readers;
-mod session_cache;
 mod writer;
 
 pub mod admin_pages;
@@ -107,7 +107,8 @@ struct Inner {
     rosters: Arc<roster::Rosters>,
     writer: Writer,
     readers: Readers,
-    sessions: Arc<session_cache::SessionCache>,
+    sessions: Arc<kept::Sessions>,
+    contexts: Arc<kept::FormContexts>,
     long_reads: Arc<long_reads::LongReads>,
 }
 
@@ -129,8 +130,14 @@ impl Store {
         let mut conn = connection::open_writer(path)?;
         migrations::apply(&mut conn)?;
         let facts = Arc::new(facts::Facts::new(path));
-        let sessions = Arc::new(session_cache::SessionCache::default());
-        let writer = Writer::start_with_feeds(conn, Arc::clone(&facts), Arc::clone(&sessions))?;
+        let sessions = Arc::new(kept::Sessions::default());
+        let contexts = Arc::new(kept::FormContexts::default());
+        let writer = Writer::start_with_feeds(
+            conn,
+            Arc::clone(&facts),
+            Arc::clone(&sessions),
+            Arc::clone(&contexts),
+        )?;
         let readers = Readers::new(path.to_owned(), READERS)?;
         Ok(Store {
             inner: Arc::new(Inner {
@@ -140,6 +147,7 @@ impl Store {
                 writer,
                 readers,
                 sessions,
+                contexts,
                 long_reads: long_reads::LongReads::new(LongReadLimits::DEFAULT),
             }),
         })
@@ -157,8 +165,13 @@ impl Store {
     }
 
     /// The sessions read since they last changed.
-    fn session_cache(&self) -> &session_cache::SessionCache {
+    fn session_cache(&self) -> &kept::Sessions {
         &self.inner.sessions
+    }
+
+    /// The forms and places of reports being filed, read since they last changed.
+    fn form_contexts(&self) -> Arc<kept::FormContexts> {
+        Arc::clone(&self.inner.contexts)
     }
 
     /// Each mission's team as the dashboard counts it, read again when it changes.

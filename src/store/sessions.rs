@@ -2,7 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::session_cache::Cached;
+use super::kept::Cached;
 use super::users::role_at;
 use super::{Store, StoreError, now};
 use crate::domain::role::Role;
@@ -56,7 +56,7 @@ pub fn start(
 }
 
 /// The user of a session that is live under `policy` at `now`, from memory when it was
-/// read since its last change (`store::session_cache`), else from the file.
+/// read since its last change (`store::kept`), else from the file.
 pub async fn signed_in(
     store: &Store,
     token_hash: Vec<u8>,

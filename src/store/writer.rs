@@ -20,7 +20,7 @@ use rusqlite::hooks::Action;
 use tokio::sync::oneshot;
 
 use super::facts::{Facts, Touched};
-use super::session_cache::SessionCache;
+use super::kept::{FormContexts, Sessions};
 use super::{StoreError, reports};
 
 /// Most jobs committed together; bounds how long the first job of a batch waits.
@@ -137,7 +137,8 @@ pub struct WriteStats {
 /// memberships and missions it touched), as SQLite's update hook names them.
 struct Feeds {
     facts: Arc<Facts>,
-    sessions: Arc<SessionCache>,
+    sessions: Arc<Sessions>,
+    contexts: Arc<FormContexts>,
     touched: Arc<Mutex<Seen>>,
 }
 
@@ -170,7 +171,8 @@ impl Feeds {
     fn attach(
         conn: &mut Connection,
         facts: Arc<Facts>,
-        sessions: Arc<SessionCache>,
+        sessions: Arc<Sessions>,
+        contexts: Arc<FormContexts>,
     ) -> Result<Feeds, StoreError> {
         conn.execute_batch(CHANGED_SESSIONS)?;
         let touched = Arc::new(Mutex::new(Seen::default()));
@@ -194,6 +196,7 @@ impl Feeds {
         Ok(Feeds {
             facts,
             sessions,
+            contexts,
             touched,
         })
     }
@@ -208,6 +211,9 @@ impl Feeds {
         } else {
             self.sessions.forget_users(&seen.users);
         }
+        if seen.facts.forms || seen.facts.geography {
+            self.contexts.forget_all();
+        }
         if let Err(e) = self.facts.apply(conn, seen.facts) {
             tracing::error!(error = %e, "the report facts could not take a write in");
         }
@@ -216,10 +222,14 @@ impl Feeds {
     fn look_for_other_writers(&self, conn: &Connection) {
         match self.facts.notice_other_writers(conn) {
             Ok(false) => {}
-            Ok(true) => self.sessions.forget_all(),
-            Err(e) => {
-                // Whatever another process changed, no session is taken on trust.
+            Ok(true) => {
                 self.sessions.forget_all();
+                self.contexts.forget_all();
+            }
+            Err(e) => {
+                // Whatever another process changed, nothing kept is taken on trust.
+                self.sessions.forget_all();
+                self.contexts.forget_all();
                 tracing::error!(error = %e, "the report facts could not read another process's writes");
             }
         }
@@ -233,13 +243,14 @@ impl Writer {
         Writer::spawn(conn, None)
     }
 
-    /// A writer that tells `facts` and `sessions` of every write.
+    /// A writer that tells `facts`, `sessions` and `contexts` of every write.
     pub fn start_with_feeds(
         mut conn: Connection,
         facts: Arc<Facts>,
-        sessions: Arc<SessionCache>,
+        sessions: Arc<Sessions>,
+        contexts: Arc<FormContexts>,
     ) -> Result<Writer, StoreError> {
-        let feed = Feeds::attach(&mut conn, facts, sessions)?;
+        let feed = Feeds::attach(&mut conn, facts, sessions, contexts)?;
         Writer::spawn(conn, Some(feed))
     }
 

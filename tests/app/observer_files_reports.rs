@@ -528,6 +528,44 @@ async fn the_same_report_from_ten_pages_at_once_is_filed_once() {
     }
 }
 
+/// The form and place of a report are kept in memory once read (`store::kept`): a change
+/// to the geography holds for the very next report all the same. Here a level is added
+/// below the polling stations, so what was a station is one no more.
+#[tokio::test]
+async fn a_place_that_stops_being_a_station_is_refused_from_the_next_report() {
+    let app = TestApp::new().await;
+    let mut observer = app.signed_in("observer").await;
+    let path = format!("/m/{MISSION}/observer/file/voting/{}", station(&app).await);
+    let first = observer.get(&path).await;
+    let second = observer.get(&path).await;
+    let filed = observer.send_form(&first, &voting_ok(), &[]).await;
+    assert_eq!(filed.status, StatusCode::SEE_OTHER, "{}", filed.body);
+    app.execute(
+        "INSERT INTO region_levels (mission_id, depth, name)
+         SELECT id, 5, 'Stream' FROM missions WHERE slug = 'test-2017'",
+    )
+    .await;
+    let refused = observer
+        .send_form(
+            &second,
+            &common::voting_but(&[("intimidation", "yes")]),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.contains("is not one. Choose a polling station."),
+        "{}",
+        refused.body
+    );
+    assert_eq!(app.count("SELECT count(*) FROM reports").await, 1);
+}
+
 /// Fifty sends of one submission id, each saying something else, at the same moment: one
 /// version is stored, and only the send that carried it is told "saved". Half ask as a
 /// page does, half as the outbox does (JSON).
