@@ -9,7 +9,7 @@ use std::sync::Arc;
 use rusqlite::Connection;
 
 use super::forms::{self, StoredForm};
-use super::kept::{Cached, FormContexts};
+use super::kept::{Cached, FormsRead};
 use super::regions::{self, Region};
 use super::reports::{self, Content, NewReport, Receipt, StoredReport};
 use super::{Store, StoreError, now, parked, users};
@@ -154,7 +154,7 @@ impl Trails {
 
 /// A form and the place it is filed for, checked to go together.
 pub struct FormContext {
-    pub form: StoredForm,
+    pub form: Arc<StoredForm>,
     pub region: Region,
     pub trail: Vec<Region>,
     /// The place is a polling station: the blank form's polling-station questions are
@@ -166,7 +166,7 @@ impl FormContext {
     fn load(
         conn: &Connection,
         mission_id: i64,
-        form: StoredForm,
+        form: Arc<StoredForm>,
         region_id: i64,
         lang: Lang,
     ) -> Result<FormContext, StoreError> {
@@ -200,7 +200,7 @@ pub async fn form_page(
     store
         .read(move |conn| {
             let form = forms::newest(conn, mission_id, &form_key)?;
-            FormContext::load(conn, mission_id, form, region_id, lang)
+            FormContext::load(conn, mission_id, Arc::new(form), region_id, lang)
         })
         .await
 }
@@ -211,7 +211,7 @@ pub enum Arrival {
     Filed { receipt: Receipt, same: bool },
     /// New: the form and place it was filled in for, and the checked answers.
     New {
-        context: Arc<FormContext>,
+        context: FormContext,
         checked: Result<Answers, Refusal>,
     },
 }
@@ -313,38 +313,56 @@ fn content<'a>(
     }
 }
 
-/// The form and place a submission names, as kept in memory when the submission came.
+/// The form a submission names, as kept in memory when the submission came.
 struct Kept {
-    contexts: Arc<FormContexts>,
-    key: (i64, i64, i64),
-    cached: Cached<Arc<FormContext>>,
+    forms: Arc<FormsRead>,
+    key: (i64, i64),
+    cached: Cached<Arc<StoredForm>>,
 }
 
 impl Kept {
     fn look(store: &Store, sender: &Sender, submission: &Submission) -> Kept {
-        let contexts = store.form_contexts();
-        let key = (sender.mission_id, submission.form_id, submission.region_id);
-        let cached = contexts.get(&key);
-        Kept {
-            contexts,
-            key,
-            cached,
-        }
+        let forms = store.forms_read();
+        let key = (sender.mission_id, submission.form_id);
+        let cached = forms.get(&key);
+        Kept { forms, key, cached }
     }
 }
 
+/// The form and place a submission names, the form from memory when `kept` has it.
 fn load_context(
     conn: &Connection,
     sender: &Sender,
     submission: &Submission,
+    kept: Option<&Kept>,
 ) -> Result<FormContext, StoreError> {
     let mission_id = sender.mission_id;
     // The ids come from the page the observer was given: one that does not exist means a
     // page from elsewhere or a form since removed, not a missing page.
-    let form = forms::by_id(conn, mission_id, submission.form_id).map_err(|e| match e {
-        StoreError::NotFound(_) => StoreError::Rejected(Message::new("observer.refused.no_form")),
-        other => other,
-    })?;
+    let read = || {
+        forms::by_id(conn, mission_id, submission.form_id).map_err(|e| match e {
+            StoreError::NotFound(_) => {
+                StoreError::Rejected(Message::new("observer.refused.no_form"))
+            }
+            other => other,
+        })
+    };
+    let form = match kept {
+        Some(Kept {
+            cached: Cached::Found(form),
+            ..
+        }) => Arc::clone(form),
+        Some(Kept {
+            forms,
+            key,
+            cached: Cached::Missing(generation),
+        }) => {
+            let form = Arc::new(read()?);
+            forms.keep(*generation, *key, Arc::clone(&form));
+            form
+        }
+        None => Arc::new(read()?),
+    };
     FormContext::load(conn, mission_id, form, submission.region_id, sender.lang).map_err(
         |e| match e {
             StoreError::NotFound(_) => {
@@ -355,24 +373,16 @@ fn load_context(
     )
 }
 
-/// Loads the form and place a submission names, unless `kept` has them, and checks its
-/// answers.
+/// Loads the form (from memory when `kept` has it) and place a submission names, and
+/// checks its answers.
 fn check(
     conn: &Connection,
     sender: &Sender,
     submission: &Submission,
     kept: &Kept,
-) -> Result<(Arc<FormContext>, Result<Answers, Refusal>), StoreError> {
+) -> Result<(FormContext, Result<Answers, Refusal>), StoreError> {
     let mission_id = sender.mission_id;
-    let context = match &kept.cached {
-        Cached::Found(context) => Arc::clone(context),
-        Cached::Missing(generation) => {
-            let context = Arc::new(load_context(conn, sender, submission)?);
-            kept.contexts
-                .keep(*generation, kept.key, Arc::clone(&context));
-            context
-        }
-    };
+    let context = load_context(conn, sender, submission, Some(kept))?;
     // Checked against the form in the observer's language: what a message names (the
     // options to choose from) reads as the form they see. Keys and rules are the same.
     let definition = context.form.definition.in_language(sender.lang);
@@ -422,7 +432,7 @@ pub async fn resume_page(store: &Store, sender: Sender, id: String) -> Result<Re
                 Ok(submission) => submission,
                 Err(message) => return Ok(Resumed::Unreadable(message)),
             };
-            let context = load_context(conn, &sender, &submission)?;
+            let context = load_context(conn, &sender, &submission, None)?;
             Ok(Resumed::Form(Box::new((submission, context))))
         })
         .await

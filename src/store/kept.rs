@@ -1,10 +1,11 @@
 //! What requests read again and again, kept in memory until what it was read from
-//! changes: the live sessions, and the form and place of reports being filed.
+//! changes: the live sessions, and the forms reports are filed on.
 //!
 //! Every request of a signed-in user starts by finding their session, and every report
-//! sent names a form and a place. Read from the file, each is a trip to a reader thread
-//! whose page cache starts empty after each commit of the writer: under a polling-day
-//! peak the session cost as much as checking the report itself.
+//! sent names a form, whose definition is parsed from JSON to check it. Read from the
+//! file, each is a trip to a reader thread whose page cache starts empty after each
+//! commit of the writer: under a polling-day peak the session cost as much as checking
+//! the report itself.
 //!
 //! Entries are dropped by the writer thread, after the commit and before it answers
 //! whoever wrote, when what they were read from changes:
@@ -12,7 +13,7 @@
 //!   session used (its time recorded) or ended (sign-out, password reset, expiry purge)
 //!   drops that user's, as triggers on `sessions` tell (see `store::writer`); any
 //!   membership or mission drops every one (roles, names and time zones are in them);
-//! - forms and places: any change to forms, regions or levels drops every one;
+//! - forms: any change to forms drops every one;
 //! - a write by another process (a command run beside the server) drops everything, once
 //!   the writer sees it (when it next writes, or within a second when idle).
 //!
@@ -24,19 +25,19 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use super::filing::FormContext;
+use super::forms::StoredForm;
 use super::sessions::SessionUser;
 
 /// Entries held at most in each: past it a cache starts again empty rather than grow
-/// with the number of people signed in (a session is about 400 bytes) or of places
-/// reported from.
+/// with the number of people signed in (a session is about 400 bytes). A mission has a
+/// handful of forms, each parsed once and shared by every report filed on it.
 const MAX_ENTRIES: usize = 20_000;
 
 /// The live sessions, by the digest of their token.
 pub type Sessions = Kept<Vec<u8>, SessionUser>;
 
-/// Forms with the places they are filed for, by mission, form and place.
-pub type FormContexts = Kept<(i64, i64, i64), Arc<FormContext>>;
+/// Parsed forms, by mission and form id.
+pub type FormsRead = Kept<(i64, i64), Arc<StoredForm>>;
 
 /// Values read from the file since the last change to them.
 pub struct Kept<K, V> {

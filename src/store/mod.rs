@@ -108,7 +108,7 @@ struct Inner {
     writer: Writer,
     readers: Readers,
     sessions: Arc<kept::Sessions>,
-    contexts: Arc<kept::FormContexts>,
+    forms_read: Arc<kept::FormsRead>,
     long_reads: Arc<long_reads::LongReads>,
 }
 
@@ -131,12 +131,12 @@ impl Store {
         migrations::apply(&mut conn)?;
         let facts = Arc::new(facts::Facts::new(path));
         let sessions = Arc::new(kept::Sessions::default());
-        let contexts = Arc::new(kept::FormContexts::default());
+        let forms_read = Arc::new(kept::FormsRead::default());
         let writer = Writer::start_with_feeds(
             conn,
             Arc::clone(&facts),
             Arc::clone(&sessions),
-            Arc::clone(&contexts),
+            Arc::clone(&forms_read),
         )?;
         let readers = Readers::new(path.to_owned(), READERS)?;
         Ok(Store {
@@ -147,7 +147,7 @@ impl Store {
                 writer,
                 readers,
                 sessions,
-                contexts,
+                forms_read,
                 long_reads: long_reads::LongReads::new(LongReadLimits::DEFAULT),
             }),
         })
@@ -169,9 +169,9 @@ impl Store {
         &self.inner.sessions
     }
 
-    /// The forms and places of reports being filed, read since they last changed.
-    fn form_contexts(&self) -> Arc<kept::FormContexts> {
-        Arc::clone(&self.inner.contexts)
+    /// The forms reports are filed on, parsed since they last changed.
+    fn forms_read(&self) -> Arc<kept::FormsRead> {
+        Arc::clone(&self.inner.forms_read)
     }
 
     /// Each mission's team as the dashboard counts it, read again when it changes.

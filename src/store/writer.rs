@@ -20,7 +20,7 @@ use rusqlite::hooks::Action;
 use tokio::sync::oneshot;
 
 use super::facts::{Facts, Touched};
-use super::kept::{FormContexts, Sessions};
+use super::kept::{FormsRead, Sessions};
 use super::{StoreError, reports};
 
 /// Most jobs committed together; bounds how long the first job of a batch waits.
@@ -138,7 +138,7 @@ pub struct WriteStats {
 struct Feeds {
     facts: Arc<Facts>,
     sessions: Arc<Sessions>,
-    contexts: Arc<FormContexts>,
+    forms: Arc<FormsRead>,
     touched: Arc<Mutex<Seen>>,
 }
 
@@ -172,7 +172,7 @@ impl Feeds {
         conn: &mut Connection,
         facts: Arc<Facts>,
         sessions: Arc<Sessions>,
-        contexts: Arc<FormContexts>,
+        forms: Arc<FormsRead>,
     ) -> Result<Feeds, StoreError> {
         conn.execute_batch(CHANGED_SESSIONS)?;
         let touched = Arc::new(Mutex::new(Seen::default()));
@@ -196,7 +196,7 @@ impl Feeds {
         Ok(Feeds {
             facts,
             sessions,
-            contexts,
+            forms,
             touched,
         })
     }
@@ -211,8 +211,8 @@ impl Feeds {
         } else {
             self.sessions.forget_users(&seen.users);
         }
-        if seen.facts.forms || seen.facts.geography {
-            self.contexts.forget_all();
+        if seen.facts.forms {
+            self.forms.forget_all();
         }
         if let Err(e) = self.facts.apply(conn, seen.facts) {
             tracing::error!(error = %e, "the report facts could not take a write in");
@@ -224,12 +224,12 @@ impl Feeds {
             Ok(false) => {}
             Ok(true) => {
                 self.sessions.forget_all();
-                self.contexts.forget_all();
+                self.forms.forget_all();
             }
             Err(e) => {
                 // Whatever another process changed, nothing kept is taken on trust.
                 self.sessions.forget_all();
-                self.contexts.forget_all();
+                self.forms.forget_all();
                 tracing::error!(error = %e, "the report facts could not read another process's writes");
             }
         }
@@ -243,14 +243,14 @@ impl Writer {
         Writer::spawn(conn, None)
     }
 
-    /// A writer that tells `facts`, `sessions` and `contexts` of every write.
+    /// A writer that tells `facts`, `sessions` and `forms` of every write.
     pub fn start_with_feeds(
         mut conn: Connection,
         facts: Arc<Facts>,
         sessions: Arc<Sessions>,
-        contexts: Arc<FormContexts>,
+        forms: Arc<FormsRead>,
     ) -> Result<Writer, StoreError> {
-        let feed = Feeds::attach(&mut conn, facts, sessions, contexts)?;
+        let feed = Feeds::attach(&mut conn, facts, sessions, forms)?;
         Writer::spawn(conn, Some(feed))
     }
 

@@ -528,9 +528,9 @@ async fn the_same_report_from_ten_pages_at_once_is_filed_once() {
     }
 }
 
-/// The form and place of a report are kept in memory once read (`store::kept`): a change
-/// to the geography holds for the very next report all the same. Here a level is added
-/// below the polling stations, so what was a station is one no more.
+/// What is kept in memory between reports (`store::kept`) never outlives a change to the
+/// geography: it holds for the very next report. Here a level is added below the polling
+/// stations, so what was a station is one no more.
 #[tokio::test]
 async fn a_place_that_stops_being_a_station_is_refused_from_the_next_report() {
     let app = TestApp::new().await;
