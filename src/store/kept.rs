@@ -21,7 +21,7 @@
 //! change moves the generation on, and a read's result is kept only if the generation
 //! is still the one seen before the read began.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -108,11 +108,15 @@ impl<K: Eq + Hash, V: Clone> Kept<K, V> {
 }
 
 impl Sessions {
-    /// Drops the sessions of these users.
+    /// Drops the sessions of these users. The ids are gathered into a set before the lock
+    /// is taken: a batch names a user once per session row it touched, and every request
+    /// waits on this lock.
     pub fn forget_users(&self, users: &[i64]) {
-        if !users.is_empty() {
-            self.forget(|user| users.contains(&user.user_id));
+        if users.is_empty() {
+            return;
         }
+        let users: HashSet<i64> = users.iter().copied().collect();
+        self.forget(|user| users.contains(&user.user_id));
     }
 }
 
