@@ -9,7 +9,7 @@ use std::sync::Arc;
 use rusqlite::Connection;
 
 use super::forms::{self, StoredForm};
-use super::kept::{Cached, FormsRead};
+use super::kept::{Cached, FormsRead, Places};
 use super::regions::{self, Region};
 use super::reports::{self, Content, NewReport, Receipt, StoredReport};
 use super::{Store, StoreError, now, parked, users};
@@ -162,6 +162,27 @@ pub struct FormContext {
     pub at_station: bool,
 }
 
+/// A place as filing needs it: the region, the regions above it, and the deepest level
+/// of the mission's geography.
+pub struct Place {
+    region: Region,
+    trail: Vec<Region>,
+    deepest: i64,
+}
+
+impl Place {
+    fn read(conn: &Connection, mission_id: i64, region_id: i64) -> Result<Place, StoreError> {
+        let region = regions::by_id(conn, mission_id, region_id)?;
+        let deepest = regions::deepest_level(conn, mission_id)?;
+        let trail = regions::trail(conn, region.id)?;
+        Ok(Place {
+            region,
+            trail,
+            deepest,
+        })
+    }
+}
+
 impl FormContext {
     fn load(
         conn: &Connection,
@@ -170,21 +191,24 @@ impl FormContext {
         region_id: i64,
         lang: Lang,
     ) -> Result<FormContext, StoreError> {
-        let region = regions::by_id(conn, mission_id, region_id)?;
-        let deepest = regions::deepest_level(conn, mission_id)?;
-        if !place_fits(form.definition.kind, region.depth, deepest) {
+        FormContext::of(form, &Place::read(conn, mission_id, region_id)?, lang)
+    }
+
+    /// The form at the place, if it may be filed there.
+    fn of(form: Arc<StoredForm>, place: &Place, lang: Lang) -> Result<FormContext, StoreError> {
+        let region = &place.region;
+        if !place_fits(form.definition.kind, region.depth, place.deepest) {
             return Err(StoreError::Rejected(
                 Message::new("observer.refused.station_only")
                     .with("form", &form.definition.in_language(lang).title)
                     .with("place", &region.name),
             ));
         }
-        let trail = regions::trail(conn, region.id)?;
         Ok(FormContext {
             form,
-            at_station: region.depth == deepest,
-            region,
-            trail,
+            at_station: region.depth == place.deepest,
+            region: region.clone(),
+            trail: place.trail.clone(),
         })
     }
 }
@@ -235,10 +259,34 @@ pub async fn arrival(
     sender: Sender,
     submission: Submission,
     observed_at: Option<i64>,
+    stale: bool,
 ) -> Result<Arrival, StoreError> {
     // Looked up before the read begins: a change that lands meanwhile keeps what the read
     // finds out of memory (see `store::kept`).
     let kept = Kept::look(store, &sender, &submission);
+    // With the form and place in memory, answers that name no polling station and check
+    // out need nothing from the file: whether the id was filed before is asked by the
+    // write, which answers a resend with its receipt as this read would. Anything else
+    // (a refusal, a stale form, which a resend must still get its receipt through) is
+    // read as before.
+    if let (false, Some(_), Cached::Found(form), Cached::Found(place)) =
+        (stale, observed_at, &kept.form, &kept.place)
+    {
+        let definition = form.definition.in_language(sender.lang);
+        if submission
+            .typed
+            .answers
+            .station_codes(&definition)
+            .is_empty()
+            && let Ok(context) = FormContext::of(Arc::clone(form), place, sender.lang)
+            && let Ok(answers) = validate(&context, &sender, &submission, &HashMap::new())
+        {
+            return Ok(Arrival::New {
+                context,
+                checked: Ok(answers),
+            });
+        }
+    }
     store
         .read(move |conn| {
             let id = &submission.typed.submission_id;
@@ -313,23 +361,34 @@ fn content<'a>(
     }
 }
 
-/// The form a submission names, as kept in memory when the submission came.
+/// The form and place a submission names, as kept in memory when the submission came.
 struct Kept {
     forms: Arc<FormsRead>,
-    key: (i64, i64),
-    cached: Cached<Arc<StoredForm>>,
+    places: Arc<Places>,
+    form_key: (i64, i64),
+    place_key: (i64, i64),
+    form: Cached<Arc<StoredForm>>,
+    place: Cached<Arc<Place>>,
 }
 
 impl Kept {
     fn look(store: &Store, sender: &Sender, submission: &Submission) -> Kept {
-        let forms = store.forms_read();
-        let key = (sender.mission_id, submission.form_id);
-        let cached = forms.get(&key);
-        Kept { forms, key, cached }
+        let (forms, places) = (store.forms_read(), store.places());
+        let form_key = (sender.mission_id, submission.form_id);
+        let place_key = (sender.mission_id, submission.region_id);
+        let (form, place) = (forms.get(&form_key), places.get(&place_key));
+        Kept {
+            forms,
+            places,
+            form_key,
+            place_key,
+            form,
+            place,
+        }
     }
 }
 
-/// The form and place a submission names, the form from memory when `kept` has it.
+/// The form and place a submission names, from memory when `kept` has them.
 fn load_context(
     conn: &Connection,
     sender: &Sender,
@@ -339,7 +398,7 @@ fn load_context(
     let mission_id = sender.mission_id;
     // The ids come from the page the observer was given: one that does not exist means a
     // page from elsewhere or a form since removed, not a missing page.
-    let read = || {
+    let read_form = || {
         forms::by_id(conn, mission_id, submission.form_id).map_err(|e| match e {
             StoreError::NotFound(_) => {
                 StoreError::Rejected(Message::new("observer.refused.no_form"))
@@ -347,33 +406,42 @@ fn load_context(
             other => other,
         })
     };
-    let form = match kept {
-        Some(Kept {
-            cached: Cached::Found(form),
-            ..
-        }) => Arc::clone(form),
-        Some(Kept {
-            forms,
-            key,
-            cached: Cached::Missing(generation),
-        }) => {
-            let form = Arc::new(read()?);
-            forms.keep(*generation, *key, Arc::clone(&form));
-            form
-        }
-        None => Arc::new(read()?),
-    };
-    FormContext::load(conn, mission_id, form, submission.region_id, sender.lang).map_err(
-        |e| match e {
+    let read_place = || {
+        Place::read(conn, mission_id, submission.region_id).map_err(|e| match e {
             StoreError::NotFound(_) => {
                 StoreError::Rejected(Message::new("observer.refused.no_place"))
             }
             other => other,
-        },
-    )
+        })
+    };
+    let (form, place) = match kept {
+        Some(kept) => {
+            let form = match &kept.form {
+                Cached::Found(form) => Arc::clone(form),
+                Cached::Missing(generation) => {
+                    let form = Arc::new(read_form()?);
+                    kept.forms
+                        .keep(*generation, kept.form_key, Arc::clone(&form));
+                    form
+                }
+            };
+            let place = match &kept.place {
+                Cached::Found(place) => Arc::clone(place),
+                Cached::Missing(generation) => {
+                    let place = Arc::new(read_place()?);
+                    kept.places
+                        .keep(*generation, kept.place_key, Arc::clone(&place));
+                    place
+                }
+            };
+            (form, place)
+        }
+        None => (Arc::new(read_form()?), Arc::new(read_place()?)),
+    };
+    FormContext::of(form, &place, sender.lang)
 }
 
-/// Loads the form (from memory when `kept` has it) and place a submission names, and
+/// Loads the form and place a submission names (from memory when `kept` has them) and
 /// checks its answers.
 fn check(
     conn: &Connection,
@@ -383,25 +451,35 @@ fn check(
 ) -> Result<(FormContext, Result<Answers, Refusal>), StoreError> {
     let mission_id = sender.mission_id;
     let context = load_context(conn, sender, submission, Some(kept))?;
-    // Checked against the form in the observer's language: what a message names (the
-    // options to choose from) reads as the form they see. Keys and rules are the same.
     let definition = context.form.definition.in_language(sender.lang);
-    let answers = &submission.typed.answers;
     let mut stations = HashMap::new();
-    for code in answers.station_codes(&definition) {
+    for code in submission.typed.answers.station_codes(&definition) {
         if let Some(path) = regions::station_path(conn, mission_id, code)? {
             stations.insert(code.to_owned(), path);
         }
     }
+    let checked = validate(&context, sender, submission, &stations);
+    Ok((context, checked))
+}
+
+/// Checks a submission's answers against its form, in the observer's language: what a
+/// message names (the options to choose from) reads as the form they see. Keys and rules
+/// are the same. `stations` are the polling stations the answers name, where they are.
+fn validate(
+    context: &FormContext,
+    sender: &Sender,
+    submission: &Submission,
+    stations: &HashMap<String, RegionPath>,
+) -> Result<Answers, Refusal> {
+    let definition = context.form.definition.in_language(sender.lang);
     let (earliest, latest) = answer_window(now(), &sender.time_zone);
     let bounds = Bounds {
-        stations: &stations,
+        stations,
         place_path: &context.region.path,
         earliest,
         latest,
     };
-    let checked = Answers::validate(&definition, answers, &bounds);
-    Ok((context, checked))
+    Answers::validate(&definition, &submission.typed.answers, &bounds)
 }
 
 /// A form kept while its observer was signed out, as it comes back to them.

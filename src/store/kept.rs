@@ -1,5 +1,5 @@
 //! What requests read again and again, kept in memory until what it was read from
-//! changes: the live sessions, and the forms reports are filed on.
+//! changes: the live sessions, and the forms and places reports are filed on.
 //!
 //! Every request of a signed-in user starts by finding their session, and every report
 //! sent names a form, whose definition is parsed from JSON to check it. Read from the
@@ -14,6 +14,7 @@
 //!   drops that user's, as triggers on `sessions` tell (see `store::writer`); any
 //!   membership or mission drops every one (roles, names and time zones are in them);
 //! - forms: any change to forms drops every one;
+//! - places: any change to regions or levels drops every one;
 //! - a write by another process (a command run beside the server) drops everything, once
 //!   the writer sees it (when it next writes, or within a second when idle).
 //!
@@ -25,6 +26,7 @@ use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use super::filing::Place;
 use super::forms::StoredForm;
 use super::sessions::SessionUser;
 
@@ -39,9 +41,17 @@ pub type Sessions = Kept<Vec<u8>, SessionUser>;
 /// Parsed forms, by mission and form id.
 pub type FormsRead = Kept<(i64, i64), Arc<StoredForm>>;
 
+/// Places reports are filed for, by mission and region id.
+pub type Places = Kept<(i64, i64), Arc<Place>>;
+
+/// Places held at most: a national mission has 40,000 polling stations, and a place with
+/// the regions above it is about a kilobyte.
+pub const PLACES_KEPT: usize = 4_096;
+
 /// Values read from the file since the last change to them.
 pub struct Kept<K, V> {
     state: Mutex<State<K, V>>,
+    most: usize,
 }
 
 struct State<K, V> {
@@ -51,11 +61,19 @@ struct State<K, V> {
 
 impl<K, V> Default for Kept<K, V> {
     fn default() -> Self {
+        Kept::holding(MAX_ENTRIES)
+    }
+}
+
+impl<K, V> Kept<K, V> {
+    /// A cache of at most `most` entries.
+    pub fn holding(most: usize) -> Self {
         Kept {
             state: Mutex::new(State {
                 generation: 0,
                 entries: HashMap::new(),
             }),
+            most,
         }
     }
 }
@@ -86,7 +104,7 @@ impl<K: Eq + Hash, V: Clone> Kept<K, V> {
         if state.generation != generation {
             return;
         }
-        if state.entries.len() >= MAX_ENTRIES {
+        if state.entries.len() >= self.most {
             state.entries.clear();
         }
         state.entries.insert(key, value);

@@ -109,6 +109,7 @@ struct Inner {
     readers: Readers,
     sessions: Arc<kept::Sessions>,
     forms_read: Arc<kept::FormsRead>,
+    places: Arc<kept::Places>,
     long_reads: Arc<long_reads::LongReads>,
 }
 
@@ -132,11 +133,13 @@ impl Store {
         let facts = Arc::new(facts::Facts::new(path));
         let sessions = Arc::new(kept::Sessions::default());
         let forms_read = Arc::new(kept::FormsRead::default());
+        let places = Arc::new(kept::Places::holding(kept::PLACES_KEPT));
         let writer = Writer::start_with_feeds(
             conn,
             Arc::clone(&facts),
             Arc::clone(&sessions),
             Arc::clone(&forms_read),
+            Arc::clone(&places),
         )?;
         let readers = Readers::new(path.to_owned(), READERS)?;
         Ok(Store {
@@ -148,6 +151,7 @@ impl Store {
                 readers,
                 sessions,
                 forms_read,
+                places,
                 long_reads: long_reads::LongReads::new(LongReadLimits::DEFAULT),
             }),
         })
@@ -172,6 +176,11 @@ impl Store {
     /// The forms reports are filed on, parsed since they last changed.
     fn forms_read(&self) -> Arc<kept::FormsRead> {
         Arc::clone(&self.inner.forms_read)
+    }
+
+    /// The places reports are filed for, read since they last changed.
+    fn places(&self) -> Arc<kept::Places> {
+        Arc::clone(&self.inner.places)
     }
 
     /// Each mission's team as the dashboard counts it, read again when it changes.

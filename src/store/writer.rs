@@ -20,7 +20,7 @@ use rusqlite::hooks::Action;
 use tokio::sync::oneshot;
 
 use super::facts::{Facts, Touched};
-use super::kept::{FormsRead, Sessions};
+use super::kept::{FormsRead, Places, Sessions};
 use super::{StoreError, reports};
 
 /// Most jobs committed together; bounds how long the first job of a batch waits.
@@ -139,6 +139,7 @@ struct Feeds {
     facts: Arc<Facts>,
     sessions: Arc<Sessions>,
     forms: Arc<FormsRead>,
+    places: Arc<Places>,
     touched: Arc<Mutex<Seen>>,
 }
 
@@ -173,6 +174,7 @@ impl Feeds {
         facts: Arc<Facts>,
         sessions: Arc<Sessions>,
         forms: Arc<FormsRead>,
+        places: Arc<Places>,
     ) -> Result<Feeds, StoreError> {
         conn.execute_batch(CHANGED_SESSIONS)?;
         let touched = Arc::new(Mutex::new(Seen::default()));
@@ -197,6 +199,7 @@ impl Feeds {
             facts,
             sessions,
             forms,
+            places,
             touched,
         })
     }
@@ -214,6 +217,9 @@ impl Feeds {
         if seen.facts.forms {
             self.forms.forget_all();
         }
+        if seen.facts.geography {
+            self.places.forget_all();
+        }
         if let Err(e) = self.facts.apply(conn, seen.facts) {
             tracing::error!(error = %e, "the report facts could not take a write in");
         }
@@ -225,11 +231,13 @@ impl Feeds {
             Ok(true) => {
                 self.sessions.forget_all();
                 self.forms.forget_all();
+                self.places.forget_all();
             }
             Err(e) => {
                 // Whatever another process changed, nothing kept is taken on trust.
                 self.sessions.forget_all();
                 self.forms.forget_all();
+                self.places.forget_all();
                 tracing::error!(error = %e, "the report facts could not read another process's writes");
             }
         }
@@ -243,14 +251,15 @@ impl Writer {
         Writer::spawn(conn, None)
     }
 
-    /// A writer that tells `facts`, `sessions` and `forms` of every write.
+    /// A writer that tells `facts` and the caches in `store::kept` of every write.
     pub fn start_with_feeds(
         mut conn: Connection,
         facts: Arc<Facts>,
         sessions: Arc<Sessions>,
         forms: Arc<FormsRead>,
+        places: Arc<Places>,
     ) -> Result<Writer, StoreError> {
-        let feed = Feeds::attach(&mut conn, facts, sessions, forms)?;
+        let feed = Feeds::attach(&mut conn, facts, sessions, forms, places)?;
         Writer::spawn(conn, Some(feed))
     }
 

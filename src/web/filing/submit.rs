@@ -168,6 +168,7 @@ pub(super) async fn submit(
         sender(&member),
         submission.clone(),
         observed_at,
+        stale.is_some(),
     )
     .await?;
     let (context, checked) = match arrival {
