@@ -56,7 +56,10 @@ pub fn create(conn: &Connection, mission: &NewMission) -> Result<Mission, StoreE
 /// The mission with this slug, if any.
 pub fn find(conn: &Connection, slug: &str) -> Result<Option<Mission>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM missions WHERE slug = ?1");
-    Ok(conn.query_row(&sql, [slug], from_row).optional()?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([slug], from_row)
+        .optional()?)
 }
 
 /// The mission with this slug, or a `NotFound` that says so.

@@ -314,7 +314,8 @@ pub fn insert_unchecked(
 pub fn by_id(conn: &Connection, mission_id: i64, region_id: i64) -> Result<Region, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM regions WHERE mission_id = ?1 AND id = ?2");
     found(
-        conn.query_row(&sql, params![mission_id, region_id], from_row),
+        conn.prepare_cached(&sql)?
+            .query_row(params![mission_id, region_id], from_row),
         || format!("no region {region_id} in this mission"),
     )
 }
@@ -329,7 +330,8 @@ pub fn by_code(
     let sql =
         format!("SELECT {COLUMNS} FROM regions WHERE mission_id = ?1 AND depth = ?2 AND code = ?3");
     found(
-        conn.query_row(&sql, params![mission_id, depth, code], from_row),
+        conn.prepare_cached(&sql)?
+            .query_row(params![mission_id, depth, code], from_row),
         || format!("no region with code `{code}` at level {depth}"),
     )
 }

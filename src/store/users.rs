@@ -208,7 +208,8 @@ pub fn find_observers(
 pub fn member(conn: &Connection, mission_id: i64, user_id: i64) -> Result<Member, StoreError> {
     let sql = format!("{MEMBER_SELECT} WHERE m.mission_id = ?1 AND u.id = ?2");
     found(
-        conn.query_row(&sql, params![mission_id, user_id], member_from_row),
+        conn.prepare_cached(&sql)?
+            .query_row(params![mission_id, user_id], member_from_row),
         || "no such member of this mission".to_owned(),
     )
 }
