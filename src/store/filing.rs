@@ -396,49 +396,34 @@ fn load_context(
     kept: Option<&Kept>,
 ) -> Result<FormContext, StoreError> {
     let mission_id = sender.mission_id;
-    // The ids come from the page the observer was given: one that does not exist means a
-    // page from elsewhere or a form since removed, not a missing page.
     let read_form = || {
-        forms::by_id(conn, mission_id, submission.form_id).map_err(|e| match e {
-            StoreError::NotFound(_) => {
-                StoreError::Rejected(Message::new("observer.refused.no_form"))
-            }
-            other => other,
-        })
+        forms::by_id(conn, mission_id, submission.form_id)
+            .map(Arc::new)
+            .map_err(refused_if_missing("observer.refused.no_form"))
     };
     let read_place = || {
-        Place::read(conn, mission_id, submission.region_id).map_err(|e| match e {
-            StoreError::NotFound(_) => {
-                StoreError::Rejected(Message::new("observer.refused.no_place"))
-            }
-            other => other,
-        })
+        Place::read(conn, mission_id, submission.region_id)
+            .map(Arc::new)
+            .map_err(refused_if_missing("observer.refused.no_place"))
     };
     let (form, place) = match kept {
-        Some(kept) => {
-            let form = match &kept.form {
-                Cached::Found(form) => Arc::clone(form),
-                Cached::Missing(generation) => {
-                    let form = Arc::new(read_form()?);
-                    kept.forms
-                        .keep(*generation, kept.form_key, Arc::clone(&form));
-                    form
-                }
-            };
-            let place = match &kept.place {
-                Cached::Found(place) => Arc::clone(place),
-                Cached::Missing(generation) => {
-                    let place = Arc::new(read_place()?);
-                    kept.places
-                        .keep(*generation, kept.place_key, Arc::clone(&place));
-                    place
-                }
-            };
-            (form, place)
-        }
-        None => (Arc::new(read_form()?), Arc::new(read_place()?)),
+        Some(kept) => (
+            kept.forms.or_read(&kept.form, kept.form_key, read_form)?,
+            kept.places
+                .or_read(&kept.place, kept.place_key, read_place)?,
+        ),
+        None => (read_form()?, read_place()?),
     };
     FormContext::of(form, &place, sender.lang)
+}
+
+/// The ids come from the page the observer was given: one that does not exist means a
+/// page from elsewhere or a form since removed, not a missing page.
+fn refused_if_missing(key: &'static str) -> impl Fn(StoreError) -> StoreError {
+    move |e| match e {
+        StoreError::NotFound(_) => StoreError::Rejected(Message::new(key)),
+        other => other,
+    }
 }
 
 /// Loads the form and place a submission names (from memory when `kept` has them) and

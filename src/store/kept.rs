@@ -110,6 +110,24 @@ impl<K: Eq + Hash, V: Clone> Kept<K, V> {
         state.entries.insert(key, value);
     }
 
+    /// The value `cached` found, or else the one `read` gives, kept under the generation
+    /// the lookup saw.
+    pub fn or_read<E>(
+        &self,
+        cached: &Cached<V>,
+        key: K,
+        read: impl FnOnce() -> Result<V, E>,
+    ) -> Result<V, E> {
+        match cached {
+            Cached::Found(value) => Ok(value.clone()),
+            Cached::Missing(generation) => {
+                let value = read()?;
+                self.keep(*generation, key, value.clone());
+                Ok(value)
+            }
+        }
+    }
+
     /// Drops the values `stale` says were read from what changed.
     pub fn forget(&self, stale: impl Fn(&V) -> bool) {
         let mut state = self.state();
