@@ -119,6 +119,13 @@ impl Default for Config {
     }
 }
 
+/// Threads that hash and check passwords: half the cores, at least one. Each keeps
+/// argon2's 19 MiB for good (see `credentials`), and a rush of sign-ins on polling morning
+/// must leave the other cores to the observers filing reports.
+fn hashing_threads(cores: usize) -> usize {
+    (cores / 2).max(1)
+}
+
 /// What every handler can reach. Behind one `Arc`: axum clones the state for every
 /// middleware a request passes through, and one count to change is cheaper than nine.
 #[derive(Clone)]
@@ -154,7 +161,7 @@ impl AppState {
             ))
         })?;
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let password_workers = password_workers::PasswordWorkers::start(cores)
+        let password_workers = password_workers::PasswordWorkers::start(hashing_threads(cores))
             .map_err(|e| StoreError::Task(format!("cannot start the password threads: {e}")))?;
         let at_once = match config.password_checks.at_once {
             0 => cores * 2,

@@ -2,8 +2,8 @@
 //!
 //! Argon2 takes 19 MiB for each hash. Run on tokio's blocking pool, every new thread of
 //! that pool kept its own 19 MiB in its malloc arena after a sign-in, and 200 sign-ins
-//! left the server at 130 MB. A fixed set of threads (one per core: hashing is all CPU)
-//! keeps that memory at one hash's worth per core.
+//! left the server at 130 MB. A fixed set of threads (`hashing_threads`: hashing is all
+//! CPU) keeps that memory at one hash's worth per thread.
 
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
